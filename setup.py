@@ -1,0 +1,20 @@
+from setuptools import find_packages, setup
+
+
+def read_requirements(path: str) -> list:
+    with open(path) as f:
+        return [line.strip() for line in f if line.strip() and not line.startswith('#')]
+
+
+setup(
+    name='fgvc',
+    version='0.1.0',
+    description='Learning fine-grained features for pixel-wise video correspondence',
+    long_description=open('README.md').read() if __import__('os').path.exists('README.md') else '',
+    long_description_content_type='text/markdown',
+    license='MIT',
+    packages=find_packages(include=['fgvc', 'fgvc.*']),
+    python_requires='>=3.9',
+    install_requires=read_requirements('requirements.txt'),
+    extras_require={'test': ['pytest', 'pytest-xdist']},
+)
