@@ -1,0 +1,3 @@
+from .video import PackTrackInputs, ResizeVideo, SampleTapVidQueries
+
+__all__ = ['PackTrackInputs', 'ResizeVideo', 'SampleTapVidQueries']

@@ -1,0 +1,3 @@
+from .tapvid_metric import TapVidMetric, write_json_atomic
+
+__all__ = ['TapVidMetric', 'write_json_atomic']

@@ -1,0 +1,3 @@
+from .point_tracker import PointTracker
+
+__all__ = ['PointTracker']

@@ -1,0 +1,1 @@
+"""Hooks, loops and optimisation parts registered in the fgvc scope."""

@@ -1,0 +1,2 @@
+from . import functional
+from .metrics import *  # noqa: F401,F403

@@ -1,0 +1,5 @@
+from .backbones import *  # noqa: F401,F403
+from .data_preprocessors import *  # noqa: F401,F403
+from .ops import *  # noqa: F401,F403
+from .trackers import *  # noqa: F401,F403
+from .wrappers import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .eval_wrapper import EvalModelWrapper
+
+__all__ = ['EvalModelWrapper']

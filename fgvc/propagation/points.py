@@ -1,0 +1,59 @@
+"""Point tracking by label propagation over a video's features."""
+from collections import deque
+from typing import Iterator, Tuple
+
+import torch
+
+from .config import PropagationConfig
+from .heatmaps import gaussian_heatmaps, heatmaps_to_points
+from .local_attention import propagate_labels
+
+
+def propagate_from(features: torch.Tensor, start: int, start_labels: torch.Tensor,
+                   step: int, cfg: PropagationConfig) -> Iterator[Tuple[int, torch.Tensor]]:
+    """Yield ``(t, labels_t)`` for frames after ``start`` in direction ``step`` (+1/-1).
+
+    The memory is the start frame plus the ``precede_frames`` most recently
+    predicted frames.
+    """
+    recent = deque(maxlen=cfg.precede_frames)
+    stop = features.shape[0] if step > 0 else -1
+    for t in range(start + step, stop, step):
+        memory = [(features[start], start_labels), *recent]
+        labels = propagate_labels(
+            features[t], torch.stack([f for f, _ in memory]),
+            torch.stack([lab for _, lab in memory]), cfg.neighbor_range, cfg.topk,
+            cfg.temperature, cfg.tile)
+        yield t, labels
+        if cfg.precede_frames > 0:
+            recent.append((features[t], labels))
+
+
+def track_points(features: torch.Tensor, query_points: torch.Tensor,
+                 raster_hw: Tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
+    """Track query points through a video.
+
+    Args:
+        features: ``[T, C, h, w]`` L2-normalised features of every frame.
+        query_points: ``[N, 3]`` as (t, y, x), positions in the raster.
+        raster_hw: (H, W) of the raster the points live in.
+        cfg: propagation settings.
+
+    Returns:
+        ``[N, T, 2]`` (x, y) positions in the raster; queries are grouped by
+        query frame and propagated forward (and backward if
+        ``cfg.bidirectional``) from it.
+    """
+    num_frames, _, h, w = features.shape
+    stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
+    tracks = features.new_zeros(query_points.shape[0], num_frames, 2)
+    query_frames = query_points[:, 0].round().long()
+    for start in query_frames.unique().tolist():
+        group = (query_frames == start).nonzero().squeeze(1)
+        points_xy = query_points[group][:, [2, 1]].to(features)
+        tracks[group, start] = points_xy
+        start_labels = gaussian_heatmaps(points_xy, (h, w), stride_xy, cfg.sigma)
+        for step in ((1, -1) if cfg.bidirectional else (1,)):
+            for t, labels in propagate_from(features, start, start_labels, step, cfg):
+                tracks[group, t] = heatmaps_to_points(labels, raster_hw, cfg.coord_topk)
+    return tracks

@@ -1,0 +1,57 @@
+"""Process-level set-up shared by the tools: registries, loaders, distributed."""
+import datetime
+import os
+
+import torch
+import torch.distributed as dist
+from mmengine.registry import init_default_scope
+
+from .checkpoint import register_checkpoint_loader
+
+
+def register_all_modules(init_scope: bool = True) -> None:
+    """Import every module that registers something and set the fgvc scope."""
+    import fgvc.datasets  # noqa: F401
+    import fgvc.engine  # noqa: F401
+    import fgvc.evaluation  # noqa: F401
+    import fgvc.models  # noqa: F401
+    register_checkpoint_loader()
+    if init_scope:
+        init_default_scope('fgvc')
+
+
+def _slurm_to_torch_env(port: int) -> None:
+    """Translate SLURM's process variables into torch.distributed's."""
+    import subprocess
+    node_list = os.environ['SLURM_NODELIST']
+    master = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
+    os.environ.setdefault('MASTER_ADDR', master)
+    os.environ.setdefault('MASTER_PORT', str(port))
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['RANK'] = os.environ['SLURM_PROCID']
+    num_gpus = max(torch.cuda.device_count(), 1)
+    os.environ['LOCAL_RANK'] = str(int(os.environ['SLURM_PROCID']) % num_gpus)
+
+
+def init_distributed(launcher: str, port: int = 29500, timeout_s: int = 1800) -> bool:
+    """Start the process group for ``launcher`` ('none', 'pytorch', 'slurm').
+
+    NCCL is used when CUDA is present, gloo otherwise. mmengine's own
+    ``init_dist`` assumes CUDA, so CPU runs start the group here and the Runner
+    finds it already initialised. Returns whether the run is distributed.
+    """
+    if launcher == 'none':
+        return False
+    if launcher == 'slurm':
+        _slurm_to_torch_env(port)
+    elif launcher != 'pytorch':
+        raise ValueError(f"Unknown launcher '{launcher}': use none, pytorch or slurm")
+    if dist.is_initialized():
+        return True
+    use_cuda = torch.cuda.is_available()
+    if use_cuda:
+        torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    dist.init_process_group(
+        backend='nccl' if use_cuda else 'gloo',
+        timeout=datetime.timedelta(seconds=timeout_s))
+    return True

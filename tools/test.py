@@ -1,0 +1,48 @@
+"""Evaluate an encoder on one task: ``tools/test.py CONFIG CKPT --task TASK``."""
+import argparse
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.dist import get_rank
+from mmengine.runner import Runner
+
+from fgvc.apis.evaluation import format_table, load_encoder_weights, prepare_test_config
+from fgvc.utils import init_distributed, register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Evaluate an FGVC encoder on one task')
+    parser.add_argument('config', help='evaluation config file')
+    parser.add_argument('checkpoint', help="checkpoint file, or 'none' for an untrained encoder")
+    parser.add_argument('--task', required=True, help='a key of the config\'s `tasks` dict')
+    parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
+    parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='override config entries, e.g. model.propagation.topk=5')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = prepare_test_config(cfg, args.task, work_dir=work_dir, data_root=args.data_root,
+                              options=args.cfg_options)
+    cfg.launcher = args.launcher
+    init_distributed(args.launcher, port=args.port)
+    runner = Runner.from_cfg(cfg)
+    if args.checkpoint.lower() != 'none':
+        load_encoder_weights(runner.model, args.checkpoint)
+    else:
+        runner.logger.warning('No checkpoint: evaluating an untrained (randomly initialised) encoder')
+    metrics = runner.test()
+    if get_rank() == 0:
+        print(format_table(args.task, metrics))
+        print(f'Results written to {osp.join(work_dir, args.task + "_summary.json")}')
+
+
+if __name__ == '__main__':
+    main()
