@@ -1,0 +1,1 @@
+"""One module per on-disk format written by the synthetic generator."""
