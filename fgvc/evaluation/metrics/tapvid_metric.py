@@ -29,7 +29,7 @@ class TapVidMetric(BaseMetric):
             are written (nothing is written when None).
         task: file-name prefix of those files.
     """
-    default_prefix = None
+    default_prefix = ''  # keys keep the TAP-Vid names
 
     def __init__(self, out_dir: Optional[str] = None, task: str = 'tapvid',
                  collect_device: str = 'cpu', prefix: Optional[str] = None):
@@ -39,13 +39,12 @@ class TapVidMetric(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            metrics = compute_tapvid_metrics(
-                np.asarray(sample.query_points)[None], np.asarray(sample.occluded)[None],
-                np.asarray(sample.target_points)[None], np.asarray(sample.pred_occluded)[None],
-                np.asarray(sample.pred_tracks)[None], sample.query_mode)
+            batched = [np.asarray(sample[k])[None] for k in (
+                'query_points', 'occluded', 'target_points', 'pred_occluded', 'pred_tracks')]
+            metrics = compute_tapvid_metrics(*batched, query_mode=sample['query_mode'])
             per_video = {k: float(v[0]) for k, v in metrics.items()}
-            per_video['num_queries'] = int(len(sample.query_points))
-            self.results.append(dict(video_name=sample.video_name, metrics=per_video))
+            per_video['num_queries'] = int(len(sample['query_points']))
+            self.results.append(dict(video_name=sample['video_name'], metrics=per_video))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         results = sorted(results, key=lambda r: r['video_name'])

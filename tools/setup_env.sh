@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sourced by the Quickstart scripts: make sure a Python environment with fgvc
+# installed (editable, with test extras) is active. Without an active virtual
+# environment, one is created in .venv at the repository root.
+# FGVC_TORCH picks the torch requirement installed when torch is missing
+# (default torch==2.13.0; e.g. FGVC_TORCH="torch==2.4.1" for another CUDA build).
+FGVC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ -z "${VIRTUAL_ENV:-}" ]; then
+    [ -x "$FGVC_ROOT/.venv/bin/python" ] || python3 -m venv "$FGVC_ROOT/.venv"
+    # shellcheck disable=SC1091
+    . "$FGVC_ROOT/.venv/bin/activate"
+fi
+if ! python -m pip show -q fgvc >/dev/null 2>&1; then
+    python -c 'import torch' 2>/dev/null || python -m pip install -q "${FGVC_TORCH:-torch==2.13.0}"
+    python -m pip install -q -e "$FGVC_ROOT[test]"
+fi
+export PYTHONPATH="$FGVC_ROOT${PYTHONPATH:+:$PYTHONPATH}"
