@@ -16,7 +16,7 @@ tapvid_pipeline = [
 tapvid_model = dict(
     type='PointTracker',
     propagation=dict(precede_frames=5, topk=10, neighbor_range=30, temperature=0.07,
-                     sigma=6.0, coord_topk=5, bidirectional=True))
+                     sigma=6.0, coord_topk=5, bidirectional=False))
 
 # `tools/test.py --task NAME` merges tasks[NAME].model into `model` and uses
 # its dataset and evaluator; `--data-root` replaces the dataset's data_root.

@@ -15,7 +15,8 @@ class PropagationConfig:
         sigma: standard deviation of a point's Gaussian label, raster pixels.
         coord_topk: upsampled heatmap pixels averaged into a position.
         bidirectional: also propagate backwards from each query frame, so that
-            frames before it get positions ('strided' evaluation needs them).
+            frames before it get positions. Trackers switch it on by
+            themselves where those frames are evaluated ('strided' queries).
         tile: target block size of one affinity matrix product.
     """
     precede_frames: int = 5
@@ -24,7 +25,7 @@ class PropagationConfig:
     temperature: float = 0.07
     sigma: float = 6.0
     coord_topk: int = 5
-    bidirectional: bool = True
+    bidirectional: bool = False
     tile: int = 16
 
     @classmethod

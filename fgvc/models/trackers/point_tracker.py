@@ -1,4 +1,5 @@
 """A tracker that encodes frames and propagates query points through them."""
+from dataclasses import replace
 from typing import List, Optional
 
 import torch
@@ -45,7 +46,11 @@ class PointTracker(BaseModel):
             features = self.extract_features(frames)
             queries = torch.as_tensor(sample.query_points, dtype=features.dtype,
                                       device=features.device)
-            tracks = track_points(features, queries, raster_hw, self.propagation)
+            # 'strided' evaluation scores frames before each query frame too.
+            cfg = self.propagation
+            if sample.get('query_mode') == 'strided' and not cfg.bidirectional:
+                cfg = replace(cfg, bidirectional=True)
+            tracks = track_points(features, queries, raster_hw, cfg)
             sample.pred_tracks = tracks.cpu().numpy()
             sample.pred_occluded = torch.zeros(tracks.shape[:2], dtype=torch.bool).numpy()
             results.append(sample)
