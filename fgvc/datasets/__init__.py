@@ -1,4 +1,7 @@
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
+from .flyingthings import FlyingThingsPairs
+from .mixed import MixedPairs
+from .youtube_vos import YouTubeVOSPairs
 
-__all__ = ['TapVidDataset']
+__all__ = ['TapVidDataset', 'FlyingThingsPairs', 'MixedPairs', 'YouTubeVOSPairs']

@@ -1,3 +1,5 @@
 from .video import PackTrackInputs, ResizeVideo, SampleTapVidQueries
+from .pair import (PackMixedInputs, PairGaussianBlur, PairRandomCrop, PairRandomFlip,
+                   PairRandomResizedCrop, PairResize)
 
-__all__ = ['PackTrackInputs', 'ResizeVideo', 'SampleTapVidQueries']
+__all__ = ['PackTrackInputs', 'ResizeVideo', 'SampleTapVidQueries', 'PackMixedInputs', 'PairGaussianBlur', 'PairRandomCrop', 'PairRandomFlip', 'PairRandomResizedCrop', 'PairResize']
