@@ -1,7 +1,8 @@
 _base_ = ['../_base_/default_runtime.py', '../_base_/models/res18_d1.py']
 
 # Evaluation runs each rank's share of the videos through the bare model.
-model_wrapper_cfg = dict(type='EvalModelWrapper')
+# mmengine's Runner looks wrappers up in its root registry: name the scope.
+model_wrapper_cfg = dict(type='fgvc.EvalModelWrapper')
 test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
     batch_size=1, num_workers=1, persistent_workers=False,
