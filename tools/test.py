@@ -8,6 +8,7 @@ from mmengine.runner import Runner
 
 from fgvc.apis.evaluation import format_table, load_encoder_weights, prepare_test_config
 from fgvc.utils import init_distributed, register_all_modules
+from fgvc.visualization import PredictionVisualizationHook
 
 
 def parse_args():
@@ -19,6 +20,8 @@ def parse_args():
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config entries, e.g. model.propagation.topk=5')
+    parser.add_argument('--show-dir', help='draw predictions over the frames (images and mp4) '
+                        'into DIR/<task>/')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     return parser.parse_args()
@@ -32,6 +35,9 @@ def main():
     cfg = prepare_test_config(cfg, args.task, work_dir=work_dir, data_root=args.data_root,
                               options=args.cfg_options)
     cfg.launcher = args.launcher
+    if args.show_dir:
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(
+            type=PredictionVisualizationHook.__name__, out_dir=osp.join(args.show_dir, args.task))]
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
     if args.checkpoint.lower() != 'none':

@@ -29,9 +29,10 @@ def propagate_from(features: torch.Tensor, start: int, start_labels: torch.Tenso
             recent.append((features[t], labels))
 
 
-def track_points(features: torch.Tensor, query_points: torch.Tensor,
-                 raster_hw: Tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
-    """Track query points through a video.
+def track_points_with_peaks(features: torch.Tensor, query_points: torch.Tensor,
+                            raster_hw: Tuple[int, int], cfg: PropagationConfig
+                            ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Track query points and report how strongly each label survives.
 
     Args:
         features: ``[T, C, h, w]`` L2-normalised features of every frame.
@@ -40,20 +41,32 @@ def track_points(features: torch.Tensor, query_points: torch.Tensor,
         cfg: propagation settings.
 
     Returns:
-        ``[N, T, 2]`` (x, y) positions in the raster; queries are grouped by
-        query frame and propagated forward (and backward if
-        ``cfg.bidirectional``) from it.
+        ``tracks`` ``[N, T, 2]`` (x, y) positions in the raster, and ``peaks``
+        ``[N, T]``: the maximum of each point's label map on the feature grid
+        in every frame (at the query frame, the peak of its Gaussian). Queries
+        are grouped by query frame and propagated forward (and backward if
+        ``cfg.bidirectional``) from it; frames not reached keep zeros.
     """
     num_frames, _, h, w = features.shape
     stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
     tracks = features.new_zeros(query_points.shape[0], num_frames, 2)
+    peaks = features.new_zeros(query_points.shape[0], num_frames)
     query_frames = query_points[:, 0].round().long()
     for start in query_frames.unique().tolist():
         group = (query_frames == start).nonzero().squeeze(1)
         points_xy = query_points[group][:, [2, 1]].to(features)
         tracks[group, start] = points_xy
         start_labels = gaussian_heatmaps(points_xy, (h, w), stride_xy, cfg.sigma)
+        peaks[group, start] = start_labels.flatten(1).amax(1)
         for step in ((1, -1) if cfg.bidirectional else (1,)):
             for t, labels in propagate_from(features, start, start_labels, step, cfg):
                 tracks[group, t] = heatmaps_to_points(labels, raster_hw, cfg.coord_topk)
-    return tracks
+                peaks[group, t] = labels.flatten(1).amax(1)
+    return tracks, peaks
+
+
+def track_points(features: torch.Tensor, query_points: torch.Tensor,
+                 raster_hw: Tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
+    """Track query points through a video: the ``tracks`` of
+    :func:`track_points_with_peaks`, ``[N, T, 2]`` (x, y) in the raster."""
+    return track_points_with_peaks(features, query_points, raster_hw, cfg)[0]

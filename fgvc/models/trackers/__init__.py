@@ -1,4 +1,6 @@
+from .base import PropagationTracker
+from .mask_tracker import MaskTracker
 from .mixed_tracker import MixedTracker
 from .point_tracker import PointTracker
 
-__all__ = ['PointTracker', 'MixedTracker']
+__all__ = ['PointTracker', 'MaskTracker', 'PropagationTracker', 'MixedTracker']

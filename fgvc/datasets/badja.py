@@ -1,0 +1,122 @@
+"""BADJA animal keypoint tracking on DAVIS frames.
+
+``<data_root>/<annotation_dir>/<seq>.json`` is a list of records
+``{image_path, segmentation_path, joints [37 x (y, x)], visibility [37]}``
+for the annotated frames. The paths name DAVIS files
+``DAVIS/<JPEGImages|Annotations>/<resolution>/<seq>/<file>``; they are looked
+up under ``davis_root`` in the first of ``resolutions`` that exists for the
+sequence (the json says Full-Resolution, the disk may hold 480p only).
+Joints are 0-based pixel indices at ``full_resolution`` (W, H) and are
+rescaled to the frames found: x = (x_full + 0.5) * W / W_full (pixel-centre
+convention, pixel i covering [i, i + 1)). Only the joints listed in
+``joints`` are used. The video is every frame of the sequence, so that labels
+propagate through consecutive frames; unannotated frames count as not visible.
+"""
+import json
+import os.path as osp
+from glob import glob
+from typing import Dict, List, Sequence
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from fgvc.registry import DATASETS
+from .davis import FRAME_EXTENSIONS
+from .frames import list_images, read_index_png, read_video
+
+PIXEL_INDEX_TO_CENTRE = 0.5
+RECORD_KEYS = ('image_path', 'segmentation_path', 'joints', 'visibility')
+
+
+def read_badja_json(path: str) -> List[dict]:
+    """Annotation records of one sequence, checked for the expected keys."""
+    try:
+        with open(path) as f:
+            records = json.load(f)
+    except Exception as err:
+        raise ValueError(f'Cannot read BADJA annotation {path}: {err}') from err
+    if not isinstance(records, list) or not records:
+        raise ValueError(f'BADJA annotation {path} should be a non-empty list of frame records')
+    for i, record in enumerate(records):
+        missing = [k for k in RECORD_KEYS if k not in record]
+        if missing:
+            raise ValueError(f'BADJA annotation {path}: record {i} lacks {missing}')
+    return records
+
+
+@DATASETS.register_module()
+class BadjaDataset(BaseDataset):
+    """One item per sequence: all frames, joints at annotated frames, mask areas.
+
+    Args:
+        data_root: the BADJA folder.
+        pipeline: transforms (query sampling, packing).
+        davis_root: DAVIS folder (absolute, or relative to ``data_root``).
+        annotation_dir: folder of the json files inside ``data_root``.
+        resolutions: DAVIS resolution folders tried in order.
+        full_resolution: (W, H) the joints are given in.
+        joints: indices of the joints used.
+    """
+
+    def __init__(self, data_root: str, pipeline: List[dict], davis_root: str = 'DAVIS',
+                 annotation_dir: str = 'joint_annotations',
+                 resolutions: Sequence[str] = ('Full-Resolution', '480p'),
+                 full_resolution: Sequence[int] = (1920, 1080),
+                 joints: Sequence[int] = tuple(range(37)), **kwargs):
+        self.davis_root = davis_root
+        self.annotation_dir = annotation_dir
+        self.resolutions = tuple(resolutions)
+        self.full_resolution = tuple(full_resolution)
+        self.joints = list(joints)
+        super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        folder = osp.join(self.data_root, self.annotation_dir)
+        files = sorted(glob(osp.join(folder, '*.json')))
+        if not files:
+            raise FileNotFoundError(f'No BADJA annotation (*.json) in {folder}')
+        return [dict(video_name=osp.splitext(osp.basename(p))[0], json_path=p) for p in files]
+
+    def davis_folder(self, kind: str, seq: str, json_path: str) -> str:
+        """``<davis_root>/<kind>/<first resolution on disk>/<seq>``."""
+        root = osp.join(self.data_root, self.davis_root)
+        tried = [osp.join(root, kind, res, seq) for res in self.resolutions]
+        for folder in tried:
+            if osp.isdir(folder):
+                return folder
+        raise FileNotFoundError(f'BADJA annotation {json_path}: no DAVIS {kind} folder for '
+                                f'{seq!r}; tried {tried}')
+
+    def get_data_info(self, idx: int) -> Dict:
+        info = dict(super().get_data_info(idx))
+        path, seq = info['json_path'], info['video_name']
+        records = read_badja_json(path)
+        frame_paths = list_images(self.davis_folder('JPEGImages', seq, path), FRAME_EXTENSIONS,
+                                  f'frames of sequence {seq}')
+        names = [osp.basename(p) for p in frame_paths]
+        mask_dir = self.davis_folder('Annotations', seq, path)
+        missing = [r['image_path'] for r in records if osp.basename(r['image_path']) not in names]
+        missing += [r['segmentation_path'] for r in records
+                    if not osp.isfile(osp.join(mask_dir, osp.basename(r['segmentation_path'])))]
+        if missing:
+            raise FileNotFoundError(f'BADJA annotation {path} references {len(missing)} '
+                                    f'file(s) missing from the DAVIS folders: {missing[:10]}')
+        video = read_video(frame_paths)
+        num_frames, height, width = video.shape[:3]
+        scale = np.array([width / self.full_resolution[0], height / self.full_resolution[1]])
+        keypoints = np.zeros((len(self.joints), num_frames, 2), np.float32)
+        visible = np.zeros((len(self.joints), num_frames), bool)
+        mask_areas = np.zeros(num_frames, np.float64)
+        for record in records:
+            t = names.index(osp.basename(record['image_path']))
+            yx = np.asarray(record['joints'], np.float64)[self.joints]
+            keypoints[:, t] = (yx[:, ::-1] + PIXEL_INDEX_TO_CENTRE) * scale
+            visible[:, t] = np.asarray(record['visibility'], bool)[self.joints]
+            mask = read_index_png(osp.join(mask_dir, osp.basename(record['segmentation_path'])))
+            if mask.shape != (height, width):
+                raise ValueError(f"BADJA sequence {seq!r}: mask {record['segmentation_path']} "
+                                 f'is {mask.shape}, frames are {(height, width)}')
+            mask_areas[t] = np.count_nonzero(mask)
+        info.update(video=video, keypoints=keypoints, keypoint_visible=visible,
+                    mask_areas=mask_areas)
+        return info

@@ -1,0 +1,90 @@
+"""JHMDB human keypoint tracking.
+
+A list file holds ``<mat path> <frames dir>`` lines relative to the data
+root's parent (METHOD.md section 7). ``joint_positions.mat`` holds ``pos_img``
+[2, J, T]: (x, y) of J joints in T frames, in MATLAB 1-based pixels (pixel k
+covers [k - 0.5, k + 0.5]); they are converted to the pixel-centre convention
+(pixel i covers [i, i + 1)) by subtracting 0.5. Frame t (0-based) is the file
+``frame_template.format(t + first_frame_number)``.
+"""
+import os.path as osp
+from typing import Dict, List
+
+import numpy as np
+import scipy.io
+from mmengine.dataset import BaseDataset
+
+from fgvc.registry import DATASETS
+from .frames import read_video
+
+MATLAB_TO_PIXEL_CENTRE = -0.5
+
+
+def read_joint_positions(path: str) -> np.ndarray:
+    """``pos_img`` of a JHMDB mat file as float ``[J, T, 2]`` (x, y), pixel-centre convention."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'JHMDB joint file not found: {path}')
+    try:
+        pos = scipy.io.loadmat(path)['pos_img']
+    except KeyError:
+        raise ValueError(f'JHMDB joint file {path} has no pos_img') from None
+    except Exception as err:
+        raise ValueError(f'Cannot read JHMDB joint file {path}: {err}') from err
+    if pos.ndim != 3 or pos.shape[0] != 2:
+        raise ValueError(f'JHMDB joint file {path}: pos_img is {pos.shape}, expected [2, J, T]')
+    return np.transpose(pos, (1, 2, 0)).astype(np.float32) + MATLAB_TO_PIXEL_CENTRE
+
+
+@DATASETS.register_module()
+class JhmdbDataset(BaseDataset):
+    """One item per video: frames, joints and their visibility (all visible).
+
+    Args:
+        data_root: the JHMDB folder; the list file's paths are relative to its parent.
+        pipeline: transforms (query sampling, packing).
+        list_file: list file name inside ``data_root``.
+        frame_template: file name of a frame from its number.
+        first_frame_number: number of the first frame's file.
+    """
+
+    def __init__(self, data_root: str, pipeline: List[dict], list_file: str = 'val_list.txt',
+                 frame_template: str = '{:05d}.png', first_frame_number: int = 1, **kwargs):
+        self.list_file = list_file
+        self.frame_template = frame_template
+        self.first_frame_number = first_frame_number
+        super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
+
+    def load_data_list(self) -> List[dict]:
+        list_path = osp.join(self.data_root, self.list_file)
+        if not osp.isfile(list_path):
+            raise FileNotFoundError(f'JHMDB list file not found: {list_path}')
+        base = osp.dirname(osp.normpath(self.data_root))
+        data_list = []
+        with open(list_path) as f:
+            for number, line in enumerate(f, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2:
+                    raise ValueError(f'{list_path}:{number}: expected "<mat path> <frames dir>", '
+                                     f'got {line.strip()!r}')
+                mat, frames = (osp.join(base, p) for p in parts)
+                name = '/'.join(osp.normpath(frames).split(osp.sep)[-2:])
+                data_list.append(dict(video_name=name, mat_path=mat, frames_dir=frames))
+        if not data_list:
+            raise ValueError(f'JHMDB list file {list_path} lists no video')
+        return data_list
+
+    def get_data_info(self, idx: int) -> Dict:
+        info = dict(super().get_data_info(idx))
+        joints = read_joint_positions(info['mat_path'])
+        paths = [osp.join(info['frames_dir'], self.frame_template.format(t + self.first_frame_number))
+                 for t in range(joints.shape[1])]
+        missing = [osp.basename(p) for p in paths if not osp.isfile(p)]
+        if missing:
+            raise FileNotFoundError(
+                f"JHMDB joint file {info['mat_path']} has {joints.shape[1]} frames but "
+                f"{len(missing)} of them are missing from {info['frames_dir']}: {missing[:10]}")
+        info.update(video=read_video(paths), keypoints=joints,
+                    keypoint_visible=np.ones(joints.shape[:2], bool))
+        return info

@@ -1,0 +1,48 @@
+"""Common part of the trackers: encode every frame, then propagate labels."""
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
+
+from fgvc.propagation import PropagationConfig
+from fgvc.registry import MODELS
+
+
+class PropagationTracker(BaseModel):
+    """Evaluate an encoder by label propagation; subclasses say what is propagated.
+
+    Args:
+        backbone: config of the encoder; its last output is the feature map.
+        propagation: options of :class:`fgvc.propagation.PropagationConfig`.
+        data_preprocessor: frames to normalised encoder input.
+        frames_per_batch: frames encoded at once (bounds encoder memory).
+    """
+
+    def __init__(self, backbone: dict, propagation: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None, frames_per_batch: int = 8,
+                 init_cfg=None):
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        self.propagation = PropagationConfig.from_dict(propagation or {})
+        self.frames_per_batch = frames_per_batch
+
+    @torch.no_grad()
+    def extract_features(self, frames: torch.Tensor) -> torch.Tensor:
+        """``[T, 3, H, W]`` normalised frames -> ``[T, C, h, w]`` unit-norm features."""
+        feats = [self.backbone(chunk)[-1] for chunk in frames.split(self.frames_per_batch)]
+        return F.normalize(torch.cat(feats), dim=1)
+
+    def predict_sample(self, features: torch.Tensor, sample: BaseDataElement) -> None:
+        """Add the predictions for one video's ``features`` to its ``sample``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def forward(self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement],
+                mode: str = 'predict') -> List[BaseDataElement]:
+        if mode != 'predict':
+            raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
+        for frames, sample in zip(inputs, data_samples):
+            self.predict_sample(self.extract_features(frames), sample)
+        return list(data_samples)
