@@ -76,7 +76,8 @@ def test_badja_sample(shared_dir):
     item = data[0]
     sample = item['data_samples']
     assert tuple(item['inputs'].shape) == (60, 480, 854, 3)
-    records = json.loads((shared_dir / 'data/BADJA/joint_annotations/horsejump-low.json').read_text())
+    records = json.loads(
+        (shared_dir / 'data/BADJA/joint_annotations/horsejump-low.json').read_text())
     joint_ids = np.asarray(sample.joint_ids)
     for record in records:
         t = int(os.path.basename(record['image_path']).split('.')[0])
@@ -85,7 +86,8 @@ def test_badja_sample(shared_dir):
         expected = np.stack([(yx[:, 1] + 0.5) * 854 / 1920, (yx[:, 0] + 0.5) * 480 / 1080], 1)
         np.testing.assert_allclose(sample.target_points[visible, t], expected[visible], atol=1e-3)
         np.testing.assert_array_equal(sample.occluded[:, t], ~visible)
-        mask = np.array(Image.open(shared_dir / f'data/DAVIS2016/Annotations/480p/horsejump-low/{t:05d}.png'))
+        masks = shared_dir / 'data/DAVIS2016/Annotations/480p/horsejump-low'
+        mask = np.array(Image.open(masks / f'{t:05d}.png'))
         assert sample.mask_areas[t] == np.count_nonzero(mask) > 0
     unannotated = np.ones(60, bool)
     unannotated[[int(os.path.basename(r['image_path'])[:5]) for r in records]] = False
@@ -109,7 +111,8 @@ def test_badja_missing_frame_is_named(generated, tmp_path):
     shutil.copytree(generated / 'DAVIS2016', tmp_path / 'DAVIS2016')
     seq = next((tmp_path / 'DAVIS2016/JPEGImages/480p').iterdir())
     (seq / '00005.jpg').unlink()
-    with pytest.raises(FileNotFoundError, match=r'joint_annotations.*Full-Resolution/.*/00005\.jpg'):
+    with pytest.raises(FileNotFoundError,
+                       match=r'joint_annotations.*Full-Resolution/.*/00005\.jpg'):
         badja(tmp_path / 'BADJA')[0]
 
 

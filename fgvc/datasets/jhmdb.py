@@ -78,8 +78,8 @@ class JhmdbDataset(BaseDataset):
     def get_data_info(self, idx: int) -> Dict:
         info = dict(super().get_data_info(idx))
         joints = read_joint_positions(info['mat_path'])
-        paths = [osp.join(info['frames_dir'], self.frame_template.format(t + self.first_frame_number))
-                 for t in range(joints.shape[1])]
+        numbers = range(self.first_frame_number, self.first_frame_number + joints.shape[1])
+        paths = [osp.join(info['frames_dir'], self.frame_template.format(n)) for n in numbers]
         missing = [osp.basename(p) for p in paths if not osp.isfile(p)]
         if missing:
             raise FileNotFoundError(

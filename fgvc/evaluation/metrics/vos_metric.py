@@ -81,17 +81,15 @@ class DavisVOSMetric(BaseMetric):
                     write_palette_png(osp.join(folder, f'{t:05d}.png'), labels)
             scores = sequence_scores(np.asarray(sample['gt_masks'], np.uint8), pred,
                                      int(sample['num_objects']), self.bound_th)
-            self.results.extend(dict(name=f'{name}_{obj}', scores=s) for obj, s in scores.items())
+            # one result per video: the evaluator keeps as many results as videos
+            self.results.append({f'{name}_{obj}': s for obj, s in scores.items()})
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        results = sorted(results, key=lambda r: r['name'])
-        summary = {k: float(np.mean([r['scores'][k] for r in results]))
-                   for k in results[0]['scores']}
+        per_object = dict(sorted((k, v) for r in results for k, v in r.items()))
+        keys = [f'{m}-{s}' for m in 'JF' for s in STATISTICS]
+        summary = {k: float(np.mean([v[k] for v in per_object.values()])) for k in keys}
         summary = {'J&F-Mean': (summary['J-Mean'] + summary['F-Mean']) / 2, **summary}
-        order = ['J&F-Mean'] + [f'{m}-{s}' for m in 'JF' for s in STATISTICS]
-        summary = {k: summary[k] for k in order}
         if self.out_dir is not None:
             write_json_atomic(osp.join(self.out_dir, f'{self.task}_summary.json'), summary)
-            write_json_atomic(osp.join(self.out_dir, f'{self.task}_per_video.json'),
-                              {r['name']: r['scores'] for r in results})
+            write_json_atomic(osp.join(self.out_dir, f'{self.task}_per_video.json'), per_object)
         return summary
