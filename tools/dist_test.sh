@@ -1,20 +1,5 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG GPUS TASK CHECKPOINT [test.py args]
-# GPUS processes per node via torchrun (on CPU-only machines: processes, gloo).
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
+# CHECKPOINT may be `none` (untrained encoder). Launcher settings: tools/torchrun.sh.
 set -e
-CONFIG=$1
-GPUS=$2
-TASK=$3
-CHECKPOINT=$4
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-
-PYTHONPATH="$ROOT:$PYTHONPATH" OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} \
-python -m torch.distributed.run \
-    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" --master_port="$PORT" \
-    "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" --task "$TASK" --launcher pytorch "${@:5}"
+exec bash "$(dirname "$0")/torchrun.sh" "$2" tools/test.py "$1" "$4" --task "$3" "${@:5}"
