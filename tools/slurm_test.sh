@@ -1,19 +1,3 @@
 #!/usr/bin/env bash
 # Usage: GPUS=8 bash tools/slurm_test.sh PARTITION JOB_NAME CONFIG TASK CHECKPOINT [test.py args]
-set -x
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-TASK=$4
-CHECKPOINT=$5
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-
-PYTHONPATH="$ROOT:$PYTHONPATH" \
-srun -p "$PARTITION" --job-name="$JOB_NAME" --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" --ntasks-per-node="$GPUS_PER_NODE" --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 $SRUN_ARGS \
-    python -u "$ROOT/tools/test.py" "$CONFIG" "$CHECKPOINT" --task "$TASK" --launcher slurm "${@:6}"
+exec bash "$(dirname "$0")/slurm_run.sh" "$1" "$2" tools/test.py "$3" "$5" --task "$4" "${@:6}"
