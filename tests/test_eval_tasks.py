@@ -32,13 +32,12 @@ EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 HEIGHT, WIDTH, FRAMES = 48, 64, 5
 FULL_RES = 'DAVIS/{}/Full-Resolution/animal'
-TORCHRUN_PORT = '29731'  # away from the launcher's default, which other runs may hold
 
 register_all_modules()
 
 
 def run_tool(*args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1', PORT=TORCHRUN_PORT)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
     return subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=600)
 
