@@ -151,3 +151,13 @@ def test_davis_mask_count_mismatch_is_named(generated, tmp_path):
 def test_davis_without_list_names_both_layouts(tmp_path):
     with pytest.raises(FileNotFoundError, match=r'2017/val\.txt.*480p/val\.txt'):
         DavisVOSDataset(str(tmp_path), VOS_PIPELINE)
+
+
+def test_davis2016_generated(generated):
+    data = DavisVOSDataset(str(generated / 'DAVIS2016'), VOS_PIPELINE)
+    assert data.get_data_info(0)['layout'] == '2016'
+    sample = data[0]['data_samples']
+    raw = np.array(Image.open(generated / 'DAVIS2016/Annotations/480p/synth-animal-000/00002.png'))
+    assert set(np.unique(raw)) <= {0, 255}
+    np.testing.assert_array_equal(sample.gt_masks[2], raw == 255)
+    assert sample.num_objects == 1
