@@ -26,6 +26,15 @@ def env() -> dict:
     return dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
 
 
+def run(cmd, **kwargs) -> None:
+    """Run ``cmd``; on failure, fail the test with the end of its output."""
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+                          **{'env': env(), **kwargs})
+    if proc.returncode != 0:
+        pytest.fail(f'{" ".join(map(str, cmd))} exited with {proc.returncode}:\n'
+                    f'{(proc.stdout + proc.stderr)[-4000:]}')
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -50,10 +59,9 @@ def final_state(work_dir: Path, epoch: int) -> dict:
 def test_two_process_ddp_keeps_ranks_equal(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=1)
     result = tmp_path / 'result.json'
-    subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-                    f'--master_port={free_port()}', str(REPO_ROOT / 'tests/dist_train_check.py'),
-                    str(cfg), str(tmp_path / 'work'), str(result)],
-                   check=True, env=env(), cwd=REPO_ROOT, capture_output=True, timeout=600)
+    run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
+         f'--master_port={free_port()}', str(REPO_ROOT / 'tests/dist_train_check.py'),
+         str(cfg), str(tmp_path / 'work'), str(result)])
     out = json.loads(result.read_text())
     assert out['world_size'] == 2 and out['wrapper'] == 'MMDistributedDataParallel'
     # 20 pairs, 2 per rank and step: 5 steps
@@ -65,9 +73,8 @@ def test_two_process_ddp_keeps_ranks_equal(tiny_root, tmp_path):
 def test_dist_train_script_runs_two_processes(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=1)
     work = tmp_path / 'work'
-    subprocess.run(['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(cfg), '2',
-                    '--work-dir', str(work)], check=True, cwd=REPO_ROOT, capture_output=True,
-                   env=dict(env(), PORT=str(free_port())), timeout=600)
+    run(['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(cfg), '2', '--work-dir', str(work)],
+        env=dict(env(), PORT=str(free_port())))
     assert (work / 'epoch_1.pth').is_file() and (work / 'last_checkpoint').is_file()
     assert max(scalars(work)) == 5
 
@@ -75,8 +82,7 @@ def test_dist_train_script_runs_two_processes(tiny_root, tmp_path):
 def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=3)
     straight, killed = tmp_path / 'straight', tmp_path / 'killed'
-    subprocess.run(TRAIN + [str(cfg), '--work-dir', str(straight)], check=True, env=env(),
-                   cwd=REPO_ROOT, capture_output=True, timeout=600)
+    run(TRAIN + [str(cfg), '--work-dir', str(straight)])
 
     proc = subprocess.Popen(TRAIN + [str(cfg), '--work-dir', str(killed)], env=env(),
                             cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -87,8 +93,7 @@ def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_pat
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (killed / 'epoch_3.pth').exists(), 'the run finished before it was killed'
-    subprocess.run(TRAIN + [str(cfg), '--work-dir', str(killed), '--resume'], check=True,
-                   env=env(), cwd=REPO_ROOT, capture_output=True, timeout=600)
+    run(TRAIN + [str(cfg), '--work-dir', str(killed), '--resume'])
 
     expected, resumed = final_state(straight, 3), final_state(killed, 3)
     assert expected.keys() == resumed.keys()
@@ -104,8 +109,7 @@ def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_pat
 def test_checkpoints_are_kept_to_the_limit_and_written_atomically(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=2)
     work = tmp_path / 'work'
-    subprocess.run(TRAIN + [str(cfg), '--work-dir', str(work), '--cfg-options',
-                            'default_hooks.checkpoint.max_keep_ckpts=1'],
-                   check=True, env=env(), cwd=REPO_ROOT, capture_output=True, timeout=600)
+    run(TRAIN + [str(cfg), '--work-dir', str(work), '--cfg-options',
+                 'default_hooks.checkpoint.max_keep_ckpts=1'])
     assert sorted(p.name for p in work.glob('*.pth')) == ['epoch_2.pth']
     assert not list(work.glob('.*.pth.*')), 'temporary checkpoint files left behind'
