@@ -243,6 +243,15 @@ def _void_frames(void: Optional[np.ndarray], shape: Tuple[int, ...]
     return _as_frames(void)
 
 
+def _mask_frames(gt, pred, void) -> tuple:
+    """Check shapes; return gt, pred as [F, H, W] bool and the non-void mask."""
+    gt = np.asarray(gt)
+    if gt.shape != np.shape(pred):
+        raise ValueError(f'shape mismatch: gt {gt.shape} vs pred '
+                         f'{np.shape(pred)}')
+    return _as_frames(gt), _as_frames(pred), ~_void_frames(void, gt.shape)
+
+
 def region_similarity(gt: np.ndarray,
                       pred: np.ndarray,
                       void: Optional[np.ndarray] = None) -> np.ndarray:
@@ -259,18 +268,13 @@ def region_similarity(gt: np.ndarray,
     Returns:
         float64 array of shape ``gt.shape[:-2]`` (e.g. [T] for [T, H, W]).
     """
-    gt = np.asarray(gt)
-    if gt.shape != np.shape(pred):
-        raise ValueError(f'shape mismatch: gt {gt.shape} vs pred '
-                         f'{np.shape(pred)}')
-    g, p = _as_frames(gt), _as_frames(pred)
-    keep = ~_void_frames(void, gt.shape)
+    g, p, keep = _mask_frames(gt, pred, void)
     inter = np.sum(g & p & keep, axis=(1, 2)).astype(np.float64)
     union = np.sum((g | p) & keep, axis=(1, 2)).astype(np.float64)
     empty = union == 0
     j = np.ones_like(union)
     j[~empty] = inter[~empty] / union[~empty]
-    return j.reshape(gt.shape[:-2])
+    return j.reshape(np.shape(gt)[:-2])
 
 
 def seg2bmap(seg: np.ndarray) -> np.ndarray:
@@ -367,17 +371,12 @@ def boundary_f_measure(gt: np.ndarray,
     Returns:
         float64 array of shape ``gt.shape[:-2]``.
     """
-    gt = np.asarray(gt)
-    if gt.shape != np.shape(pred):
-        raise ValueError(f'shape mismatch: gt {gt.shape} vs pred '
-                         f'{np.shape(pred)}')
-    g, p = _as_frames(gt), _as_frames(pred)
-    keep = ~_void_frames(void, gt.shape)
+    g, p, keep = _mask_frames(gt, pred, void)
     f = np.array([
         _boundary_f_single(g[i], p[i], keep[i], bound_th)
         for i in range(g.shape[0])
     ], dtype=np.float64)
-    return f.reshape(gt.shape[:-2])
+    return f.reshape(np.shape(gt)[:-2])
 
 
 def summary_statistics(
