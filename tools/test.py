@@ -7,7 +7,7 @@ from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
 from fgvc.apis.evaluation import format_table, load_encoder_weights, prepare_test_config
-from fgvc.utils import init_distributed, register_all_modules
+from fgvc.utils import finish_distributed, init_distributed, register_all_modules
 from fgvc.visualization import PredictionVisualizationHook
 
 
@@ -48,6 +48,7 @@ def main():
     if get_rank() == 0:
         print(format_table(args.task, metrics))
         print(f'Results written to {osp.join(work_dir, args.task + "_summary.json")}')
+    finish_distributed()
 
 
 if __name__ == '__main__':

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from fgvc.utils import check_override_keys, init_distributed, register_all_modules
+from fgvc.utils import check_override_keys, finish_distributed, init_distributed, register_all_modules
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +55,7 @@ def main() -> None:
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

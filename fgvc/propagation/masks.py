@@ -44,6 +44,7 @@ def segment_video(features: torch.Tensor, first_mask: torch.Tensor, num_labels: 
             ``neighbor_range``, ``temperature``, ``tile``).
     """
     raster_hw = tuple(first_mask.shape)
-    start = one_hot_labels(first_mask, num_labels, tuple(features.shape[-2:])).to(features)
+    first = features[0]
+    start = one_hot_labels(first_mask, num_labels, tuple(first.shape[-2:])).to(first)
     for t, labels in propagate_from(features, 0, start, 1, cfg):
         yield t, labels_to_mask(labels, raster_hw)

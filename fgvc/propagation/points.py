@@ -17,7 +17,7 @@ def propagate_from(features: torch.Tensor, start: int, start_labels: torch.Tenso
     predicted frames.
     """
     recent = deque(maxlen=cfg.precede_frames)
-    stop = features.shape[0] if step > 0 else -1
+    stop = len(features) if step > 0 else -1
     for t in range(start + step, stop, step):
         memory = [(features[start], start_labels), *recent]
         labels = propagate_labels(
@@ -47,14 +47,16 @@ def track_points_with_peaks(features: torch.Tensor, query_points: torch.Tensor,
         are grouped by query frame and propagated forward (and backward if
         ``cfg.bidirectional``) from it; frames not reached keep zeros.
     """
-    num_frames, _, h, w = features.shape
+    num_frames = len(features)
+    first = features[0]
+    h, w = first.shape[-2:]
     stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
-    tracks = features.new_zeros(query_points.shape[0], num_frames, 2)
-    peaks = features.new_zeros(query_points.shape[0], num_frames)
+    tracks = first.new_zeros(query_points.shape[0], num_frames, 2)
+    peaks = first.new_zeros(query_points.shape[0], num_frames)
     query_frames = query_points[:, 0].round().long()
     for start in query_frames.unique().tolist():
         group = (query_frames == start).nonzero().squeeze(1)
-        points_xy = query_points[group][:, [2, 1]].to(features)
+        points_xy = query_points[group][:, [2, 1]].to(first)
         tracks[group, start] = points_xy
         start_labels = gaussian_heatmaps(points_xy, (h, w), stride_xy, cfg.sigma)
         peaks[group, start] = start_labels.flatten(1).amax(1)

@@ -55,3 +55,14 @@ def init_distributed(launcher: str, port: int = 29500, timeout_s: int = 1800) ->
         backend='nccl' if use_cuda else 'gloo',
         timeout=datetime.timedelta(seconds=timeout_s))
     return True
+
+
+def finish_distributed() -> None:
+    """Wait for every rank, then close the process group.
+
+    A rank that exits while the others still use the group can abort in
+    gloo's teardown ("terminate called without an active exception").
+    """
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -1,6 +1,7 @@
+from .lazy_features import LazyFeatures
 from .base import PropagationTracker
 from .mask_tracker import MaskTracker
 from .mixed_tracker import MixedTracker
 from .point_tracker import PointTracker
 
-__all__ = ['PointTracker', 'MaskTracker', 'PropagationTracker', 'MixedTracker']
+__all__ = ['LazyFeatures', 'PointTracker', 'MaskTracker', 'PropagationTracker', 'MixedTracker']

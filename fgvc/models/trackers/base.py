@@ -1,5 +1,5 @@
-"""Common part of the trackers: encode every frame, then propagate labels."""
-from typing import List, Optional
+"""Common part of the trackers: encode frames as propagation needs them."""
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -8,6 +8,7 @@ from mmengine.structures import BaseDataElement
 
 from fgvc.propagation import PropagationConfig
 from fgvc.registry import MODELS
+from .lazy_features import LazyFeatures
 
 
 class PropagationTracker(BaseModel):
@@ -29,13 +30,24 @@ class PropagationTracker(BaseModel):
         self.frames_per_batch = frames_per_batch
 
     @torch.no_grad()
+    def encode(self, frames: torch.Tensor) -> torch.Tensor:
+        """``[n, 3, H, W]`` normalised frames -> ``[n, C, h, w]`` unit-norm features."""
+        return F.normalize(self.backbone(frames)[-1], dim=1)
+
+    def lazy_features(self, num_frames: int,
+                      load: Callable[[int, int], torch.Tensor]) -> LazyFeatures:
+        """Features of a video whose normalised frames ``[start, stop)`` come from
+        ``load``, encoded ``frames_per_batch`` at a time when first needed."""
+        return LazyFeatures(num_frames, load, self.encode, self.frames_per_batch)
+
+    @torch.no_grad()
     def extract_features(self, frames: torch.Tensor) -> torch.Tensor:
         """``[T, 3, H, W]`` normalised frames -> ``[T, C, h, w]`` unit-norm features."""
-        feats = [self.backbone(chunk)[-1] for chunk in frames.split(self.frames_per_batch)]
-        return F.normalize(torch.cat(feats), dim=1)
+        return torch.cat([self.encode(chunk) for chunk in frames.split(self.frames_per_batch)])
 
-    def predict_sample(self, features: torch.Tensor, sample: BaseDataElement) -> None:
-        """Add the predictions for one video's ``features`` to its ``sample``."""
+    def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
+        """Add the predictions for one video's ``features`` (``features[t]`` is
+        frame t's ``[C, h, w]``) to its ``sample``."""
         raise NotImplementedError
 
     @torch.no_grad()
@@ -44,5 +56,6 @@ class PropagationTracker(BaseModel):
         if mode != 'predict':
             raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
         for frames, sample in zip(inputs, data_samples):
-            self.predict_sample(self.extract_features(frames), sample)
+            features = self.lazy_features(len(frames), lambda a, b, f=frames: f[a:b])
+            self.predict_sample(features, sample)
         return list(data_samples)

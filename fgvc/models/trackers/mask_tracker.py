@@ -1,4 +1,6 @@
 """A tracker that propagates a first-frame segmentation through a video."""
+from typing import Sequence
+
 import numpy as np
 import torch
 from mmengine.structures import BaseDataElement
@@ -18,12 +20,12 @@ class MaskTracker(PropagationTracker):
     later frames the propagated labels.
     """
 
-    def predict_sample(self, features: torch.Tensor, sample: BaseDataElement) -> None:
+    def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
         first = np.asarray(sample.first_mask)
         num_labels = int(sample.num_objects) + 1
-        masks = np.zeros((features.shape[0], *first.shape), np.uint8)
+        masks = np.zeros((len(features), *first.shape), np.uint8)
         masks[0] = np.where(first < num_labels, first, 0)
-        first = torch.as_tensor(first, dtype=torch.long, device=features.device)
+        first = torch.as_tensor(first, dtype=torch.long, device=features[0].device)
         for t, mask in segment_video(features, first, num_labels, self.propagation):
             masks[t] = mask.cpu().numpy()
         sample.pred_masks = masks

@@ -1,6 +1,6 @@
 """A tracker that encodes frames and propagates query points through them."""
 from dataclasses import replace
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from mmengine.structures import BaseDataElement
@@ -34,9 +34,9 @@ class PointTracker(PropagationTracker):
         super().__init__(backbone, propagation, data_preprocessor, frames_per_batch, init_cfg)
         self.occlusion_threshold = occlusion_threshold
 
-    def predict_sample(self, features: torch.Tensor, sample: BaseDataElement) -> None:
-        queries = torch.as_tensor(sample.query_points, dtype=features.dtype,
-                                  device=features.device)
+    def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
+        queries = torch.as_tensor(sample.query_points, dtype=torch.float32,
+                                  device=features[0].device)
         # 'strided' evaluation scores frames before each query frame too.
         cfg = self.propagation
         if sample.get('query_mode') == 'strided' and not cfg.bidirectional:
