@@ -1,3 +1,4 @@
 from .evaluation import format_table, load_encoder_weights, prepare_test_config
+from .predictor import Predictor
 
-__all__ = ['format_table', 'load_encoder_weights', 'prepare_test_config']
+__all__ = ['format_table', 'load_encoder_weights', 'prepare_test_config', 'Predictor']

@@ -4,10 +4,14 @@ Coordinates are continuous pixel positions in the frame raster: pixel ``i``
 covers ``[i, i + 1)`` and its centre is ``i + 0.5``; a feature cell ``j`` at
 stride ``s`` covers ``[j * s, (j + 1) * s)``.
 """
+import math
 from typing import Tuple
 
 import torch
 import torch.nn.functional as F
+
+#: Extra candidates sorted beyond the top k to break ties in raster order.
+TIE_SLACK = 16
 
 
 def gaussian_heatmaps(points_xy: torch.Tensor, grid_hw: Tuple[int, int],
@@ -26,24 +30,146 @@ def gaussian_heatmaps(points_xy: torch.Tensor, grid_hw: Tuple[int, int],
     return torch.exp(-(dy2[:, :, None] + dx2[:, None, :]) / (2 * sigma ** 2))
 
 
-def heatmaps_to_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int],
-                       topk: int) -> torch.Tensor:
-    """Positions ``[N, 2]`` (x, y) from label maps ``[N, h, w]``.
-
-    Each map is upsampled bilinearly to the raster; the position is the mean of
-    its ``topk`` highest pixel centres weighted by their (non-negative) values,
-    or their plain mean where those values are all zero.
-    """
-    num, (height, width) = heatmaps.shape[0], raster_hw
-    if num == 0:
-        return heatmaps.new_zeros(0, 2)
-    up = F.interpolate(heatmaps[:, None], size=(height, width), mode='bilinear',
-                       align_corners=False).flatten(1)
-    values, index = up.topk(min(topk, up.shape[1]), dim=1)
+def _weighted_mean_position(values: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """``[N, 2]`` mean of positions ``x, y`` ``[N, k]`` weighted by (non-negative)
+    ``values``, or their plain mean where those values are all zero."""
     weights = values.clamp_min(0)
     total = weights.sum(1, keepdim=True)
     weights = torch.where(total > 0, weights / total.clamp_min(torch.finfo(weights.dtype).tiny),
                           torch.full_like(weights, 1.0 / weights.shape[1]))
-    x = (index % width).to(heatmaps.dtype) + 0.5
-    y = torch.div(index, width, rounding_mode='floor').to(heatmaps.dtype) + 0.5
     return torch.stack([(weights * x).sum(1), (weights * y).sum(1)], dim=1)
+
+
+def _sort_desc_then_key(values: torch.Tensor, keys: torch.Tensor
+                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Rows of ``values`` sorted descending, equal values by ascending ``keys``."""
+    order = keys.argsort(dim=1, stable=True)
+    values, keys = values.gather(1, order), keys.gather(1, order)
+    order = values.argsort(dim=1, descending=True, stable=True)
+    return values.gather(1, order), keys.gather(1, order)
+
+
+def top_pixels(values: torch.Tensor, keys: torch.Tensor, k: int
+               ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` largest of each row of ``values`` ``[N, P]`` and their ``keys``.
+
+    Equal values are taken in ascending key order, so the choice among ties
+    does not depend on how the candidates were laid out: reading a map whole
+    or around its peak picks the same pixels.
+    """
+    wide = min(k + TIE_SLACK, values.shape[1])
+    top, where = values.topk(wide, dim=1)
+    top, top_keys = _sort_desc_then_key(top, keys.gather(1, where))
+    # Ties with the k-th value may continue past the `wide` list: sort those rows whole.
+    unsure = ((top[:, -1] == top[:, k - 1]) & (wide < values.shape[1])).nonzero().squeeze(1)
+    if len(unsure):
+        top[unsure], top_keys[unsure] = (
+            x[:, :wide] for x in _sort_desc_then_key(values[unsure], keys[unsure]))
+    return top[:, :k], top_keys[:, :k]
+
+
+class _Axis:
+    """Bilinear upsampling of one axis from ``cells`` to ``pixels`` (align_corners=False).
+
+    Pixel i reads cells ``low[i]`` and ``high[i]`` with weight ``frac[i]`` on
+    ``high``; ``first[c]``/``last[c]`` are the first and last pixels reading cell
+    c (``pixels``/-1 for a cell no pixel reads).
+    """
+
+    def __init__(self, cells: int, pixels: int, device):
+        scale = cells / pixels
+        src = ((torch.arange(pixels, device=device, dtype=torch.float32) + 0.5) * scale - 0.5)
+        src = src.clamp_min(0)
+        self.low = src.long()
+        self.high = (self.low + 1).clamp_max(cells - 1)
+        self.frac = src - self.low
+        self.cells, self.pixels, self.scale = cells, pixels, scale
+        pix = torch.arange(pixels, device=device).repeat(2)
+        read = torch.cat([self.low, self.high])
+        self.first = torch.full((cells,), pixels, device=device).scatter_reduce(0, read, pix, 'amin')
+        self.last = torch.full((cells,), -1, device=device).scatter_reduce(0, read, pix, 'amax')
+
+    def window(self, peak: torch.Tensor, radius: int) -> torch.Tensor:
+        """``[N, n]`` consecutive pixels around cells ``peak`` ``[N]``, inside the raster."""
+        size = min(2 * math.ceil(radius / self.scale) + 1, self.pixels)
+        centre = ((peak.float() + 0.5) / self.scale).long()
+        start = (centre - size // 2).clamp(0, self.pixels - size)
+        return start[:, None] + torch.arange(size, device=peak.device)
+
+    def interior(self, window: torch.Tensor) -> torch.Tensor:
+        """``[N, cells]`` bool: cells read only by pixels of ``window``."""
+        return (self.first >= window[:, :1]) & (self.last <= window[:, -1:])
+
+
+def _upsampled(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
+               cols: torch.Tensor) -> torch.Tensor:
+    """Bilinearly upsampled values ``[N, r * c]`` of the raster pixels ``rows`` ``[N, r]``
+    x ``cols`` ``[N, c]``: the same arithmetic for any window, so that equal
+    pixels get bit-identical values wherever they are read."""
+    w = heatmaps.shape[2]
+    flat_maps = heatmaps.flatten(1)
+
+    def read(cell_y: torch.Tensor, cell_x: torch.Tensor) -> torch.Tensor:
+        flat = cell_y[:, :, None] * w + cell_x[:, None, :]
+        return flat_maps.gather(1, flat.flatten(1)).view(flat.shape)
+    fy, fx = ay.frac[rows][:, :, None], ax.frac[cols][:, None, :]
+    low_y, high_y, low_x, high_x = ay.low[rows], ay.high[rows], ax.low[cols], ax.high[cols]
+    up = ((1 - fy) * ((1 - fx) * read(low_y, low_x) + fx * read(low_y, high_x))
+          + fy * ((1 - fx) * read(high_y, low_x) + fx * read(high_y, high_x)))
+    return up.flatten(1)
+
+
+def _position(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
+              cols: torch.Tensor, topk: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Positions ``[N, 2]`` from the pixels ``rows`` x ``cols``, and each map's
+    ``topk``-th largest value among them."""
+    up = _upsampled(heatmaps, ay, ax, rows, cols)
+    keys = (rows[:, :, None] * ax.pixels + cols[:, None, :]).flatten(1)
+    values, index = top_pixels(up, keys, min(topk, up.shape[1]))
+    x = (index % ax.pixels).to(heatmaps.dtype) + 0.5
+    y = torch.div(index, ax.pixels, rounding_mode='floor').to(heatmaps.dtype) + 0.5
+    return _weighted_mean_position(values, x, y), values[:, -1]
+
+
+def heatmaps_to_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int],
+                       topk: int) -> torch.Tensor:
+    """Positions ``[N, 2]`` (x, y) from label maps ``[N, h, w]``.
+
+    Each map is upsampled bilinearly to the raster (as ``F.interpolate`` with
+    ``align_corners=False``); the position is the mean of its ``topk``
+    highest pixel centres weighted by their (non-negative) values, or their
+    plain mean where those values are all zero. Among equal values the pixels
+    first in raster order are taken.
+    """
+    num, h, w = heatmaps.shape
+    if num == 0:
+        return heatmaps.new_zeros(0, 2)
+    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, raster_hw[1], heatmaps.device)
+    rows = torch.arange(ay.pixels, device=heatmaps.device).expand(num, -1)
+    cols = torch.arange(ax.pixels, device=heatmaps.device).expand(num, -1)
+    return _position(heatmaps, ay, ax, rows, cols, topk)[0]
+
+
+def peak_window_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk: int,
+                       radius: int) -> torch.Tensor:
+    """:func:`heatmaps_to_points` without upsampling whole maps.
+
+    The upsampled values are computed only for the raster pixels within about
+    ``radius`` feature cells of each map's peak. Outside that window no pixel
+    can exceed the largest cell that such a pixel reads; where that bound does
+    not fall below the window's ``topk``-th value the map is read whole, so
+    the positions always equal :func:`heatmaps_to_points`.
+    """
+    num, h, w = heatmaps.shape
+    if num == 0:
+        return heatmaps.new_zeros(0, 2)
+    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, raster_hw[1], heatmaps.device)
+    peak = heatmaps.flatten(1).argmax(1)
+    rows, cols = ay.window(peak // w, radius), ax.window(peak % w, radius)
+    points, kth = _position(heatmaps, ay, ax, rows, cols, topk)
+    interior = ay.interior(rows)[:, :, None] & ax.interior(cols)[:, None, :]
+    outside = heatmaps.masked_fill(interior, -math.inf).flatten(1).amax(1)
+    unsure = (outside >= kth).nonzero().squeeze(1)
+    if len(unsure):
+        points[unsure] = heatmaps_to_points(heatmaps[unsure], raster_hw, topk)
+    return points

@@ -3,16 +3,16 @@
 Each label (background and every object) is a channel of the label map. The
 first frame's integer mask becomes one-hot maps at the raster, averaged down
 to the feature grid (area interpolation); every later frame's maps come from
-:func:`fgvc.propagation.propagate_from`, are upsampled bilinearly to the
+:func:`fgvc.propagation.propagate`, are upsampled bilinearly to the
 raster and the label with the largest value wins at each pixel.
 """
-from typing import Iterator, Tuple
+from typing import Iterator, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from .config import PropagationConfig
-from .points import propagate_from
+from .engine import propagate
 
 
 def one_hot_labels(mask: torch.Tensor, num_labels: int, grid_hw: Tuple[int, int]) -> torch.Tensor:
@@ -31,20 +31,19 @@ def labels_to_mask(labels: torch.Tensor, raster_hw: Tuple[int, int]) -> torch.Te
     return up.argmax(0)
 
 
-def segment_video(features: torch.Tensor, first_mask: torch.Tensor, num_labels: int,
+def segment_video(features: Sequence[torch.Tensor], first_mask: torch.Tensor, num_labels: int,
                   cfg: PropagationConfig) -> Iterator[Tuple[int, torch.Tensor]]:
     """Yield ``(t, mask_t)`` for frames 1..T-1: integer masks ``[H, W]`` in ``[0, num_labels)``.
 
     Args:
-        features: ``[T, C, h, w]`` L2-normalised features of every frame.
+        features: ``features[t]`` is frame t's ``[C, h, w]`` L2-normalised features.
         first_mask: ``[H, W]`` integer labels of frame 0 (0 = background,
             values >= ``num_labels`` are void); H, W is the output raster.
         num_labels: number of labels, background included.
-        cfg: propagation settings (``precede_frames``, ``topk``,
-            ``neighbor_range``, ``temperature``, ``tile``).
+        cfg: propagation settings.
     """
     raster_hw = tuple(first_mask.shape)
     first = features[0]
     start = one_hot_labels(first_mask, num_labels, tuple(first.shape[-2:])).to(first)
-    for t, labels in propagate_from(features, 0, start, 1, cfg):
+    for _, t, labels in propagate(features, {0: start}, cfg):
         yield t, labels_to_mask(labels, raster_hw)

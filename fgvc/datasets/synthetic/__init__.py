@@ -35,6 +35,10 @@ Public API
 ``make_translation_scene(height, width, num_frames, velocity, seed) -> Scene``
     one full-frame texture moving with constant velocity; render it with
     ``render(scene)`` or ``video_from_scene(scene, rng, cfg)`` for tracks.
+``make_moving_layer_scene(height, width, offsets, layer_box, seed) -> Scene``
+    a static background and one textured rectangle translating by known
+    offsets; ``render(scene, start, stop)`` renders a range of frames and
+    ``tracks.follow(scene, frames, xy, layers)`` gives exact tracks.
 ``PRESETS`` / ``get_preset(name)``: 'tiny', 'quickstart', 'full'.
 ``future_flows(scene, ids)``, ``past_flows(scene, ids)``: [T-1, H, W, 2] float32.
 ``generate_datasets(out_dir, preset, seed=0, formats=None) -> {format: seconds}``
@@ -63,7 +67,8 @@ from .config import MotionConfig, PhotometricConfig, SceneConfig, TextureConfig
 from .datasets import WRITERS, generate_datasets, generate_tapvid_videos, generate_videos
 from .flow import flow_between, future_flows, past_flows
 from .presets import PRESETS, DatasetPreset, get_preset
-from .scene import Layer, Scene, make_scene, make_translation_scene, render
+from .scene import (Layer, Scene, make_moving_layer_scene, make_scene, make_translation_scene,
+                    render)
 from .tracks import Tracks, sample_tracks
 from .video import SyntheticVideo, generate_video, seed_rng, video_from_scene
 from .writers.tapvid import kinetics_entry, write_kinetics_shards, write_tapvid_pickle
@@ -73,6 +78,7 @@ __all__ = [
     'generate_datasets', 'generate_tapvid_videos', 'generate_videos', 'flow_between',
     'future_flows', 'past_flows', 'PRESETS',
     'DatasetPreset', 'get_preset', 'Layer', 'Scene', 'make_scene', 'make_translation_scene',
+    'make_moving_layer_scene',
     'render', 'Tracks', 'sample_tracks', 'SyntheticVideo', 'generate_video', 'seed_rng',
     'video_from_scene', 'kinetics_entry', 'write_kinetics_shards', 'write_tapvid_pickle',
 ]

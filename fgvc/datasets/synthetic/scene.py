@@ -10,7 +10,7 @@ takes that layer's warped texture colour. Coordinates follow the pixel-centre
 convention of :mod:`.geometry` (pixel i's centre is at i + 0.5).
 """
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -165,6 +165,35 @@ def make_translation_scene(height: int, width: int, num_frames: int,
     return Scene(height, width, [layer], np.zeros(num_frames), np.ones(num_frames))
 
 
+def make_moving_layer_scene(height: int, width: int, offsets: np.ndarray,
+                            layer_box: Tuple[int, int, int, int], seed: int,
+                            texture: TextureConfig = TextureConfig()) -> Scene:
+    """A static textured background and one textured rectangle translating by
+    known offsets: a test scene for trackers with exact ground truth.
+
+    Args:
+        offsets: float [T, 2] (dx, dy) of the rectangle in each frame
+            relative to ``layer_box`` (so frame point p of the rectangle at
+            frame 0 is at p + offsets[t] - offsets[0] in frame t).
+        layer_box: (x, y, w, h) of the rectangle at offset (0, 0), pixels.
+        seed: texture seed.
+    """
+    rng = np.random.default_rng(seed)
+    offsets = np.asarray(offsets, np.float64)
+    num_frames = len(offsets)
+    bg_size = (height + 2 * TEXTURE_MARGIN, width + 2 * TEXTURE_MARGIN)
+    background = Layer(random_texture(rng, *bg_size, texture), np.ones(bg_size, np.float32),
+                       constant_translation(num_frames, np.zeros(2), np.full(2, -TEXTURE_MARGIN)))
+    x, y, w, h = layer_box
+    side = (h + 2 * TEXTURE_MARGIN, w + 2 * TEXTURE_MARGIN)
+    mask = np.zeros(side, np.float32)
+    mask[TEXTURE_MARGIN:-TEXTURE_MARGIN, TEXTURE_MARGIN:-TEXTURE_MARGIN] = 1.0
+    motion = constant_translation(num_frames, np.zeros(2), np.zeros(2))
+    motion[:, :, 2] = offsets + np.array([x, y], np.float64) - TEXTURE_MARGIN
+    layer = Layer(random_texture(rng, *side, texture), mask, motion)
+    return Scene(height, width, [background, layer], np.zeros(num_frames), np.ones(num_frames))
+
+
 def warp_layer(image: np.ndarray, motion: np.ndarray, height: int, width: int,
                border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
     """Bilinearly inverse-warp a canonical image by one [2, 3] map into the frame."""
@@ -172,21 +201,24 @@ def warp_layer(image: np.ndarray, motion: np.ndarray, height: int, width: int,
                           flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
 
 
-def render(scene: Scene) -> Tuple[np.ndarray, np.ndarray]:
-    """Render frames uint8 [T, H, W, 3] (RGB) and layer ids uint8 [T, H, W]."""
-    h, w, n = scene.height, scene.width, scene.num_frames
-    frames = np.empty((n, h, w, 3), np.uint8)
-    ids = np.zeros((n, h, w), np.uint8)
-    for t in range(n):
+def render(scene: Scene, start: int = 0, stop: Optional[int] = None
+           ) -> Tuple[np.ndarray, np.ndarray]:
+    """Render frames uint8 [n, H, W, 3] (RGB) and layer ids uint8 [n, H, W] of
+    frames ``[start, stop)`` (default: all), so a long video renders in parts."""
+    h, w = scene.height, scene.width
+    stop = scene.num_frames if stop is None else stop
+    frames = np.empty((stop - start, h, w, 3), np.uint8)
+    ids = np.zeros((stop - start, h, w), np.uint8)
+    for i, t in enumerate(range(start, stop)):
         bg = scene.layers[0]
         frame = warp_layer(bg.texture, bg.motion[t], h, w, cv2.BORDER_REPLICATE)
         for k, layer in enumerate(scene.layers[1:], start=1):
             inside = warp_layer(layer.mask, layer.motion[t], h, w) >= 0.5
             if inside.any():
                 frame[inside] = warp_layer(layer.texture, layer.motion[t], h, w)[inside]
-                ids[t][inside] = k
+                ids[i][inside] = k
         frame = (frame - 128.0) * scene.contrast[t] + 128.0 + scene.brightness[t]
         if scene.blur_sigma > 0:
             frame = cv2.GaussianBlur(frame, (0, 0), scene.blur_sigma)
-        frames[t] = np.clip(np.round(frame), 0, 255).astype(np.uint8)
+        frames[i] = np.clip(np.round(frame), 0, 255).astype(np.uint8)
     return frames, ids

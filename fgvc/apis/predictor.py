@@ -1,0 +1,229 @@
+"""Track points or propagate a mask through the user's own video.
+
+:class:`Predictor` builds an evaluation model from a config (by default the
+TAP-Vid settings of ``configs/eval/res18_d1_eval.py`` for points and its VOS
+settings for masks), loads a checkpoint, and runs the label propagation of
+:mod:`fgvc.propagation` over a video read a chunk of frames at a time
+(:mod:`fgvc.datasets.video_reader`): frames are encoded only when the
+propagation reaches them and only its memory window is kept, so the length of
+the video bounds time, not memory.
+
+Coordinates are in the video's own pixels (see :mod:`fgvc.apis.queries`):
+pixel column ``i`` covers ``[i, i + 1)``. Frames are resized for the encoder
+keeping their aspect ratio (:func:`encoder_size`); queries are mapped into that
+raster and tracks mapped back.
+"""
+import copy
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from tqdm import tqdm
+
+from fgvc.datasets.davis import DAVIS_VOID
+from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
+from fgvc.propagation import occlusion_from_peaks, segment_video, track_points_with_peaks
+from fgvc.registry import MODELS
+from fgvc.utils import load_encoder_weights, register_all_modules
+from .checkpoints import encoder_shape_options, resolve_checkpoint
+from .evaluation import prepare_test_config
+from .queries import Queries, parse_queries, validate_queries
+
+CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
+DEFAULT_CONFIG = str(CONFIG_ROOT / 'eval' / 'res18_d1_eval.py')
+#: Encoder input: the short side of the frames (never upsampled), both sides
+#: rounded to a multiple of ``SIZE_MULTIPLE``.
+DEFAULT_SHORT_SIDE = 256
+SIZE_MULTIPLE = 8
+QUICKSTART_HINT = (
+    'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
+    'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
+    'as the checkpoint. Released FGVC ResNet-18 weights converted with '
+    'tools/convert_checkpoint.py work too.')
+
+
+def untrained_encoder_message() -> str:
+    """What to tell a user who runs without a checkpoint."""
+    return ('No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
+            'masks will be poor. ' + QUICKSTART_HINT)
+
+
+def encoder_size(height: int, width: int, short_side: Optional[int] = DEFAULT_SHORT_SIDE,
+                 multiple: int = SIZE_MULTIPLE) -> Tuple[int, int]:
+    """Encoder input (h, w) for ``height`` x ``width`` frames: the short side
+    scaled to ``short_side`` (never enlarged; None keeps the frame size), the
+    aspect ratio kept, both rounded to a multiple of ``multiple``."""
+    scale = 1.0 if short_side is None else min(1.0, short_side / min(height, width))
+    return tuple(max(multiple, int(round(side * scale / multiple)) * multiple)
+                 for side in (height, width))
+
+
+class Predictor:
+    """Point tracking and mask propagation on any video.
+
+    Args:
+        config: config file or :class:`Config` with a ``tasks`` dict (like
+            ``configs/eval/res18_d1_eval.py``).
+        checkpoint: encoder weights: a checkpoint file, a ``last_checkpoint``
+            file or a training work dir holding one; None keeps the encoder
+            untrained (a warning says so, unless the encoder has no weights).
+            The encoder's width and depth are taken from the training config
+            stored in the checkpoint when it has one.
+        device: 'auto' (CUDA when available, else CPU), or a torch device.
+        short_side: encoder input short side (see :func:`encoder_size`).
+        point_task, mask_task: the config's tasks whose model settings track
+            points and propagate masks.
+        cfg_options: config overrides (dotted keys), applied last.
+        progress: show progress bars over frames.
+    """
+
+    def __init__(self, config: Union[str, Config] = DEFAULT_CONFIG,
+                 checkpoint: Optional[str] = None, device: str = 'auto',
+                 short_side: Optional[int] = DEFAULT_SHORT_SIDE, point_task: str = 'davis',
+                 mask_task: str = 'vos', cfg_options: Optional[dict] = None,
+                 progress: bool = False):
+        register_all_modules()
+        self.config = Config.fromfile(config) if isinstance(config, str) else config
+        self.checkpoint = None if checkpoint is None else resolve_checkpoint(checkpoint)
+        self.options = dict(encoder_shape_options(self.checkpoint) if self.checkpoint else {})
+        self.options.update(cfg_options or {})
+        if device == 'auto':
+            device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        self.device = torch.device(device)
+        self.short_side = short_side
+        self.point_task = point_task
+        self.mask_task = mask_task
+        self.progress = progress
+        self._models = {}
+        self.model(point_task)  # config and checkpoint errors show at once
+        if self.untrained:
+            warnings.warn(untrained_encoder_message(), stacklevel=2)
+
+    @property
+    def untrained(self) -> bool:
+        """True when the encoder has weights but no checkpoint was given."""
+        backbone = self.model(self.point_task).backbone
+        return self.checkpoint is None and any(True for _ in backbone.parameters())
+
+    def model(self, task: str) -> torch.nn.Module:
+        """The evaluation model of one of the config's tasks, built once."""
+        if task not in self._models:
+            cfg = prepare_test_config(copy.deepcopy(self.config), task, work_dir='',
+                                      options=self.options)
+            model = MODELS.build(cfg.model)
+            if self.checkpoint is not None:
+                load_encoder_weights(model, self.checkpoint)
+            self._models[task] = model.to(self.device).eval()
+        return self._models[task]
+
+    def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:
+        """Encoder input (h, w) for the frames of ``reader``."""
+        return encoder_size(reader.height, reader.width, self.short_side)
+
+    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int],
+                  bar: tqdm):
+        """Lazily encoded features of ``reader``'s frames at ``input_hw``."""
+        model.data_preprocessor.input_size = input_hw
+
+        def load(start: int, stop: int) -> torch.Tensor:
+            frames = torch.from_numpy(np.ascontiguousarray(reader.read(start, stop)))
+            bar.update(min(stop - start, bar.total - bar.n))
+            return model.data_preprocessor.normalize(frames)
+
+        return model.lazy_features(len(reader), load)
+
+    def _bar(self, total: int, desc: str) -> tqdm:
+        return tqdm(total=total, desc=desc, unit='frame', disable=not self.progress,
+                    dynamic_ncols=True)
+
+    @torch.no_grad()
+    def __call__(self, video: VideoSource, queries: Queries) -> Tuple[np.ndarray, np.ndarray]:
+        """Track query points through a video.
+
+        Args:
+            video: a video file, a folder of frames, a uint8 ``[T, H, W, 3]``
+                RGB array or a :class:`VideoReader`.
+            queries: ``[N, 3]`` (t, x, y) in the video's pixels, or a spec
+                string (``grid:N``, a CSV file, ``"t,x,y;t,x,y"``).
+
+        Returns:
+            ``tracks`` float32 ``[T, N, 2]`` (x, y) in the video's pixels and
+            ``visibility`` bool ``[T, N]``. Every frame gets a position, also
+            frames before a point's query frame (propagated backwards).
+        """
+        reader = open_video(video)
+        queries = parse_queries(queries, reader.height, reader.width)
+        validate_queries(queries, len(reader), reader.height, reader.width)
+        model = self.model(self.point_task)
+        input_hw = self.encoder_size(reader)
+        # (x, y) scale from the video's pixels to the encoder raster
+        scale = np.array([input_hw[1] / reader.width, input_hw[0] / reader.height])
+        query_frames = np.round(queries[:, 0])
+        points = torch.as_tensor(np.concatenate(
+            [query_frames[:, None], (queries[:, 1:] * scale)[:, ::-1]], 1), dtype=torch.float32,
+            device=self.device)
+        groups = len(np.unique(query_frames))
+        with self._bar(len(reader) * groups, 'tracking') as bar:
+            features = self._features(model, reader, input_hw, bar)
+            cfg = replace(model.propagation, bidirectional=True)
+            tracks, peaks = track_points_with_peaks(features, points, input_hw, cfg)
+            bar.update(bar.total - bar.n)
+        if model.occlusion_threshold is None:
+            occluded = torch.zeros(peaks.shape, dtype=torch.bool)
+        else:
+            occluded = occlusion_from_peaks(peaks, torch.as_tensor(query_frames).to(peaks),
+                                            model.occlusion_threshold)
+        tracks = tracks.cpu().numpy() / scale
+        return (tracks.transpose(1, 0, 2).astype(np.float32),
+                ~occluded.cpu().numpy().transpose(1, 0))
+
+    def first_mask_labels(self, first_mask: np.ndarray, reader: VideoReader) -> np.ndarray:
+        """Check a first-frame mask against the video; a binary 0/255 mask
+        becomes object 1. Returns uint8 ``[H, W]`` ids (255 void)."""
+        mask = np.asarray(first_mask)
+        if mask.ndim != 2:
+            raise ValueError(f'The first-frame mask must be one channel of object ids [H, W], '
+                             f'got shape {list(mask.shape)}')
+        if mask.shape != (reader.height, reader.width):
+            raise ValueError(f'The first-frame mask is {mask.shape[1]}x{mask.shape[0]} but the '
+                             f'frames of {reader.name} are {reader.width}x{reader.height}')
+        if mask.dtype != np.uint8:
+            raise ValueError(f'The first-frame mask must be uint8 object ids, got {mask.dtype}')
+        if set(np.unique(mask).tolist()) == {0, DAVIS_VOID}:
+            mask = (mask != 0).astype(np.uint8)
+        if not np.where(mask == DAVIS_VOID, 0, mask).any():
+            raise ValueError('The first-frame mask shows no object (all background or void)')
+        return mask
+
+    def iter_segment(self, video: VideoSource, first_mask: np.ndarray
+                     ) -> Iterator[Tuple[int, np.ndarray]]:
+        """Propagate a first-frame mask; yields ``(t, mask_t)`` for every frame
+        in order, uint8 ``[H, W]`` object ids at the video's size (frame 0 is
+        the given mask, void as background). The mask is checked at once."""
+        reader = open_video(video)
+        mask = self.first_mask_labels(first_mask, reader)
+        return self._segment(reader, mask)
+
+    @torch.no_grad()
+    def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
+        model = self.model(self.mask_task)
+        num_labels = int(np.where(mask == DAVIS_VOID, 0, mask).max()) + 1
+        with self._bar(len(reader), 'segmenting') as bar:
+            features = self._features(model, reader, self.encoder_size(reader), bar)
+            yield 0, np.where(mask < num_labels, mask, 0).astype(np.uint8)
+            first = torch.as_tensor(mask, dtype=torch.long, device=self.device)
+            for t, labels in segment_video(features, first, num_labels, model.propagation):
+                yield t, labels.cpu().numpy().astype(np.uint8)
+
+    def segment(self, video: VideoSource, first_mask: np.ndarray) -> np.ndarray:
+        """Propagate a first-frame mask (uint8 object ids ``[H, W]``, 0
+        background, 255 void; a 0/255 mask is one object) through a video.
+
+        Returns:
+            uint8 ``[T, H, W]`` object ids at the video's size.
+        """
+        return np.stack([mask for _, mask in self.iter_segment(video, first_mask)])

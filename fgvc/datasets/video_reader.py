@@ -1,0 +1,153 @@
+"""Random-access reading of a user's video: an array, a folder of frames or a video file.
+
+Every reader is a sequence of uint8 RGB frames ``[H, W, 3]`` of one size that
+is read a range at a time (``read(start, stop)``), so a long video never has
+to be held whole. Unreadable, corrupt or empty inputs raise an error naming
+the input.
+"""
+import os.path as osp
+from typing import Union
+
+import cv2
+import numpy as np
+
+from .frames import list_images, read_rgb
+
+FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+#: Frame rate reported for inputs that carry none (arrays, folders of frames).
+DEFAULT_FPS = 25.0
+
+
+class VideoReader:
+    """A video of ``len(reader)`` frames, ``height`` x ``width``, at ``fps``.
+
+    Subclasses set those attributes and implement :meth:`_read`.
+    """
+    name: str
+    num_frames: int
+    height: int
+    width: int
+    fps: float
+
+    def __len__(self) -> int:
+        return self.num_frames
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """uint8 RGB frames ``[start, stop)`` as ``[stop - start, H, W, 3]``."""
+        if not 0 <= start < stop <= self.num_frames:
+            raise IndexError(f'Frames [{start}, {stop}) out of range for {self.name} '
+                             f'({self.num_frames} frames)')
+        return self._read(start, stop)
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}({self.name!r}, {self.num_frames} frames, '
+                f'{self.width}x{self.height}, {self.fps:g} fps)')
+
+
+class ArrayVideo(VideoReader):
+    """Frames already in memory, uint8 ``[T, H, W, 3]`` RGB."""
+
+    def __init__(self, frames: np.ndarray, fps: float = DEFAULT_FPS, name: str = 'array'):
+        frames = np.asarray(frames)
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+            raise ValueError(f'A video array must be uint8 [T, H, W, 3] RGB, got {frames.dtype} '
+                             f'{list(frames.shape)}')
+        if frames.shape[0] == 0:
+            raise ValueError('The video array has no frames')
+        self.frames = frames
+        self.name = name
+        self.num_frames, self.height, self.width = frames.shape[:3]
+        self.fps = fps
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        return self.frames[start:stop]
+
+
+class FrameFolderVideo(VideoReader):
+    """A folder of image files, one per frame, in sorted file-name order."""
+
+    def __init__(self, folder: str, fps: float = DEFAULT_FPS,
+                 extensions: tuple = FRAME_EXTENSIONS):
+        self.paths = list_images(folder, extensions, 'frame images')
+        self.name = folder
+        first = read_rgb(self.paths[0])
+        self.num_frames = len(self.paths)
+        self.height, self.width = first.shape[:2]
+        self.fps = fps
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        frames = []
+        for path in self.paths[start:stop]:
+            frame = read_rgb(path)
+            if frame.shape[:2] != (self.height, self.width):
+                raise ValueError(f'Frame {path} is {frame.shape[1]}x{frame.shape[0]}, but the '
+                                 f'first frame of {self.name} is {self.width}x{self.height}')
+            frames.append(frame)
+        return np.stack(frames)
+
+
+class CaptureVideo(VideoReader):
+    """A video file (mp4, avi, mov, gif, ... whatever OpenCV's FFmpeg reads).
+
+    The frames are counted by decoding the file once when it is opened (the
+    container's frame count is only an estimate for many files); reads in
+    increasing order continue decoding, others seek.
+    """
+
+    def __init__(self, path: str, default_fps: float = DEFAULT_FPS):
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'Video not found: {path}')
+        self.name = path
+        self._capture = self._open()
+        self.num_frames = 0
+        ok, frame = self._capture.read()
+        if not ok:
+            raise ValueError(f'Cannot decode any frame of {path}: not a video, corrupt, or an '
+                             f'unsupported codec')
+        self.height, self.width = frame.shape[:2]
+        while ok:
+            self.num_frames += 1
+            ok = self._capture.grab()
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps > 0 else default_fps
+        self._capture.release()
+        self._capture = self._open()
+        self._next = 0
+
+    def _open(self) -> cv2.VideoCapture:
+        capture = cv2.VideoCapture(self.name)
+        if not capture.isOpened():
+            raise ValueError(f'Cannot open video {self.name}: not a video, corrupt, or an '
+                             f'unsupported format')
+        return capture
+
+    def _read(self, start: int, stop: int) -> np.ndarray:
+        if start != self._next:
+            self._capture.set(cv2.CAP_PROP_POS_FRAMES, start)
+        frames = []
+        for t in range(start, stop):
+            ok, frame = self._capture.read()
+            if not ok:
+                raise ValueError(f'Cannot decode frame {t} of {self.name}')
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        self._next = stop
+        return np.stack(frames)
+
+
+VideoSource = Union[str, np.ndarray, VideoReader]
+
+
+def open_video(video: VideoSource) -> VideoReader:
+    """A reader for a video file, a folder of frames or a uint8 ``[T, H, W, 3]``
+    array (a reader is returned as it is)."""
+    if isinstance(video, VideoReader):
+        return video
+    if isinstance(video, np.ndarray):
+        return ArrayVideo(video)
+    path = str(video)
+    if osp.isdir(path):
+        return FrameFolderVideo(path)
+    return CaptureVideo(path)

@@ -1,0 +1,118 @@
+"""Label propagation through a video for several groups of labels at once.
+
+A group is a set of label maps seeded at one frame (the query frame of some
+points, or the first frame of a segmentation). Every group's memory is its
+seed frame plus the ``precede_frames`` frames it predicted last. Frames are
+visited once per pass in time order (or reverse order); at each frame every
+active group is predicted, so that the features of a memory frame shared by
+several groups are matched once ('local' and 'coarse_to_fine' modes).
+
+Only the features of the seed frames and of the last ``precede_frames``
+frames are held; the others are dropped as soon as they leave that window,
+so a lazily encoded video (:class:`fgvc.models.trackers.LazyFeatures`) is
+never held whole. When ``max_memory_mb`` cannot hold every seed frame, the
+groups are split into passes by seed frame.
+"""
+from collections import deque
+from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
+
+import torch
+
+from .coarse_to_fine import coarse_to_fine_candidates
+from .config import PropagationConfig
+from .dense import dense_neighbourhood, propagate_labels_dense
+from .local_attention import Candidates, local_candidates, merge_candidates
+
+MIB = 2 ** 20
+
+
+def _candidates(target: torch.Tensor, memory: torch.Tensor, cfg: PropagationConfig) -> Candidates:
+    if cfg.mode == 'coarse_to_fine':
+        return coarse_to_fine_candidates(target, memory, cfg.coarse_factor, cfg.coarse_range,
+                                         cfg.refine_radius, cfg.topk, cfg.tile)
+    return local_candidates(target, memory, cfg.neighbor_range, cfg.topk, cfg.tile)
+
+
+def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> int:
+    """How many seed frames one pass may hold within ``cfg.max_memory_mb``.
+
+    A held frame costs its features; each group also keeps
+    ``precede_frames + 1`` label maps of its ``num_labels`` labels (counted
+    for all labels, whatever their grouping).
+    """
+    if cfg.max_memory_mb is None:
+        return -1
+    frame_bytes = frame.numel() * frame.element_size()
+    label_bytes = num_labels * frame[0].numel() * frame.element_size() * (cfg.precede_frames + 1)
+    budget = cfg.max_memory_mb * MIB - label_bytes - cfg.precede_frames * frame_bytes
+    return max(int(budget // frame_bytes), 1)
+
+
+def _passes(starts: List[int], per_pass: int) -> List[List[int]]:
+    if per_pass < 0:
+        return [starts]
+    return [starts[i:i + per_pass] for i in range(0, len(starts), per_pass)]
+
+
+def propagate(features: Sequence[torch.Tensor], seeds: Mapping[int, torch.Tensor],
+              cfg: PropagationConfig, backward: bool = False
+              ) -> Iterator[Tuple[int, int, torch.Tensor]]:
+    """Yield ``(seed_frame, t, labels_t)`` for every group and every frame it reaches.
+
+    Args:
+        features: ``features[t]`` is frame t's ``[C, h, w]`` L2-normalised
+            features; ``len(features)`` the number of frames.
+        seeds: ``{seed_frame: [N_g, h, w] label maps}``.
+        cfg: propagation settings (mode, memory, neighbourhood...).
+        backward: propagate towards the first frame instead of the last.
+
+    Groups reach every frame after their seed frame (before it if
+    ``backward``); ``labels_t`` is ``[N_g, h, w]``.
+    """
+    if not seeds:
+        return
+    num_frames = len(features)
+    direction = -1 if backward else 1
+    starts = sorted(seeds, reverse=backward)
+    first = features[starts[0]]
+    per_pass = seeds_per_pass(first, sum(len(s) for s in seeds.values()), cfg)
+    neighbourhood = (dense_neighbourhood(first.shape[-2:], cfg.neighbor_range, first.device)
+                     if cfg.mode == 'dense' else None)
+    for group_starts in _passes(starts, per_pass):
+        yield from _one_pass(features, {s: seeds[s] for s in group_starts}, cfg, direction,
+                             num_frames, neighbourhood)
+
+
+def _one_pass(features: Sequence[torch.Tensor], seeds: Dict[int, torch.Tensor],
+              cfg: PropagationConfig, direction: int, num_frames: int,
+              neighbourhood) -> Iterator[Tuple[int, int, torch.Tensor]]:
+    stop = num_frames if direction > 0 else -1
+    held: Dict[int, torch.Tensor] = {}
+    recent: deque = deque(maxlen=cfg.precede_frames)
+    # Per active group: its seed labels and its last predictions, (frame, labels).
+    history: Dict[int, deque] = {}
+    for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
+        held[t] = features[t]
+        if history:
+            cache: Dict[int, Candidates] = {}
+            for start, past in history.items():
+                frames = [start, *(f for f, _ in past)]
+                memory_labels = torch.stack([seeds[start], *(lab for _, lab in past)])
+                if cfg.mode == 'dense':
+                    labels = propagate_labels_dense(
+                        held[t], torch.stack([held[f] for f in frames]), memory_labels,
+                        neighbourhood, cfg.topk, cfg.temperature, cfg.dense_step)
+                else:
+                    for f in frames:
+                        if f not in cache:
+                            cache[f] = _candidates(held[t], held[f], cfg)
+                    labels = merge_candidates([cache[f] for f in frames], memory_labels.flatten(2),
+                                              cfg.topk, cfg.temperature).view_as(seeds[start])
+                past.append((t, labels))
+                yield start, t, labels
+        if t in seeds:
+            history[t] = deque(maxlen=cfg.precede_frames)
+        recent.append(t)
+        keep = set(recent) | set(history)
+        for f in [f for f in held if f not in keep]:
+            del held[f]
