@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from fgvc.datasets.davis import DAVIS_VOID
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
-from fgvc.propagation import occlusion_from_peaks, segment_video, track_points_with_peaks
+from fgvc.propagation import (PropagationConfig, occlusion_from_peaks, segment_video,
+                              track_points_with_peaks)
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 from .checkpoints import encoder_shape_options, resolve_checkpoint
@@ -39,6 +40,8 @@ DEFAULT_CONFIG = str(CONFIG_ROOT / 'eval' / 'res18_d1_eval.py')
 #: rounded to a multiple of ``SIZE_MULTIPLE``.
 DEFAULT_SHORT_SIDE = 256
 SIZE_MULTIPLE = 8
+#: Bound on the features propagation holds at once (seed frames and memory window).
+DEFAULT_MAX_MEMORY_MB = 1024
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
@@ -78,14 +81,18 @@ class Predictor:
         point_task, mask_task: the config's tasks whose model settings track
             points and propagate masks.
         cfg_options: config overrides (dotted keys), applied last.
+        max_memory_mb: bound on the features propagation holds at once (see
+            :class:`fgvc.propagation.PropagationConfig`), unless the config
+            sets one: many query frames are then tracked in several passes.
         progress: show progress bars over frames.
+        warn_untrained: warn (``UserWarning``) when the encoder is untrained.
     """
 
     def __init__(self, config: Union[str, Config] = DEFAULT_CONFIG,
                  checkpoint: Optional[str] = None, device: str = 'auto',
                  short_side: Optional[int] = DEFAULT_SHORT_SIDE, point_task: str = 'davis',
                  mask_task: str = 'vos', cfg_options: Optional[dict] = None,
-                 progress: bool = False):
+                 max_memory_mb: float = DEFAULT_MAX_MEMORY_MB, progress: bool = False, warn_untrained: bool = True):
         register_all_modules()
         self.config = Config.fromfile(config) if isinstance(config, str) else config
         self.checkpoint = None if checkpoint is None else resolve_checkpoint(checkpoint)
@@ -97,10 +104,11 @@ class Predictor:
         self.short_side = short_side
         self.point_task = point_task
         self.mask_task = mask_task
+        self.max_memory_mb = max_memory_mb
         self.progress = progress
         self._models = {}
         self.model(point_task)  # config and checkpoint errors show at once
-        if self.untrained:
+        if warn_untrained and self.untrained:
             warnings.warn(untrained_encoder_message(), stacklevel=2)
 
     @property
@@ -136,6 +144,12 @@ class Predictor:
 
         return model.lazy_features(len(reader), load)
 
+    def _bounded(self, cfg: PropagationConfig) -> PropagationConfig:
+        """``cfg`` with the predictor's feature-memory bound unless it has its own."""
+        if cfg.max_memory_mb is not None:
+            return cfg
+        return replace(cfg, max_memory_mb=self.max_memory_mb)
+
     def _bar(self, total: int, desc: str) -> tqdm:
         return tqdm(total=total, desc=desc, unit='frame', disable=not self.progress,
                     dynamic_ncols=True)
@@ -166,10 +180,11 @@ class Predictor:
         points = torch.as_tensor(np.concatenate(
             [query_frames[:, None], (queries[:, 1:] * scale)[:, ::-1]], 1), dtype=torch.float32,
             device=self.device)
-        groups = len(np.unique(query_frames))
-        with self._bar(len(reader) * groups, 'tracking') as bar:
+        # frames are encoded about once per direction (more if memory splits passes)
+        directions = 2 if query_frames.max() > 0 else 1
+        with self._bar(len(reader) * directions, 'tracking') as bar:
             features = self._features(model, reader, input_hw, bar)
-            cfg = replace(model.propagation, bidirectional=True)
+            cfg = replace(self._bounded(model.propagation), bidirectional=True)
             tracks, peaks = track_points_with_peaks(features, points, input_hw, cfg)
             bar.update(bar.total - bar.n)
         if model.occlusion_threshold is None:
@@ -216,7 +231,8 @@ class Predictor:
             features = self._features(model, reader, self.encoder_size(reader), bar)
             yield 0, np.where(mask < num_labels, mask, 0).astype(np.uint8)
             first = torch.as_tensor(mask, dtype=torch.long, device=self.device)
-            for t, labels in segment_video(features, first, num_labels, model.propagation):
+            cfg = self._bounded(model.propagation)
+            for t, labels in segment_video(features, first, num_labels, cfg):
                 yield t, labels.cpu().numpy().astype(np.uint8)
 
     def segment(self, video: VideoSource, first_mask: np.ndarray) -> np.ndarray:

@@ -15,13 +15,51 @@ def write_images(frames: np.ndarray, folder: str, template: str = '{:05d}.jpg') 
             raise OSError(f'Cannot write image {path}')
 
 
+class Mp4Writer:
+    """Write uint8 RGB frames ``[H, W, 3]`` one at a time to an mp4 (MPEG-4
+    part 2) video, so a long video need not be held whole; a context manager.
+
+    Args:
+        path: output file (its folder is created).
+        fps: frame rate.
+    """
+
+    def __init__(self, path: str, fps: float):
+        self.path = path
+        self.fps = fps
+        self.size = None
+        self._writer = None
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one frame; every frame must have the first one's size."""
+        size = (frame.shape[1], frame.shape[0])
+        if self._writer is None:
+            os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
+            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps,
+                                           size)
+            if not self._writer.isOpened():
+                raise OSError(f'Cannot open video writer for {self.path}')
+            self.size = size
+        elif size != self.size:
+            raise ValueError(f'Frame of size {size} written to {self.path}, whose frames are '
+                             f'{self.size}')
+        self._writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+
+    def close(self) -> None:
+        """Finish the file."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+
+    def __enter__(self) -> 'Mp4Writer':
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def write_mp4(frames: np.ndarray, path: str, fps: float) -> None:
     """uint8 RGB ``[T, H, W, 3]`` as an mp4 (MPEG-4 part 2) video."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps, (width, height))
-    if not writer.isOpened():
-        raise OSError(f'Cannot open video writer for {path}')
-    for frame in frames:
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    writer.release()
+    with Mp4Writer(path, fps) as writer:
+        for frame in frames:
+            writer.write(frame)
