@@ -28,7 +28,8 @@ class PropagationConfig:
             ``coarse_factor`` times coarser within ``coarse_range``, then
             refine on the feature grid within ``refine_radius`` of the match.
         tile: target block size of one local affinity product.
-        dense_step: target pixels per dense affinity block ('dense' mode).
+        dense_step: target pixels per dense affinity block ('dense' mode;
+            the released TAP-Vid configs use 128).
         coarse_factor: cells of the feature grid per coarse cell, per side
             (4 turns stride-2 features into the stride-8 coarse grid).
         coarse_range: neighbourhood diameter of the coarse match, coarse cells.
@@ -52,7 +53,7 @@ class PropagationConfig:
     bidirectional: bool = False
     mode: str = 'local'
     tile: int = 16
-    dense_step: int = 1024
+    dense_step: int = 128
     coarse_factor: int = 4
     coarse_range: float = 16
     refine_radius: int = 4

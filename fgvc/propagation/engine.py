@@ -97,16 +97,17 @@ def _one_pass(features: Sequence[torch.Tensor], seeds: Dict[int, torch.Tensor],
             cache: Dict[int, Candidates] = {}
             for start, past in history.items():
                 frames = [start, *(f for f, _ in past)]
-                memory_labels = torch.stack([seeds[start], *(lab for _, lab in past)])
+                memory_labels = [seeds[start], *(lab for _, lab in past)]
                 if cfg.mode == 'dense':
                     labels = propagate_labels_dense(
-                        held[t], torch.stack([held[f] for f in frames]), memory_labels,
+                        held[t], torch.stack([held[f] for f in frames]), torch.stack(memory_labels),
                         neighbourhood, cfg.topk, cfg.temperature, cfg.dense_step)
                 else:
                     for f in frames:
                         if f not in cache:
                             cache[f] = _candidates(held[t], held[f], cfg)
-                    labels = merge_candidates([cache[f] for f in frames], memory_labels.flatten(2),
+                    labels = merge_candidates([cache[f] for f in frames],
+                                              torch.stack(memory_labels, 1).flatten(2),
                                               cfg.topk, cfg.temperature).view_as(seeds[start])
                 past.append((t, labels))
                 yield start, t, labels

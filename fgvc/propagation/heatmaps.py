@@ -12,6 +12,8 @@ import torch.nn.functional as F
 
 #: Extra candidates sorted beyond the top k to break ties in raster order.
 TIE_SLACK = 16
+#: Maps upsampled whole at once where a peak window cannot be trusted.
+WHOLE_MAPS_AT_ONCE = 8
 
 
 def gaussian_heatmaps(points_xy: torch.Tensor, grid_hw: Tuple[int, int],
@@ -119,35 +121,47 @@ def _upsampled(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
     return up.flatten(1)
 
 
-def _position(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
-              cols: torch.Tensor, topk: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Positions ``[N, 2]`` from the pixels ``rows`` x ``cols``, and each map's
-    ``topk``-th largest value among them."""
-    up = _upsampled(heatmaps, ay, ax, rows, cols)
-    keys = (rows[:, :, None] * ax.pixels + cols[:, None, :]).flatten(1)
+def _read_position(up: torch.Tensor, keys: torch.Tensor, width: int,
+                   topk: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Positions ``[N, 2]`` from upsampled values ``up`` ``[N, P]`` of the raster
+    pixels ``keys`` (flat raster indices), and each row's ``topk``-th value."""
     values, index = top_pixels(up, keys, min(topk, up.shape[1]))
-    x = (index % ax.pixels).to(heatmaps.dtype) + 0.5
-    y = torch.div(index, ax.pixels, rounding_mode='floor').to(heatmaps.dtype) + 0.5
+    x = (index % width).to(up.dtype) + 0.5
+    y = torch.div(index, width, rounding_mode='floor').to(up.dtype) + 0.5
     return _weighted_mean_position(values, x, y), values[:, -1]
+
+
+def _whole_raster(num: int, ay: _Axis, ax: _Axis, device) -> Tuple[torch.Tensor, torch.Tensor]:
+    rows = torch.arange(ay.pixels, device=device).expand(num, -1)
+    cols = torch.arange(ax.pixels, device=device).expand(num, -1)
+    return rows, cols
+
+
+def upsample_heatmaps(heatmaps: torch.Tensor, raster_hw: Tuple[int, int]) -> torch.Tensor:
+    """Label maps ``[N, h, w]`` upsampled bilinearly to the raster, ``[N, H * W]``
+    (the values of ``F.interpolate(..., align_corners=False)``)."""
+    num, h, w = heatmaps.shape
+    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, raster_hw[1], heatmaps.device)
+    return _upsampled(heatmaps, ay, ax, *_whole_raster(num, ay, ax, heatmaps.device))
+
+
+def upsampled_to_points(up: torch.Tensor, raster_hw: Tuple[int, int], topk: int) -> torch.Tensor:
+    """Positions ``[N, 2]`` (x, y) from :func:`upsample_heatmaps` output ``[N, H * W]``:
+    the mean of the ``topk`` highest pixel centres weighted by their
+    (non-negative) values, or their plain mean where those are all zero.
+    Among equal values the pixels first in raster order are taken."""
+    keys = torch.arange(up.shape[1], device=up.device).expand_as(up)
+    return _read_position(up, keys, raster_hw[1], topk)[0]
 
 
 def heatmaps_to_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int],
                        topk: int) -> torch.Tensor:
-    """Positions ``[N, 2]`` (x, y) from label maps ``[N, h, w]``.
-
-    Each map is upsampled bilinearly to the raster (as ``F.interpolate`` with
-    ``align_corners=False``); the position is the mean of its ``topk``
-    highest pixel centres weighted by their (non-negative) values, or their
-    plain mean where those values are all zero. Among equal values the pixels
-    first in raster order are taken.
-    """
-    num, h, w = heatmaps.shape
-    if num == 0:
+    """Positions ``[N, 2]`` (x, y) from label maps ``[N, h, w]``: each map is
+    upsampled to the raster (:func:`upsample_heatmaps`) and read by
+    :func:`upsampled_to_points`."""
+    if heatmaps.shape[0] == 0:
         return heatmaps.new_zeros(0, 2)
-    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, raster_hw[1], heatmaps.device)
-    rows = torch.arange(ay.pixels, device=heatmaps.device).expand(num, -1)
-    cols = torch.arange(ax.pixels, device=heatmaps.device).expand(num, -1)
-    return _position(heatmaps, ay, ax, rows, cols, topk)[0]
+    return upsampled_to_points(upsample_heatmaps(heatmaps, raster_hw), raster_hw, topk)
 
 
 def peak_window_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk: int,
@@ -161,15 +175,17 @@ def peak_window_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk:
     the positions always equal :func:`heatmaps_to_points`.
     """
     num, h, w = heatmaps.shape
+    width = raster_hw[1]
     if num == 0:
         return heatmaps.new_zeros(0, 2)
-    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, raster_hw[1], heatmaps.device)
+    ay, ax = _Axis(h, raster_hw[0], heatmaps.device), _Axis(w, width, heatmaps.device)
     peak = heatmaps.flatten(1).argmax(1)
     rows, cols = ay.window(peak // w, radius), ax.window(peak % w, radius)
-    points, kth = _position(heatmaps, ay, ax, rows, cols, topk)
+    up = _upsampled(heatmaps, ay, ax, rows, cols)
+    keys = (rows[:, :, None] * width + cols[:, None, :]).flatten(1)
+    points, kth = _read_position(up, keys, width, topk)
     interior = ay.interior(rows)[:, :, None] & ax.interior(cols)[:, None, :]
     outside = heatmaps.masked_fill(interior, -math.inf).flatten(1).amax(1)
-    unsure = (outside >= kth).nonzero().squeeze(1)
-    if len(unsure):
+    for unsure in (outside >= kth).nonzero().squeeze(1).split(WHOLE_MAPS_AT_ONCE):
         points[unsure] = heatmaps_to_points(heatmaps[unsure], raster_hw, topk)
     return points

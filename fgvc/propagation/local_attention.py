@@ -25,7 +25,9 @@ import torch
 import torch.nn.functional as F
 
 #: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
-GATHER_CHUNK = 4096
+GATHER_CHUNK = 1024
+#: Most affinities computed by one matrix product in :func:`local_candidates`.
+PRODUCT_FLOATS = 2 ** 20
 
 
 class Candidates(NamedTuple):
@@ -57,6 +59,10 @@ def local_candidates(target: torch.Tensor, memory: torch.Tensor, neighbor_range:
                      topk: int, tile: int = 16) -> Candidates:
     """Each target pixel's ``topk`` most similar memory pixels within its neighbourhood.
 
+    One row of tiles is matched at a time, ``PRODUCT_FLOATS`` affinities at
+    most per matrix product, so the memory needed besides the inputs is a
+    few such products and one padded band of the memory frame.
+
     Args:
         target: ``[C, h, w]`` L2-normalised features of the frame to label.
         memory: ``[C, h, w]`` L2-normalised features of one memory frame.
@@ -65,41 +71,44 @@ def local_candidates(target: torch.Tensor, memory: torch.Tensor, neighbor_range:
         tile: target block size of one matrix product.
     """
     channels, h, w = target.shape
+    device = target.device
     halo = neighbourhood_halo(neighbor_range)
     tile = min(tile, max(h, w))
-    pad_h, pad_w = -h % tile, -w % tile
+    pad_w = -w % tile
     span = tile + 2 * halo
-    tiles_x = (w + pad_w) // tile
-    mem_pad = (halo, halo + pad_w, halo, halo + pad_h)
+    tiles_x, tiles_y = (w + pad_w) // tile, -(-h // tile)
     k = min(topk, span * span)
+    step = max(PRODUCT_FLOATS // (tile * tile * span * span), 1)  # tiles per product
 
-    target = F.pad(target, (0, pad_w, 0, pad_h))
-    memory = F.pad(memory, mem_pad)
-    inside = F.pad(target.new_ones(1, h, w, dtype=torch.bool), mem_pad)[0]
-    disc = _disc_mask(tile, halo, neighbor_range / 2, target.device)
-    # Flat memory position of every halo cell of the tile row starting at row 0.
-    rows = torch.arange(span, device=target.device) - halo
-    cols = torch.arange(tiles_x, device=target.device)[:, None] * tile + torch.arange(span, device=target.device) - halo
-    base = (rows[None, :, None] * w + cols[:, None, :]).reshape(tiles_x, 1, span * span)
-
-    values = target.new_empty(tiles_x, tile * tile, k, (h + pad_h) // tile)
-    index = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    for row, y0 in enumerate(range(0, h + pad_h, tile)):
-        queries = target[:, y0:y0 + tile].reshape(channels, tile, tiles_x, tile)
-        queries = queries.permute(2, 1, 3, 0).reshape(tiles_x, tile * tile, channels)
-        keys = memory[:, y0:y0 + span].unfold(2, span, tile)  # [C, span, tiles_x, span]
-        keys = keys.permute(2, 0, 1, 3).reshape(tiles_x, channels, span * span)
-        valid = inside[y0:y0 + span].unfold(1, span, tile).permute(1, 0, 2).reshape(tiles_x, 1, -1)
-        affinity = torch.bmm(queries, keys).masked_fill_(~(disc & valid), -math.inf)
-        top, where = affinity.topk(k, dim=2)
-        values[..., row] = top
-        index[..., row] = (base + y0 * w).expand(-1, tile * tile, -1).gather(2, where)
-    # [tiles_x, ty, tx, k, tiles_y] -> [tiles_y, ty, tiles_x, tx, k] -> pixels
-    def to_pixels(x: torch.Tensor) -> torch.Tensor:
-        x = x.view(tiles_x, tile, tile, k, -1).permute(4, 1, 0, 2, 3)
-        return x.reshape(h + pad_h, w + pad_w, k)[:h, :w].reshape(h * w, k)
-    index = to_pixels(index).clamp_(0, h * w - 1)  # -inf matches point anywhere valid
-    return Candidates(to_pixels(values), index)
+    disc = _disc_mask(tile, halo, neighbor_range / 2, device)
+    cols = torch.arange(tiles_x, device=device)[:, None] * tile + torch.arange(span, device=device) - halo
+    col_ok = (cols >= 0) & (cols < w)  # [tiles_x, span]
+    values = target.new_empty(tiles_y, tile, tiles_x, tile, k)
+    index = torch.empty(values.shape, dtype=torch.long, device=device)
+    for row in range(tiles_y):
+        y0 = row * tile
+        rows = torch.arange(y0 - halo, y0 - halo + span, device=device)
+        row_ok = (rows >= 0) & (rows < h)
+        band = memory[:, max(y0 - halo, 0):y0 - halo + span]  # rows of the halos, then padded
+        band = F.pad(band, (halo, halo + pad_w, max(halo - y0, 0), span - band.shape[1] - max(halo - y0, 0)))
+        queries = target[:, y0:y0 + tile]
+        queries = F.pad(queries, (0, pad_w, 0, tile - queries.shape[1]))
+        queries = queries.view(channels, tile, tiles_x, tile).permute(2, 1, 3, 0).reshape(tiles_x, tile * tile, channels)
+        flat = (rows.clamp(0, h - 1)[None, :, None] * w + cols.clamp(0, w - 1)[:, None, :]).view(tiles_x, 1, -1)
+        valid = (row_ok[None, :, None] & col_ok[:, None, :]).view(tiles_x, 1, -1)
+        for first in range(0, tiles_x, step):
+            chunk = slice(first, first + step)
+            keys = band[:, :, first * tile:].unfold(2, span, tile)[:, :, :step]  # [C, span, n, span]
+            keys = keys.permute(2, 0, 1, 3).reshape(-1, channels, span * span)
+            affinity = torch.bmm(queries[chunk], keys).masked_fill_(~(disc & valid[chunk]), -math.inf)
+            top, where = affinity.topk(k, dim=2)
+            n = top.shape[0]
+            values[row, :, chunk] = top.view(n, tile, tile, k).transpose(0, 1)
+            index[row, :, chunk] = flat[chunk].expand(-1, tile * tile, -1).gather(2, where).view(
+                n, tile, tile, k).transpose(0, 1)
+    values = values.view(tiles_y * tile, tiles_x * tile, k)[:h, :w].reshape(h * w, k)
+    index = index.view(tiles_y * tile, tiles_x * tile, k)[:h, :w].reshape(h * w, k)
+    return Candidates(values, index)
 
 
 def merge_candidates(candidates: Sequence[Candidates], memory_labels: torch.Tensor,
@@ -108,18 +117,18 @@ def merge_candidates(candidates: Sequence[Candidates], memory_labels: torch.Tens
 
     Args:
         candidates: one :class:`Candidates` per memory frame.
-        memory_labels: ``[M, N, P]`` the memory frames' label maps, flattened.
+        memory_labels: ``[N, M, P]`` the memory frames' label maps, flattened.
         topk: matches kept per target pixel over all memory frames.
         temperature: softmax temperature of the affinities.
     """
-    num_mem, num_labels, num_pixels = memory_labels.shape
+    num_labels, num_mem, num_pixels = memory_labels.shape
     values = torch.cat([c.values for c in candidates], 1)
     index = torch.cat([c.index + m * num_pixels for m, c in enumerate(candidates)], 1)
     top, where = values.topk(min(topk, values.shape[1]), dim=1)
     # A pixel with no allowed match anywhere (all -inf) gets zero labels.
     weights = torch.softmax(top / temperature, dim=1).nan_to_num_(0.0)
     index = index.gather(1, where)
-    labels = memory_labels.transpose(0, 1).reshape(num_labels, num_mem * num_pixels)
+    labels = memory_labels.reshape(num_labels, num_mem * num_pixels)
     out = labels.new_empty(num_labels, num_pixels)
     for start in range(0, num_pixels, GATHER_CHUNK):
         stop = start + GATHER_CHUNK
@@ -147,5 +156,6 @@ def propagate_labels(target: torch.Tensor, memory_feats: torch.Tensor,
     h, w = target.shape[-2:]
     candidates = [local_candidates(target, feats, neighbor_range, topk, tile)
                   for feats in memory_feats]
-    labels = merge_candidates(candidates, memory_labels.flatten(2), topk, temperature)
+    labels = merge_candidates(candidates, memory_labels.transpose(0, 1).flatten(2), topk,
+                              temperature)
     return labels.view(-1, h, w)

@@ -48,8 +48,8 @@ def _scale_texture(t: TextureConfig, k: float) -> TextureConfig:
     return replace(t, feature_size=(t.feature_size[0] * k, t.feature_size[1] * k))
 
 
-def _sized(base: SceneConfig, size: int, num_frames: int, num_points: int,
-           speed_boost: float = 1.0) -> SceneConfig:
+def sized_scene(base: SceneConfig, size: int, num_frames: int, num_points: int,
+                speed_boost: float = 1.0) -> SceneConfig:
     """``base`` at another frame size; ``speed_boost`` speeds up short test videos."""
     k = size / REFERENCE_SIZE
     return replace(base, height=size, width=size, num_frames=num_frames, num_points=num_points,
@@ -81,18 +81,18 @@ VIDEO_SCENE = SceneConfig(
 
 PRESETS: Dict[str, DatasetPreset] = {
     'tiny': DatasetPreset(
-        'tiny', video_scene=_sized(VIDEO_SCENE, 64, 10, 16, TINY_SPEED_BOOST),
-        flow_scene=_sized(FLOW_SCENE, 64, 6, 0, TINY_SPEED_BOOST),
+        'tiny', video_scene=sized_scene(VIDEO_SCENE, 64, 10, 16, TINY_SPEED_BOOST),
+        flow_scene=sized_scene(FLOW_SCENE, 64, 6, 0, TINY_SPEED_BOOST),
         tapvid_davis=3, tapvid_kinetics=4, kinetics_shards=2, flyingthings=2, youtube_vos=2,
         davis=2, jhmdb=2, badja=1),
     'quickstart': DatasetPreset(
-        'quickstart', video_scene=_sized(VIDEO_SCENE, 128, 24, 64),
-        flow_scene=_sized(FLOW_SCENE, 128, 10, 0),
+        'quickstart', video_scene=sized_scene(VIDEO_SCENE, 128, 24, 64),
+        flow_scene=sized_scene(FLOW_SCENE, 128, 10, 0),
         tapvid_davis=8, tapvid_kinetics=8, kinetics_shards=2, flyingthings=24, youtube_vos=12,
         davis=4, jhmdb=4, badja=2),
     'full': DatasetPreset(
-        'full', video_scene=_sized(VIDEO_SCENE, 256, 50, 100),
-        flow_scene=_sized(FLOW_SCENE, 320, 10, 0),
+        'full', video_scene=sized_scene(VIDEO_SCENE, 256, 50, 100),
+        flow_scene=sized_scene(FLOW_SCENE, 320, 10, 0),
         tapvid_davis=30, tapvid_kinetics=100, kinetics_shards=10, flyingthings=200,
         youtube_vos=300, davis=30, jhmdb=30, badja=5),
 }

@@ -1,0 +1,259 @@
+"""Inference cost of the propagation modes, measured side by side in one process.
+
+Workload (TAP-Vid-DAVIS sized, generated): a 256x256 video of 50 frames with
+100 query points, encoded once by the ResNet-18 of
+``configs/eval/res18_d1_eval.py`` (stride-2 features, 128x128x256); the
+modes 'local', 'coarse_to_fine' and 'dense' then propagate on those same
+features with precede_frames 5, top-k 10 and neighbourhood 30. For each
+mode it prints seconds, frames per second, peak memory (CPU: growth of the
+process's resident set over the features already held; CUDA: max allocated)
+and <delta^x_avg against the generated ground truth, then the ratios against
+dense. It also measures how peak memory grows with the number of grid
+positions (three input sizes) and times ``local_correlation`` against
+``local_correlation_fast``. The last line is one JSON object with the
+ratios. Example (about 10 minutes on 2 CPU cores, most of it dense)::
+
+    python tools/benchmark.py
+"""
+import argparse
+import ctypes
+import gc
+import json
+import re
+import time
+from dataclasses import replace
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine import Config, DictAction
+
+from fgvc.datasets.synthetic import generate_video
+from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
+from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_first
+from fgvc.models.ops import local_correlation, local_correlation_fast
+from fgvc.propagation import MODES, PropagationConfig, track_points_with_peaks
+from fgvc.registry import MODELS
+from fgvc.utils import load_encoder_weights, register_all_modules
+
+EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
+MIB = 2 ** 20
+ORDER = ('local', 'coarse_to_fine', 'dense')  # dense last: it leaves the most freed memory
+WORKLOAD = dict(precede_frames=5, topk=10, neighbor_range=30)  # TAP-Vid settings
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--size', type=int, default=256, help='input height and width')
+    parser.add_argument('--frames', type=int, default=50)
+    parser.add_argument('--points', type=int, default=100)
+    parser.add_argument('--late-queries', action='store_true',
+                        help='query some points after frame 0 (several query groups); '
+                        'by default every point is queried in frame 0')
+    parser.add_argument('--checkpoint', default=None, help='encoder weights (default: untrained)')
+    parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=MODES)
+    parser.add_argument('--scaling-sizes', type=int, nargs='*', default=[128, 192, 256],
+                        help='input sizes of the memory-growth check (none to skip)')
+    parser.add_argument('--scaling-frames', type=int, default=8)
+    parser.add_argument('--correlation-radius', type=int, default=24,
+                        help='radius of the correlation timing (negative to skip)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
+                        help='propagation options, e.g. refine_radius=12 dense_step=4096')
+    parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
+    parser.add_argument('--seed', type=int, default=0)
+    return parser.parse_args(argv)
+
+
+class PeakMemory:
+    """Peak memory in MiB used inside a ``with`` block, beyond what was held before it.
+
+    CUDA: ``torch.cuda.max_memory_allocated``. CPU: the kernel's resident-set
+    high-water mark (VmHWM), reset on entry through ``/proc/self/clear_refs``
+    after glibc has returned freed memory (``malloc_trim``), so that blocks of
+    an earlier measurement do not hide this one's. The resident set includes
+    what glibc keeps of freed blocks for reuse (tens of MiB at most).
+    """
+
+    def __init__(self, device: torch.device):
+        self.device = device
+        self.peak_mb = 0.0
+
+    @staticmethod
+    def _status(field: str) -> float:
+        with open('/proc/self/status') as f:
+            return int(re.search(rf'{field}:\s+(\d+) kB', f.read()).group(1)) / 1024
+
+    def __enter__(self) -> 'PeakMemory':
+        gc.collect()
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            self._base = torch.cuda.memory_allocated() / MIB
+            return self
+        try:
+            ctypes.CDLL('libc.so.6').malloc_trim(0)
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')
+        except OSError as error:
+            raise RuntimeError('CPU peak memory needs Linux with a writable '
+                               f'/proc/self/clear_refs and glibc: {error}') from error
+        self._base = self._status('VmRSS')
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.device.type == 'cuda':
+            torch.cuda.synchronize()
+            self.peak_mb = torch.cuda.max_memory_allocated() / MIB - self._base
+        else:
+            self.peak_mb = self._status('VmHWM') - self._base
+
+
+def make_workload(size: int, frames: int, points: int, late_queries: bool, seed: int
+                  ) -> Dict[str, np.ndarray]:
+    """A generated video with TAP-Vid 'first' queries and ground truth, in pixels."""
+    scene = sized_scene(VIDEO_SCENE, size, frames, points)
+    if not late_queries:
+        scene = replace(scene, late_query_fraction=0.0)
+    video = generate_video(scene, (seed, size))
+    queries = sample_queries_first(video.tracks.occluded, video.tracks.points)
+    return dict(video=video.video, **queries)
+
+
+def encode(model, video: np.ndarray, device: torch.device) -> torch.Tensor:
+    """``[T, C, h, w]`` unit-norm features of every frame."""
+    frames = model.data_preprocessor.normalize(torch.from_numpy(video))
+    return model.extract_features(frames.to(device))
+
+
+def run_mode(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: PropagationConfig,
+             device: torch.device) -> Dict[str, float]:
+    """Track the workload's queries with ``cfg``; time, peak memory and accuracy."""
+    queries = torch.as_tensor(work['query_points'], dtype=torch.float32, device=device)
+    raster_hw = work['video'].shape[1:3]
+    with PeakMemory(device) as memory:
+        start = time.perf_counter()
+        tracks, _ = track_points_with_peaks(features, queries, raster_hw, cfg)
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - start
+    tracks = tracks.cpu().numpy()
+    metrics = compute_tapvid_metrics(
+        work['query_points'][None], work['occluded'][None], work['target_points'][None],
+        np.zeros_like(work['occluded'])[None], tracks[None], query_mode='first')
+    return dict(seconds=seconds, fps=features.shape[0] / seconds, peak_mb=memory.peak_mb,
+                delta=100 * float(metrics['average_pts_within_thresh'].mean()))
+
+
+def warm_up(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: PropagationConfig,
+            device: torch.device) -> None:
+    """Run every mode once on three frames, so that no measurement pays for
+    first-use costs (library code paged in, thread pools, allocator caches)."""
+    short = dict(work, occluded=work['occluded'][:, :3], target_points=work['target_points'][:, :3])
+    for mode in ORDER:
+        run_mode(features[:3], short, replace(cfg, mode=mode), device)
+
+
+def print_modes(results: Dict[str, Dict[str, float]]) -> None:
+    print(f'{"mode":16s}{"seconds":>10s}{"frames/s":>10s}{"peak MiB":>10s}{"<d_avg":>9s}')
+    for mode, r in results.items():
+        print(f'{mode:16s}{r["seconds"]:10.2f}{r["fps"]:10.2f}{r["peak_mb"]:10.1f}{r["delta"]:9.2f}')
+
+
+def ratios(results: Dict[str, Dict[str, float]]) -> Dict[str, float]:
+    """Speed-up and memory ratio (dense / mode) and |delta difference| in points."""
+    out = {}
+    dense = results.get('dense')
+    for mode, prefix in (('local', 'local'), ('coarse_to_fine', 'c2f')):
+        if dense is None or mode not in results:
+            continue
+        r = results[mode]
+        out[f'{prefix}_speedup'] = round(dense['seconds'] / r['seconds'], 2)
+        out[f'{prefix}_memory_ratio'] = round(dense['peak_mb'] / max(r['peak_mb'], 1e-3), 2)
+        out[f'{prefix}_delta_diff'] = round(abs(r['delta'] - dense['delta']), 3)
+    return out
+
+
+def memory_scaling(model, sizes: List[int], args: argparse.Namespace, base: PropagationConfig,
+                   device: torch.device) -> None:
+    """Peak memory of local and dense propagation at several grid sizes."""
+    print(f'\nPeak memory against grid positions ({args.scaling_frames} frames, '
+          f'{args.points} points; MiB, and MiB per 1,000 positions):')
+    print(f'{"input":>8s}{"positions":>11s}{"local":>9s}{"/1k":>7s}{"dense":>9s}{"/1k":>7s}')
+    rows = []
+    for size in sizes:
+        work = make_workload(size, args.scaling_frames, args.points, False, args.seed)
+        features = encode(model, work['video'], device)
+        positions = features.shape[-2] * features.shape[-1]
+        local = run_mode(features, work, base, device)['peak_mb']
+        dense = run_mode(features, work, replace(base, mode='dense'), device)['peak_mb']
+        rows.append((positions, local, dense))
+        print(f'{size:8d}{positions:11d}{local:9.1f}{1e3 * local / positions:7.2f}'
+              f'{dense:9.1f}{1e3 * dense / positions:7.2f}')
+    (n0, l0, d0), (n1, l1, d1) = rows[0], rows[-1]
+    print(f'positions x{n1 / n0:.2f}: local memory x{l1 / l0:.2f}, dense memory x{d1 / d0:.2f} '
+          f'(linear growth would be x{n1 / n0:.2f}, quadratic x{(n1 / n0) ** 2:.2f})')
+
+
+def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
+              ) -> Tuple[float, torch.Tensor]:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times), out
+
+
+def correlation_timing(radius: int, device: torch.device, seed: int) -> None:
+    """Forward time of the reference and fast local correlation at 128x128x256."""
+    gen = torch.Generator().manual_seed(seed)
+    feat1, feat2 = (torch.randn(1, 256, 128, 128, generator=gen).to(device) for _ in range(2))
+    gflop = 2 * 256 * (2 * radius + 1) ** 2 * 128 * 128 / 1e9
+    with torch.no_grad():
+        ref_s, ref = best_time(lambda: local_correlation(feat1, feat2, radius), 2, device)
+        fast_s, fast = best_time(lambda: local_correlation_fast(feat1, feat2, radius), 3, device)
+    diff = (ref - fast).abs().max().item()
+    print(f'\nlocal_correlation at 1x256x128x128, radius {radius} ({gflop:.1f} GFLOP per call):')
+    print(f'  reference: {ref_s:7.3f} s  {gflop / ref_s:7.1f} GFLOP/s')
+    print(f'  fast:      {fast_s:7.3f} s  {gflop / fast_s:7.1f} GFLOP/s  '
+          f'(x{ref_s / fast_s:.2f}, max abs difference {diff:.1e})')
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu')
+                          if args.device == 'auto' else args.device)
+    torch.manual_seed(args.seed)
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(EVAL_CONFIG).model).to(device).eval()
+    if args.checkpoint:
+        load_encoder_weights(model, args.checkpoint)
+    base = PropagationConfig.from_dict({**WORKLOAD, **args.cfg_options})
+
+    work = make_workload(args.size, args.frames, args.points, args.late_queries, args.seed)
+    start = time.perf_counter()
+    features = encode(model, work['video'], device)
+    groups = len(np.unique(np.round(work['query_points'][:, 0])))
+    print(f'{device.type}, {torch.get_num_threads()} threads: {args.frames} frames of '
+          f'{args.size}x{args.size}, {len(work["query_points"])} queries in {groups} query '
+          f'frame(s), features {tuple(features.shape)} encoded in '
+          f'{time.perf_counter() - start:.1f} s\n{base}')
+    warm_up(features, work, base, device)
+    results = {mode: run_mode(features, work, replace(base, mode=mode), device)
+               for mode in ORDER if mode in args.modes}
+    print_modes(results)
+    summary = ratios(results)
+    for key, value in summary.items():
+        print(f'  {key}: {value}')
+    del features
+    if len(args.scaling_sizes) >= 2:
+        memory_scaling(model, args.scaling_sizes, args, base, device)
+    if args.correlation_radius >= 0:
+        correlation_timing(args.correlation_radius, device, args.seed)
+    print(json.dumps(summary))
+
+
+if __name__ == '__main__':
+    main()
