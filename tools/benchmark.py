@@ -57,6 +57,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--scaling-frames', type=int, default=8)
     parser.add_argument('--correlation-radius', type=int, default=24,
                         help='radius of the correlation timing (negative to skip)')
+    parser.add_argument('--peak-gflops', type=float, default=None,
+                        help="the device's peak fp32 GFLOP/s: correlation times are then "
+                        'also given against this roofline')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='propagation options, e.g. refine_radius=12 dense_step=4096')
     parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
@@ -196,6 +199,7 @@ def memory_scaling(model, sizes: List[int], args: argparse.Namespace, base: Prop
 
 def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
               ) -> Tuple[float, torch.Tensor]:
+    """Fastest wall time of ``repeats`` calls of ``fn`` and its last output."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -206,19 +210,36 @@ def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
     return min(times), out
 
 
-def correlation_timing(radius: int, device: torch.device, seed: int) -> None:
-    """Forward time of the reference and fast local correlation at 128x128x256."""
+def correlation_timing(radius: int, device: torch.device, seed: int,
+                       peak_gflops: Optional[float]) -> None:
+    """Reference and fast local correlation at 1x256x128x128: forward, and
+    forward + backward (3x the FLOPs), with GFLOP/s, the fraction of the
+    roofline ``peak_gflops`` if given, and the largest difference."""
     gen = torch.Generator().manual_seed(seed)
-    feat1, feat2 = (torch.randn(1, 256, 128, 128, generator=gen).to(device) for _ in range(2))
+    inputs = [torch.randn(1, 256, 128, 128, generator=gen).to(device) for _ in range(2)]
     gflop = 2 * 256 * (2 * radius + 1) ** 2 * 128 * 128 / 1e9
-    with torch.no_grad():
-        ref_s, ref = best_time(lambda: local_correlation(feat1, feat2, radius), 2, device)
-        fast_s, fast = best_time(lambda: local_correlation_fast(feat1, feat2, radius), 3, device)
-    diff = (ref - fast).abs().max().item()
-    print(f'\nlocal_correlation at 1x256x128x128, radius {radius} ({gflop:.1f} GFLOP per call):')
-    print(f'  reference: {ref_s:7.3f} s  {gflop / ref_s:7.1f} GFLOP/s')
-    print(f'  fast:      {fast_s:7.3f} s  {gflop / fast_s:7.1f} GFLOP/s  '
-          f'(x{ref_s / fast_s:.2f}, max abs difference {diff:.1e})')
+    print(f'\nlocal_correlation at 1x256x128x128, radius {radius} ({gflop:.1f} GFLOP forward):')
+    for backward in (False, True):
+        def call(fn: Callable) -> Callable[[], torch.Tensor]:
+            def run() -> torch.Tensor:
+                feats = [x.clone().requires_grad_(backward) for x in inputs]
+                with torch.set_grad_enabled(backward):
+                    out = fn(*feats, radius)
+                    if backward:
+                        out.backward(torch.ones_like(out))
+                        return torch.cat([f.grad.flatten() for f in feats])
+                return out
+            return run
+        flops = gflop * (3 if backward else 1)
+        ref_s, ref = best_time(call(local_correlation), 2, device)
+        fast_s, fast = best_time(call(local_correlation_fast), 3, device)
+        name = 'forward + backward' if backward else 'forward'
+        print(f'  {name:19s} reference {ref_s:7.3f} s {flops / ref_s:7.1f} GFLOP/s | fast '
+              f'{fast_s:7.3f} s {flops / fast_s:7.1f} GFLOP/s | x{ref_s / fast_s:.2f}, max abs '
+              f'difference {(ref - fast).abs().max().item():.1e}')
+        if peak_gflops:
+            print(f'  {"":19s} roofline {flops / peak_gflops:.4f} s: reference at '
+                  f'{flops / ref_s / peak_gflops:.1%}, fast at {flops / fast_s / peak_gflops:.1%}')
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -251,7 +272,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     if len(args.scaling_sizes) >= 2:
         memory_scaling(model, args.scaling_sizes, args, base, device)
     if args.correlation_radius >= 0:
-        correlation_timing(args.correlation_radius, device, args.seed)
+        correlation_timing(args.correlation_radius, device, args.seed, args.peak_gflops)
     print(json.dumps(summary))
 
 

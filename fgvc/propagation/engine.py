@@ -83,37 +83,64 @@ def propagate(features: Sequence[torch.Tensor], seeds: Mapping[int, torch.Tensor
                              num_frames, neighbourhood)
 
 
+class _GroupMemory:
+    """A group's seed labels and its ``precede`` last predictions, ``[N, slots, h w]``.
+
+    Slot 0 holds the seed; predictions overwrite the oldest of slots
+    1..precede, so no label map is copied to assemble the memory.
+    """
+
+    def __init__(self, start: int, seed: torch.Tensor, precede: int):
+        self.precede = precede
+        self.frames = [start]  # frame held in each filled slot
+        self.labels = seed.new_empty(seed.shape[0], precede + 1, seed[0].numel())
+        self.labels[:, 0] = seed.flatten(1)
+        self._oldest = 1
+
+    def add(self, t: int, labels: torch.Tensor) -> None:
+        if self.precede == 0:
+            return
+        if len(self.frames) <= self.precede:
+            slot = len(self.frames)
+            self.frames.append(t)
+        else:
+            slot = self._oldest
+            self.frames[slot] = t
+            self._oldest = slot % self.precede + 1
+        self.labels[:, slot] = labels.flatten(1)
+
+    def filled(self) -> torch.Tensor:
+        return self.labels[:, :len(self.frames)]
+
+
 def _one_pass(features: Sequence[torch.Tensor], seeds: Dict[int, torch.Tensor],
               cfg: PropagationConfig, direction: int, num_frames: int,
               neighbourhood) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
     held: Dict[int, torch.Tensor] = {}
     recent: deque = deque(maxlen=cfg.precede_frames)
-    # Per active group: its seed labels and its last predictions, (frame, labels).
-    history: Dict[int, deque] = {}
+    groups: Dict[int, _GroupMemory] = {}
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
         held[t] = features[t]
-        if history:
-            cache: Dict[int, Candidates] = {}
-            for start, past in history.items():
-                frames = [start, *(f for f, _ in past)]
-                memory_labels = [seeds[start], *(lab for _, lab in past)]
-                if cfg.mode == 'dense':
-                    labels = propagate_labels_dense(
-                        held[t], torch.stack([held[f] for f in frames]), torch.stack(memory_labels),
-                        neighbourhood, cfg.topk, cfg.temperature, cfg.dense_step)
-                else:
-                    for f in frames:
-                        if f not in cache:
-                            cache[f] = _candidates(held[t], held[f], cfg)
-                    labels = merge_candidates([cache[f] for f in frames],
-                                              torch.stack(memory_labels, 1).flatten(2),
-                                              cfg.topk, cfg.temperature).view_as(seeds[start])
-                past.append((t, labels))
-                yield start, t, labels
+        cache: Dict[int, Candidates] = {}
+        for start, group in groups.items():
+            shape = seeds[start].shape
+            if cfg.mode == 'dense':
+                labels = propagate_labels_dense(
+                    held[t], torch.stack([held[f] for f in group.frames]),
+                    group.filled().transpose(0, 1).unflatten(2, shape[1:]), neighbourhood,
+                    cfg.topk, cfg.temperature, cfg.dense_step)
+            else:
+                for f in group.frames:
+                    if f not in cache:
+                        cache[f] = _candidates(held[t], held[f], cfg)
+                labels = merge_candidates([cache[f] for f in group.frames], group.filled(),
+                                          cfg.topk, cfg.temperature).view(shape)
+            group.add(t, labels)
+            yield start, t, labels
         if t in seeds:
-            history[t] = deque(maxlen=cfg.precede_frames)
+            groups[t] = _GroupMemory(t, seeds[t], cfg.precede_frames)
         recent.append(t)
-        keep = set(recent) | set(history)
+        keep = set(recent) | set(groups)
         for f in [f for f in held if f not in keep]:
             del held[f]

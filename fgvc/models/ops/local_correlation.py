@@ -10,7 +10,7 @@ row and vertical displacement, differentiated by autograd.
 ``local_correlation_fast`` multiplies square tiles with their halos instead,
 which wastes fewer products on displacements outside the window, and has a
 hand-written backward pass of the same form; on CPU it is faster for the
-radius-24 window FGVC uses at stride 2 (``tools/benchmark_correlation.py``).
+radius-24 window FGVC uses at stride 2 (``tools/benchmark.py`` times both).
 """
 from typing import Tuple
 
