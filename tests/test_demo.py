@@ -1,9 +1,11 @@
 """Tracking the user's own video: tools/demo.py, fgvc.apis.Predictor, the video readers.
 
 The test video is a textured rectangle translating over a static textured
-background (exact ground truth from the synthetic scene model), written as an
-mp4 with OpenCV. Tracking uses the parameter-free raw-patch encoder, which
-follows motion by whole feature cells (2 px per frame) almost perfectly.
+background (exact ground truth from the synthetic scene model), written with
+OpenCV losslessly (FFV1 .avi) and as an mp4. Tracking uses the parameter-free
+raw-patch encoder, which follows motion by whole feature cells (2 px per
+frame) almost perfectly on lossless frames; the mp4's compression blurs the
+fine texture it matches (about 91% within 2 px instead of 98%).
 """
 import importlib.util
 import os
@@ -55,9 +57,10 @@ def make_scene(height=HEIGHT, width=WIDTH, velocity=VELOCITY, box=LAYER_BOX):
     return make_moving_layer_scene(height, width, offsets, box, seed=0, texture=TEXTURE)
 
 
-def write_mp4_cv2(frames: np.ndarray, path: Path) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'mp4v'), FPS,
+def write_video_cv2(frames: np.ndarray, path: Path, fourcc: str) -> None:
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), FPS,
                              (frames.shape[2], frames.shape[1]))
+    assert writer.isOpened(), f'OpenCV cannot write {fourcc} to {path}'
     for frame in frames:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     writer.release()
@@ -84,19 +87,21 @@ def fraction_within(tracks, gt_tracks, gt_visible, pixels):
 
 @pytest.fixture(scope='module')
 def clip(tmp_path_factory):
-    """The scene, its mp4 and the frames decoded from the mp4 (array and PNG folder)."""
+    """The scene, a lossless .avi and an mp4 of it, and the frames decoded from
+    the mp4 (array and PNG folder)."""
     folder = tmp_path_factory.mktemp('clip')
     scene = make_scene()
     frames, ids = render(scene)
-    mp4 = folder / 'layer.mp4'
-    write_mp4_cv2(frames, mp4)
+    avi, mp4 = folder / 'layer.avi', folder / 'layer.mp4'
+    write_video_cv2(frames, avi, 'FFV1')
+    write_video_cv2(frames, mp4, 'mp4v')
     decoded = open_video(str(mp4)).read(0, FRAMES)
     frames_dir = folder / 'frames'
     frames_dir.mkdir()
     for t, frame in enumerate(decoded):
         cv2.imwrite(str(frames_dir / f'{t:05d}.png'), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    return dict(scene=scene, ids=ids, mp4=mp4, decoded=decoded, frames_dir=frames_dir,
-                folder=folder)
+    return dict(scene=scene, frames=frames, ids=ids, avi=avi, mp4=mp4, decoded=decoded,
+                frames_dir=frames_dir, folder=folder)
 
 
 @pytest.fixture(scope='module')
@@ -116,7 +121,7 @@ def test_cli_tracks_known_motion_and_writes_every_output(clip, tmp_path):
     out = tmp_path / 'out'
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
     result = subprocess.run(
-        [sys.executable, 'tools/demo.py', str(clip['mp4']), '--config', RAW_CONFIG,
+        [sys.executable, 'tools/demo.py', str(clip['avi']), '--config', RAW_CONFIG,
          '--queries', str(csv), '--out', str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -184,7 +189,7 @@ def test_mask_mode_writes_davis_pngs_and_an_overlay(clip, tmp_path):
     Image.fromarray(first, mode='L').save(mask_path)
     out = tmp_path / 'out'
     # raw-patch cosines need the sharper softmax of the config's point tasks
-    demo.main([str(clip['mp4']), '--config', RAW_CONFIG, '--mask', str(mask_path),
+    demo.main([str(clip['avi']), '--config', RAW_CONFIG, '--mask', str(mask_path),
                '--out', str(out), '--cfg-options', 'model.propagation.temperature=0.01'])
     names = sorted(p.name for p in (out / 'masks' / 'layer').iterdir())
     assert names == [f'{t:05d}.png' for t in range(FRAMES)]
@@ -291,7 +296,7 @@ def test_encoder_size_keeps_aspect_and_never_enlarges():
     assert encoder_size(360, 640, 256) == (256, 456)
     assert encoder_size(1080, 1920, 256) == (256, 456)
     assert encoder_size(64, 96, 256) == (64, 96)
-    assert encoder_size(100, 150, None) == (104, 152)
+    assert encoder_size(99, 150, None) == (96, 152)
 
 
 def test_video_readers_agree_and_name_bad_inputs(clip, tmp_path):
@@ -305,7 +310,7 @@ def test_video_readers_agree_and_name_bad_inputs(clip, tmp_path):
         sequential = reader.read(0, FRAMES)
         np.testing.assert_array_equal(reader.read(7, 9), sequential[7:9])  # seek back
         np.testing.assert_array_equal(reader.read(2, 3), sequential[2:3])
-    np.testing.assert_array_equal(open_video(str(clip['mp4'])).read(0, FRAMES), frames)
+    np.testing.assert_array_equal(open_video(str(clip['avi'])).read(0, FRAMES), clip['frames'])
     with pytest.raises(IndexError, match='out of range'):
         open_video(frames).read(FRAMES - 1, FRAMES + 1)
     empty = tmp_path / 'empty'
