@@ -14,7 +14,7 @@ never held whole. When ``max_memory_mb`` cannot hold every seed frame, the
 groups are split into passes by seed frame.
 """
 from collections import deque
-from typing import Dict, Iterator, List, Mapping, Sequence, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
@@ -33,23 +33,24 @@ def _candidates(target: torch.Tensor, memory: torch.Tensor, cfg: PropagationConf
     return local_candidates(target, memory, cfg.neighbor_range, cfg.topk, cfg.tile)
 
 
-def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> int:
-    """How many seed frames one pass may hold within ``cfg.max_memory_mb``.
+def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig
+                   ) -> Optional[int]:
+    """How many seed frames one pass may hold within ``cfg.max_memory_mb`` (None: all).
 
     A held frame costs its features; each group also keeps
     ``precede_frames + 1`` label maps of its ``num_labels`` labels (counted
     for all labels, whatever their grouping).
     """
     if cfg.max_memory_mb is None:
-        return -1
+        return None
     frame_bytes = frame.numel() * frame.element_size()
     label_bytes = num_labels * frame[0].numel() * frame.element_size() * (cfg.precede_frames + 1)
     budget = cfg.max_memory_mb * MIB - label_bytes - cfg.precede_frames * frame_bytes
     return max(int(budget // frame_bytes), 1)
 
 
-def _passes(starts: List[int], per_pass: int) -> List[List[int]]:
-    if per_pass < 0:
+def _passes(starts: List[int], per_pass: Optional[int]) -> List[List[int]]:
+    if per_pass is None:
         return [starts]
     return [starts[i:i + per_pass] for i in range(0, len(starts), per_pass)]
 
