@@ -51,7 +51,8 @@ def track_points_with_peaks(features: Sequence[torch.Tensor], query_points: torc
         groups[start] = group
     dense = cfg.mode == 'dense'
     if dense:
-        features = torch.stack([features[t] for t in range(num_frames)])
+        if not isinstance(features, torch.Tensor):
+            features = torch.stack([features[t] for t in range(num_frames)])
         full_maps = first.new_zeros(num_frames, num_points, raster_hw[0] * raster_hw[1])
         reached = torch.zeros(num_frames, num_points, dtype=torch.bool, device=first.device)
     for backward in ((False, True) if cfg.bidirectional else (False, )):
