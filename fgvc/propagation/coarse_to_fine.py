@@ -55,18 +55,19 @@ def coarse_to_fine_candidates(target: torch.Tensor, memory: torch.Tensor, factor
     near = ((span[None, :] - offset[:, None]).abs() <= refine_radius)  # [factor, side]
     window = (near[:, None, :, None] & near[None, :, None, :]).reshape(factor * factor, -1)
 
-    pad_h, pad_w = coarse_h * factor - h, coarse_w * factor - w
-    padded = F.pad(target, (0, pad_w, 0, pad_h))
-    queries = padded.view(channels, coarse_h, factor, coarse_w, factor).permute(1, 3, 2, 4, 0)
-    queries = queries.reshape(coarse_h * coarse_w, factor * factor, channels)
+    pad_w = coarse_w * factor - w
     memory_rows = memory.reshape(channels, h * w).t().contiguous()  # gathers whole pixels
     k = min(topk, side * side)
     values = target.new_empty(coarse_h * coarse_w, factor * factor, k)
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    for start in range(0, coarse_h * coarse_w, coarse_w):  # one row of coarse cells at a time
-        cells = slice(start, start + coarse_w)
+    for row in range(coarse_h):  # one row of coarse cells at a time
+        cells = slice(row * coarse_w, (row + 1) * coarse_w)
+        queries = target[:, row * factor:(row + 1) * factor]
+        queries = F.pad(queries, (0, pad_w, 0, factor - queries.shape[1]))
+        queries = queries.reshape(channels, factor, coarse_w, factor).permute(2, 1, 3, 0)
         keys = memory_rows[flat[cells]]  # [cells, side^2, C]
-        affinity = torch.bmm(queries[cells], keys.transpose(1, 2))
+        affinity = torch.bmm(queries.reshape(coarse_w, factor * factor, channels),
+                             keys.transpose(1, 2))
         affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
         values[cells], where = affinity.topk(k, dim=2)
         index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
