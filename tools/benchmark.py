@@ -193,9 +193,11 @@ def memory_scaling(model, sizes: List[int], args: argparse.Namespace, base: Prop
         rows.append((positions, local, dense))
         print(f'{size:8d}{positions:11d}{local:9.1f}{1e3 * local / positions:7.2f}'
               f'{dense:9.1f}{1e3 * dense / positions:7.2f}', flush=True)
-    (n0, l0, d0), (n1, l1, d1) = rows[0], rows[-1]
-    print(f'positions x{n1 / n0:.2f}: local memory x{l1 / l0:.2f}, dense memory x{d1 / d0:.2f} '
-          f'(linear growth would be x{n1 / n0:.2f}, quadratic x{(n1 / n0) ** 2:.2f})')
+    # Linear growth (a + b n) keeps the increment per position constant from
+    # size to size; quadratic growth makes it grow with n.
+    for (n0, l0, d0), (n1, l1, d1) in zip(rows, rows[1:]):
+        print(f'{n0:>6d} -> {n1:<6d} positions: MiB per 1,000 more positions: '
+              f'local {1e3 * (l1 - l0) / (n1 - n0):6.2f}, dense {1e3 * (d1 - d0) / (n1 - n0):7.2f}')
 
 
 def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
