@@ -188,9 +188,8 @@ def test_mask_mode_writes_davis_pngs_and_an_overlay(clip, tmp_path):
     mask_path = tmp_path / 'first.png'
     Image.fromarray(first, mode='L').save(mask_path)
     out = tmp_path / 'out'
-    # raw-patch cosines need the sharper softmax of the config's point tasks
     demo.main([str(clip['avi']), '--config', RAW_CONFIG, '--mask', str(mask_path),
-               '--out', str(out), '--cfg-options', 'model.propagation.temperature=0.01'])
+               '--out', str(out)])
     names = sorted(p.name for p in (out / 'masks' / 'layer').iterdir())
     assert names == [f'{t:05d}.png' for t in range(FRAMES)]
     with Image.open(out / 'masks' / 'layer' / '00005.png') as image:
