@@ -18,6 +18,7 @@ several groups of queries is matched once. Matching is tiled: a
 product, so cost and memory grow with the neighbourhood, not with the square
 of the frame.
 """
+import functools
 import math
 from typing import NamedTuple, Sequence
 
@@ -46,8 +47,12 @@ def neighbourhood_halo(neighbor_range: float) -> int:
     return max(math.ceil(neighbor_range / 2) - 1, 0)
 
 
-def _disc_mask(tile: int, halo: int, radius: float, device) -> torch.Tensor:
-    """``[tile^2, (tile + 2 halo)^2]`` bool: halo cell within ``radius`` of tile cell."""
+@functools.lru_cache(maxsize=8)
+def _disc_mask(tile: int, halo: int, radius: float, device: torch.device) -> torch.Tensor:
+    """``[tile^2, (tile + 2 halo)^2]`` bool: halo cell within ``radius`` of tile cell.
+
+    Built once per geometry: every (target, memory) frame pair of a video
+    uses the same one (callers must not modify it)."""
     t = torch.arange(tile, device=device)
     s = torch.arange(tile + 2 * halo, device=device)
     d = (s[None, :] - halo - t[:, None]) ** 2  # [tile, span]: squared offset per axis
