@@ -62,8 +62,8 @@ def draw_track_frame(frame: np.ndarray, tracks: np.ndarray, occluded: Optional[n
         if not np.isfinite([x, y]).all():
             continue
         hidden = occluded is not None and occluded[n, t]
-        cv2.circle(out, (int(x), int(y)), radius, colours[n].tolist(),
-                   thickness=1 if hidden else -1, lineType=cv2.LINE_AA)
+        cv2.circle(out, _cv_point((x, y)), radius * CV_SCALE, colours[n].tolist(),
+                   thickness=1 if hidden else -1, lineType=cv2.LINE_AA, shift=CV_SHIFT)
     return out
 
 
