@@ -8,7 +8,6 @@ import math
 from typing import Tuple
 
 import torch
-import torch.nn.functional as F
 
 #: Extra candidates sorted beyond the top k to break ties in raster order.
 TIE_SLACK = 16
