@@ -1,7 +1,6 @@
 """TAP-Vid evaluation end to end: data formats, propagation quality, tools."""
 import json
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path
