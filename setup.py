@@ -16,5 +16,5 @@ setup(
     packages=find_packages(include=['fgvc', 'fgvc.*']),
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
-    extras_require={'test': ['pytest', 'pytest-xdist']},
+    extras_require={'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6']},
 )

@@ -4,6 +4,7 @@ Every object a config names is built through one of these; ``locations``
 tells mmengine which modules to import so that the registries are filled
 lazily when a config uses ``default_scope='fgvc'``.
 """
+
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -22,30 +23,23 @@ from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['fgvc.models'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['fgvc.models'])
-DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, locations=['fgvc.datasets'])
-DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['fgvc.datasets'])
+    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['fgvc.models']
+)
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['fgvc.datasets'])
+DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['fgvc.datasets'])
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS,
-    locations=['fgvc.datasets.transforms'])
-METRICS = Registry(
-    'metric', parent=MMENGINE_METRICS, locations=['fgvc.evaluation'])
-EVALUATOR = Registry(
-    'evaluator', parent=MMENGINE_EVALUATOR, locations=['fgvc.evaluation'])
+    'transform', parent=MMENGINE_TRANSFORMS, locations=['fgvc.datasets.transforms']
+)
+METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['fgvc.evaluation'])
+EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['fgvc.evaluation'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['fgvc.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['fgvc.engine'])
-OPTIMIZERS = Registry(
-    'optimizer', parent=MMENGINE_OPTIMIZERS, locations=['fgvc.engine'])
+OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['fgvc.engine'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['fgvc.engine'])
+    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, locations=['fgvc.engine']
+)
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS,
-    locations=['fgvc.engine'])
-VISBACKENDS = Registry(
-    'vis_backend', parent=MMENGINE_VISBACKENDS,
-    locations=['fgvc.visualization'])
-VISUALIZERS = Registry(
-    'visualizer', parent=MMENGINE_VISUALIZERS,
-    locations=['fgvc.visualization'])
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, locations=['fgvc.engine']
+)
+VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=['fgvc.visualization'])
+VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=['fgvc.visualization'])

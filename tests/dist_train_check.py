@@ -3,6 +3,7 @@
 
 Usage: torchrun --nproc_per_node N dist_train_check.py CONFIG WORK_DIR RESULT_JSON
 """
+
 import importlib.util
 import json
 import sys
@@ -29,8 +30,15 @@ def main() -> None:
     config, work_dir, result = sys.argv[1:4]
     train_tool = load_train_tool()
     register_all_modules()
-    args = Namespace(config=config, work_dir=work_dir, resume=None, amp=False, cfg_options={},
-                     launcher='pytorch', port=0)
+    args = Namespace(
+        config=config,
+        work_dir=work_dir,
+        resume=None,
+        amp=False,
+        cfg_options={},
+        launcher='pytorch',
+        port=0,
+    )
     cfg = train_tool.build_config(args)
     init_distributed('pytorch')
     runner = Runner.from_cfg(cfg)
@@ -41,13 +49,24 @@ def main() -> None:
     dist.all_gather(gathered, flat)
     if dist.get_rank() == 0:
         diffs = [float((g - gathered[0]).abs().max()) for g in gathered]
-        Path(result).write_text(json.dumps(dict(
-            world_size=dist.get_world_size(), max_abs_diff=diffs,
-            wrapper=type(runner.model).__name__, iters=runner.iter,
-            checkpoint_diff=float(max(
-                (v.float() - model.state_dict()[k].float()).abs().max()
-                for k, v in torch.load(Path(work_dir) / f'epoch_{runner.epoch}.pth',
-                                       weights_only=False)['state_dict'].items())))))
+        Path(result).write_text(
+            json.dumps(
+                dict(
+                    world_size=dist.get_world_size(),
+                    max_abs_diff=diffs,
+                    wrapper=type(runner.model).__name__,
+                    iters=runner.iter,
+                    checkpoint_diff=float(
+                        max(
+                            (v.float() - model.state_dict()[k].float()).abs().max()
+                            for k, v in torch.load(
+                                Path(work_dir) / f'epoch_{runner.epoch}.pth', weights_only=False
+                            )['state_dict'].items()
+                        )
+                    ),
+                )
+            )
+        )
     dist.destroy_process_group()
 
 

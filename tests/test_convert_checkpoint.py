@@ -8,9 +8,14 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from fgvc.models.backbones import (ResNet, drop_prefixed, extract_state_dict,
-                                   load_checkpoint_file, match_state_dict,
-                                   strip_prefixes)
+from fgvc.models.backbones import (
+    ResNet,
+    drop_prefixed,
+    extract_state_dict,
+    load_checkpoint_file,
+    match_state_dict,
+    strip_prefixes,
+)
 
 TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'convert_checkpoint.py'
 NARROW = dict(base_channels=4)
@@ -43,17 +48,22 @@ def moco_checkpoint(state: Dict[str, Tensor]) -> dict:
 
 def test_strip_prefixes_repeatedly_and_detects_collisions() -> None:
     value = torch.zeros(1)
-    stripped = strip_prefixes({
-        'module.encoder_q.conv1.weight': value,
-        'student.backbone.layer1.0.bn1.bias': value,
-        'bn1.weight': value,
-        'module.encoder_k.conv1.weight': value,
-    })
-    assert list(stripped) == ['conv1.weight', 'layer1.0.bn1.bias',
-                              'bn1.weight', 'encoder_k.conv1.weight']
+    stripped = strip_prefixes(
+        {
+            'module.encoder_q.conv1.weight': value,
+            'student.backbone.layer1.0.bn1.bias': value,
+            'bn1.weight': value,
+            'module.encoder_k.conv1.weight': value,
+        }
+    )
+    assert list(stripped) == [
+        'conv1.weight',
+        'layer1.0.bn1.bias',
+        'bn1.weight',
+        'encoder_k.conv1.weight',
+    ]
     with pytest.raises(ValueError, match='conv1.weight'):
-        strip_prefixes({'a.conv1.weight': value, 'b.conv1.weight': value},
-                       prefixes=('a.', 'b.'))
+        strip_prefixes({'a.conv1.weight': value, 'b.conv1.weight': value}, prefixes=('a.', 'b.'))
 
 
 def test_extract_state_dict_descends_nested_dicts() -> None:
@@ -70,9 +80,7 @@ def test_moco_checkpoint_matches_cleanly() -> None:
     model = ResNet(18)
     matched, report = match_state_dict(model, weights)
     assert report.missing == [] and report.mismatched == []
-    assert sorted(set(k.split('.')[0] for k in report.unexpected)) == [
-        'encoder_k', 'queue'
-    ]
+    assert sorted(set(k.split('.')[0] for k in report.unexpected)) == ['encoder_k', 'queue']
     assert 'encoder_k.* (' in report.format()
     assert set(matched) == set(state)
     for key, value in state.items():
@@ -84,46 +92,46 @@ def test_wrong_shape_is_reported_with_both_shapes() -> None:
     weights['layer2.0.conv1.weight'] = torch.rand(128, 64, 1, 1)
     del weights['bn1.running_var']
     matched, report = match_state_dict(ResNet(18), weights)
-    assert report.mismatched == [('layer2.0.conv1.weight', (128, 64, 1, 1),
-                                  (128, 64, 3, 3))]
+    assert report.mismatched == [('layer2.0.conv1.weight', (128, 64, 1, 1), (128, 64, 3, 3))]
     assert report.missing == ['bn1.running_var']
     assert 'layer2.0.conv1.weight' not in matched
     text = report.format()
-    assert ('shape mismatch (dropped): layer2.0.conv1.weight: checkpoint '
-            '[128, 64, 1, 1], model [128, 64, 3, 3]') in text
+    assert (
+        'shape mismatch (dropped): layer2.0.conv1.weight: checkpoint '
+        '[128, 64, 1, 1], model [128, 64, 3, 3]'
+    ) in text
     assert 'missing in the checkpoint: bn1.running_var' in text
 
 
 def test_tool_converts_moco_checkpoint_for_fgvc_encoder(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     state = resnet18_state()
     source, target = tmp_path / 'moco.pth.tar', tmp_path / 'converted.pth'
     torch.save(moco_checkpoint(state), source)
-    assert load_tool().main(
-        [str(source), str(target), '--out-indices', '2']) == 0
+    assert load_tool().main([str(source), str(target), '--out-indices', '2']) == 0
     output = capsys.readouterr().out
     assert 'unexpected (dropped): layer4.*' in output
     assert 'missing' not in output and 'mismatch' not in output
 
     class Tracker(nn.Module):
-
         def __init__(self) -> None:
             super().__init__()
-            self.backbone = ResNet(18, strides=(1, 1, 1, 4), pool_type='none',
-                                   out_indices=(2, ))
+            self.backbone = ResNet(18, strides=(1, 1, 1, 4), pool_type='none', out_indices=(2,))
 
     converted = torch.load(target, weights_only=True)['state_dict']
     tracker = Tracker()
     tracker.load_state_dict(converted, strict=True)
-    assert torch.equal(tracker.backbone.layer3[1].conv2.weight,
-                       state['layer3.1.conv2.weight'])
+    assert torch.equal(tracker.backbone.layer3[1].conv2.weight, state['layer3.1.conv2.weight'])
 
 
 def test_tool_falls_back_to_full_unpickling_and_strict_mode(
-        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     # Training arguments pickled beside the weights, as DINO does.
-    weights = {f'module.student.backbone.{k}': v
-               for k, v in ResNet(18, **NARROW).state_dict().items()}
+    weights = {
+        f'module.student.backbone.{k}': v for k, v in ResNet(18, **NARROW).state_dict().items()
+    }
     source = tmp_path / 'dino.pth'
     torch.save({'model': weights, 'args': argparse.Namespace(lr=1)}, source)
     with pytest.warns(UserWarning, match='weights_only=False'):
@@ -137,6 +145,7 @@ def test_tool_falls_back_to_full_unpickling_and_strict_mode(
         status = load_tool().main([str(source), str(target), '--strict'])
     output = capsys.readouterr().out
     assert status == 1 and not target.exists()
-    assert ('shape mismatch (dropped): conv1.weight: checkpoint [4, 3, 7, 7]'
-            ', model [64, 3, 7, 7]') in output
+    assert (
+        'shape mismatch (dropped): conv1.weight: checkpoint [4, 3, 7, 7], model [64, 3, 7, 7]'
+    ) in output
     assert 'unexpected' not in output

@@ -7,6 +7,7 @@ raw-patch encoder, which follows motion by whole feature cells (2 px per
 frame) almost perfectly on lossless frames; the mp4's compression blurs the
 fine texture it matches (about 91% within 2 px instead of 98%).
 """
+
 import importlib.util
 import os
 import subprocess
@@ -37,8 +38,7 @@ RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 FRAMES, HEIGHT, WIDTH = 12, 64, 96
 VELOCITY = (2.0, 2.0)  # px per frame: one stride-2 feature cell
 LAYER_BOX = (16, 16, 32, 24)
-TEXTURE = TextureConfig(styles=('noise', ), weights=(1.0, ), feature_size=(1.0, 3.0),
-                        detail=48.0)
+TEXTURE = TextureConfig(styles=('noise',), weights=(1.0,), feature_size=(1.0, 3.0), detail=48.0)
 FPS = 10
 
 
@@ -58,8 +58,9 @@ def make_scene(height=HEIGHT, width=WIDTH, velocity=VELOCITY, box=LAYER_BOX):
 
 
 def write_video_cv2(frames: np.ndarray, path: Path, fourcc: str) -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), FPS,
-                             (frames.shape[2], frames.shape[1]))
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (frames.shape[2], frames.shape[1])
+    )
     assert writer.isOpened(), f'OpenCV cannot write {fourcc} to {path}'
     for frame in frames:
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
@@ -68,8 +69,9 @@ def write_video_cv2(frames: np.ndarray, path: Path, fourcc: str) -> None:
 
 def grid_points(height: int, width: int, step: int) -> np.ndarray:
     """(x, y) pixel centres every ``step`` pixels."""
-    xs, ys = np.meshgrid(np.arange(step // 2, width, step) + 0.5,
-                         np.arange(step // 2, height, step) + 0.5)
+    xs, ys = np.meshgrid(
+        np.arange(step // 2, width, step) + 0.5, np.arange(step // 2, height, step) + 0.5
+    )
     return np.stack([xs.ravel(), ys.ravel()], 1)
 
 
@@ -100,8 +102,16 @@ def clip(tmp_path_factory):
     frames_dir.mkdir()
     for t, frame in enumerate(decoded):
         cv2.imwrite(str(frames_dir / f'{t:05d}.png'), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    return dict(scene=scene, frames=frames, ids=ids, avi=avi, mp4=mp4, decoded=decoded,
-                frames_dir=frames_dir, folder=folder)
+    return dict(
+        scene=scene,
+        frames=frames,
+        ids=ids,
+        avi=avi,
+        mp4=mp4,
+        decoded=decoded,
+        frames_dir=frames_dir,
+        folder=folder,
+    )
 
 
 @pytest.fixture(scope='module')
@@ -121,9 +131,23 @@ def test_cli_tracks_known_motion_and_writes_every_output(clip, tmp_path):
     out = tmp_path / 'out'
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
     result = subprocess.run(
-        [sys.executable, 'tools/demo.py', str(clip['avi']), '--config', RAW_CONFIG,
-         '--queries', str(csv), '--out', str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            'tools/demo.py',
+            str(clip['avi']),
+            '--config',
+            RAW_CONFIG,
+            '--queries',
+            str(csv),
+            '--out',
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'UNTRAINED' not in result.stderr  # the raw-patch encoder has no weights to train
     assert f'through {FRAMES} frames' in result.stdout and str(out) in result.stdout
@@ -160,8 +184,12 @@ def test_folder_mp4_and_array_give_the_same_tracks(clip, raw_predictor):
 def test_resized_for_the_encoder_and_mapped_back(raw_predictor):
     """A video twice the size, encoded at half size: tracks in the video's own pixels."""
     scale = 2
-    scene = make_scene(HEIGHT * scale, WIDTH * scale, np.multiply(VELOCITY, scale),
-                       tuple(v * scale for v in LAYER_BOX))
+    scene = make_scene(
+        HEIGHT * scale,
+        WIDTH * scale,
+        np.multiply(VELOCITY, scale),
+        tuple(v * scale for v in LAYER_BOX),
+    )
     frames, ids = render(scene)
     predictor = Predictor(RAW_CONFIG, short_side=HEIGHT)
     assert predictor.encoder_size(open_video(frames)) == (HEIGHT, WIDTH)
@@ -178,8 +206,9 @@ def test_later_query_frames_are_tracked_both_ways(clip, raw_predictor):
     xy = np.array([[32.5, 28.5], [80.5, 8.5]])  # on the layer, on the background
     gt_tracks, gt_visible = ground_truth(clip['scene'], clip['ids'][0], xy)
     at_query = gt_tracks[query_frame]
-    tracks, _ = raw_predictor(clip['decoded'],
-                              np.concatenate([np.full((2, 1), query_frame), at_query], 1))
+    tracks, _ = raw_predictor(
+        clip['decoded'], np.concatenate([np.full((2, 1), query_frame), at_query], 1)
+    )
     assert fraction_within(tracks, gt_tracks, gt_visible, 2.0) >= 0.9
 
 
@@ -188,8 +217,9 @@ def test_mask_mode_writes_davis_pngs_and_an_overlay(clip, tmp_path):
     mask_path = tmp_path / 'first.png'
     Image.fromarray(first, mode='L').save(mask_path)
     out = tmp_path / 'out'
-    demo.main([str(clip['avi']), '--config', RAW_CONFIG, '--mask', str(mask_path),
-               '--out', str(out)])
+    demo.main(
+        [str(clip['avi']), '--config', RAW_CONFIG, '--mask', str(mask_path), '--out', str(out)]
+    )
     names = sorted(p.name for p in (out / 'masks' / 'layer').iterdir())
     assert names == [f'{t:05d}.png' for t in range(FRAMES)]
     with Image.open(out / 'masks' / 'layer' / '00005.png') as image:
@@ -243,8 +273,9 @@ def test_failure_after_writing_started_leaves_nothing(tmp_path):
 
 
 def test_untrained_encoder_is_announced(clip, capsys):
-    demo.main([str(clip['frames_dir']), '--queries', 'grid:2', '--out',
-               str(clip['folder'] / 'untrained')])
+    demo.main(
+        [str(clip['frames_dir']), '--queries', 'grid:2', '--out', str(clip['folder'] / 'untrained')]
+    )
     assert 'UNTRAINED' in capsys.readouterr().err
     with pytest.warns(UserWarning, match='quickstart'):
         Predictor()
@@ -259,9 +290,13 @@ def test_checkpoint_from_a_work_dir_brings_its_encoder_width(tmp_path):
         backbone.conv1.weight.normal_()
     cfg = Config(dict(model=dict(backbone=dict(type='ResNet', depth=18, base_channels=16))))
     path = tmp_path / 'epoch_1.pth'
-    torch.save(dict(meta=dict(cfg=cfg.pretty_text),
-                    state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()}),
-               path)
+    torch.save(
+        dict(
+            meta=dict(cfg=cfg.pretty_text),
+            state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()},
+        ),
+        path,
+    )
     (tmp_path / LAST_CHECKPOINT).write_text(str(path))
     loaded = Predictor(checkpoint=str(tmp_path)).model('davis').backbone
     assert not Predictor(checkpoint=str(tmp_path)).untrained
@@ -271,10 +306,12 @@ def test_checkpoint_from_a_work_dir_brings_its_encoder_width(tmp_path):
 
 
 def test_query_specs():
-    np.testing.assert_allclose(parse_queries('grid:2', 10, 20),
-                               [[0, 5, 2.5], [0, 15, 2.5], [0, 5, 7.5], [0, 15, 7.5]])
-    np.testing.assert_allclose(parse_queries(' 1, 2.5,3 ; 4,5,6 ', 10, 20),
-                               [[1, 2.5, 3], [4, 5, 6]])
+    np.testing.assert_allclose(
+        parse_queries('grid:2', 10, 20), [[0, 5, 2.5], [0, 15, 2.5], [0, 5, 7.5], [0, 15, 7.5]]
+    )
+    np.testing.assert_allclose(
+        parse_queries(' 1, 2.5,3 ; 4,5,6 ', 10, 20), [[1, 2.5, 3], [4, 5, 6]]
+    )
     assert grid_queries(3, 30, 30).shape == (9, 3)
     with pytest.raises(ValueError, match='grid:N'):
         parse_queries('grid:x', 10, 10)

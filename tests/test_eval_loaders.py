@@ -1,4 +1,5 @@
 """Loaders of the JHMDB, BADJA and DAVIS layouts: real samples, generated data, errors."""
+
 import json
 import os
 import shutil
@@ -14,12 +15,27 @@ from fgvc.datasets.synthetic.writers.badja import USED_JOINTS, to_full_resolutio
 from fgvc.utils import register_all_modules
 
 register_all_modules()
-KEYPOINT_PIPELINE = [dict(type='SampleKeypointQueries'),
-                     dict(type='PackTrackInputs', meta_keys=(
-                         'video_name', 'query_points', 'target_points', 'occluded',
-                         'raster_hw', 'joint_ids', 'mask_areas'))]
-VOS_PIPELINE = [dict(type='PackTrackInputs', meta_keys=(
-    'video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'))]
+KEYPOINT_PIPELINE = [
+    dict(type='SampleKeypointQueries'),
+    dict(
+        type='PackTrackInputs',
+        meta_keys=(
+            'video_name',
+            'query_points',
+            'target_points',
+            'occluded',
+            'raster_hw',
+            'joint_ids',
+            'mask_areas',
+        ),
+    ),
+]
+VOS_PIPELINE = [
+    dict(
+        type='PackTrackInputs',
+        meta_keys=('video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'),
+    )
+]
 
 
 @pytest.fixture(scope='module')
@@ -30,8 +46,9 @@ def generated(tmp_path_factory):
 
 
 def badja(root, **kwargs):
-    return BadjaDataset(str(root), KEYPOINT_PIPELINE, davis_root='../DAVIS2016',
-                        joints=USED_JOINTS, **kwargs)
+    return BadjaDataset(
+        str(root), KEYPOINT_PIPELINE, davis_root='../DAVIS2016', joints=USED_JOINTS, **kwargs
+    )
 
 
 # ------------------------------------------------------------------ JHMDB
@@ -77,7 +94,8 @@ def test_badja_sample(shared_dir):
     sample = item['data_samples']
     assert tuple(item['inputs'].shape) == (60, 480, 854, 3)
     records = json.loads(
-        (shared_dir / 'data/BADJA/joint_annotations/horsejump-low.json').read_text())
+        (shared_dir / 'data/BADJA/joint_annotations/horsejump-low.json').read_text()
+    )
     joint_ids = np.asarray(sample.joint_ids)
     for record in records:
         t = int(os.path.basename(record['image_path']).split('.')[0])
@@ -98,7 +116,7 @@ def test_badja_generated_joints_invert_the_writer(generated):
     sample = badja(generated / 'BADJA')[0]['data_samples']
     height, width = sample.raster_hw
     records = json.loads(next((generated / 'BADJA/joint_annotations').glob('*.json')).read_text())
-    for i, record in enumerate(records):
+    for record in records:
         t = int(record['image_path'][-9:-4])
         visible = ~sample.occluded[:, t]
         full = to_full_resolution(sample.target_points[:, t], height, width)
@@ -111,16 +129,19 @@ def test_badja_missing_frame_is_named(generated, tmp_path):
     shutil.copytree(generated / 'DAVIS2016', tmp_path / 'DAVIS2016')
     seq = next((tmp_path / 'DAVIS2016/JPEGImages/480p').iterdir())
     (seq / '00005.jpg').unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=r'joint_annotations.*Full-Resolution/.*/00005\.jpg'):
+    with pytest.raises(
+        FileNotFoundError, match=r'joint_annotations.*Full-Resolution/.*/00005\.jpg'
+    ):
         badja(tmp_path / 'BADJA')[0]
 
 
 # ------------------------------------------------------------------ DAVIS
 def test_davis2016_sample(shared_dir):
     data = DavisVOSDataset(str(shared_dir / 'data' / 'DAVIS2016'), VOS_PIPELINE)
-    assert [data.get_data_info(i)['video_name'] for i in range(len(data))] == \
-        ['horsejump-low', 'rollerblade']
+    assert [data.get_data_info(i)['video_name'] for i in range(len(data))] == [
+        'horsejump-low',
+        'rollerblade',
+    ]
     item = data[1]
     sample = item['data_samples']
     assert tuple(item['inputs'].shape) == (35, 480, 854, 3)

@@ -1,4 +1,5 @@
 """JHMDB / BADJA PCK and DAVIS J&F metrics against brute force and the official fixture."""
+
 import json
 
 import numpy as np
@@ -19,10 +20,19 @@ def keypoint_sample(rng, name, num_joints=6, num_frames=7, query_frames=None):
     gt = rng.uniform(0, 100, (num_joints, num_frames, 2))
     pred = gt + rng.normal(0, 6, gt.shape)
     occluded = rng.uniform(size=(num_joints, num_frames)) < 0.3
-    queries = np.zeros((num_joints, 3)) if query_frames is None else \
-        np.stack([query_frames, np.zeros(num_joints), np.zeros(num_joints)], 1)
-    return dict(video_name=name, target_points=gt, pred_tracks=pred, occluded=occluded,
-                query_points=queries, mask_areas=rng.uniform(500, 3000, num_frames))
+    queries = (
+        np.zeros((num_joints, 3))
+        if query_frames is None
+        else np.stack([query_frames, np.zeros(num_joints), np.zeros(num_joints)], 1)
+    )
+    return dict(
+        video_name=name,
+        target_points=gt,
+        pred_tracks=pred,
+        occluded=occluded,
+        query_points=queries,
+        mask_areas=rng.uniform(500, 3000, num_frames),
+    )
 
 
 def brute_pck(samples, alpha, scale_of, per_joint):
@@ -81,13 +91,16 @@ def test_vos_metric_reproduces_the_official_fixture(shared_dir):
     # The metric skips the first and the last frame: pad the fixture with two.
     gt_masks = np.concatenate([gt[:1], gt, gt[-1:]])
     pred_masks = np.concatenate([1 - gt[:1], pred, 1 - gt[-1:]])
-    summary = run_metric(DavisVOSMetric(), [dict(video_name='fixture', gt_masks=gt_masks,
-                                                   pred_masks=pred_masks, num_objects=1)])
+    summary = run_metric(
+        DavisVOSMetric(),
+        [dict(video_name='fixture', gt_masks=gt_masks, pred_masks=pred_masks, num_objects=1)],
+    )
     for name, expected in (('J', d['expected_J_stats']), ('F', d['expected_F_stats'])):
         got = [summary[f'{name}-{s}'] for s in ('Mean', 'Recall', 'Decay')]
         np.testing.assert_allclose(got, expected, atol=1e-6)
     assert summary['J&F-Mean'] == pytest.approx(
-        (d['expected_J_stats'][0] + d['expected_F_stats'][0]) / 2)
+        (d['expected_J_stats'][0] + d['expected_F_stats'][0]) / 2
+    )
 
 
 def test_vos_metric_objects_void_and_saved_predictions(tmp_path):
@@ -99,14 +112,22 @@ def test_vos_metric_objects_void_and_saved_predictions(tmp_path):
     pred[pred == 255] = 2  # anything on void pixels is ignored
     pred[2, 10:18, 15:28] = 0  # object 2 lost in frame 2
     metric = DavisVOSMetric(out_dir=str(tmp_path), task='vos')
-    summary = run_metric(metric, [dict(video_name='seq', gt_masks=gt, pred_masks=pred,
-                                       num_objects=2)])
+    summary = run_metric(
+        metric, [dict(video_name='seq', gt_masks=gt, pred_masks=pred, num_objects=2)]
+    )
     per_object = json.loads((tmp_path / 'vos_per_video.json').read_text())
     assert per_object['seq_1']['J-Mean'] == 1.0 and per_object['seq_1']['F-Mean'] == 1.0
     assert per_object['seq_2']['J-Mean'] == pytest.approx(2 / 3)  # frames 1..3, one lost
     assert summary['J-Mean'] == pytest.approx((1 + 2 / 3) / 2)
-    assert list(summary) == ['J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall',
-                             'F-Decay']
+    assert list(summary) == [
+        'J&F-Mean',
+        'J-Mean',
+        'J-Recall',
+        'J-Decay',
+        'F-Mean',
+        'F-Recall',
+        'F-Decay',
+    ]
     assert json.loads((tmp_path / 'vos_summary.json').read_text()) == pytest.approx(summary)
     for t in range(5):
         image = Image.open(tmp_path / 'vos_predictions' / 'seq' / f'{t:05d}.png')

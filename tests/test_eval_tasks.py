@@ -4,6 +4,7 @@ With frames that are all identical, propagation from the ground truth of the
 first frame must reproduce it everywhere (J&F 1, PCK 1): the plumbing loses
 nothing. Point occlusion is checked on generated TAP-Vid videos.
 """
+
 import json
 import os
 import subprocess
@@ -38,14 +39,16 @@ register_all_modules()
 
 def run_tool(*args):
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
-    return subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def run_task(task: str, data_root: Path, work_dir: Path, options: dict) -> dict:
     """Evaluate the raw-patch encoder on ``task`` in this process."""
-    cfg = prepare_test_config(Config.fromfile(RAW_CONFIG), task, str(work_dir),
-                              data_root=str(data_root), options=options)
+    cfg = prepare_test_config(
+        Config.fromfile(RAW_CONFIG), task, str(work_dir), data_root=str(data_root), options=options
+    )
     Runner.from_cfg(cfg).test()
     return json.loads((work_dir / f'{task}_summary.json').read_text())
 
@@ -58,14 +61,20 @@ def write_frames(folder: Path, frame: np.ndarray, names) -> None:
     """The same frame under every name (lossless: JPEG would blur the noise, 100 quality)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in names:
-        cv2.imwrite(str(folder / name), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
-                    [cv2.IMWRITE_JPEG_QUALITY, 100, cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
-                     cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
+        cv2.imwrite(
+            str(folder / name),
+            cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
+            [
+                cv2.IMWRITE_JPEG_QUALITY,
+                100,
+                cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+            ],
+        )
 
 
 def small(input_hw=(HEIGHT, WIDTH)) -> dict:
-    return {'model.data_preprocessor.input_size': input_hw,
-            'model.propagation.precede_frames': 3}
+    return {'model.data_preprocessor.input_size': input_hw, 'model.propagation.precede_frames': 3}
 
 
 # -------------------------------------------------------- identical frames
@@ -83,9 +92,22 @@ def test_vos_identical_frames_give_perfect_jf_through_tools_test(tmp_path):
     (root / 'ImageSets/2017').mkdir(parents=True)
     (root / 'ImageSets/2017/val.txt').write_text('seq\n')
     work, show = tmp_path / 'work', tmp_path / 'show'
-    result = run_tool(sys.executable, 'tools/test.py', RAW_CONFIG, 'none', '--task', 'vos',
-                      '--data-root', str(root), '--work-dir', str(work), '--show-dir', str(show),
-                      '--cfg-options', f'model.data_preprocessor.input_size=({HEIGHT},{WIDTH})')
+    result = run_tool(
+        sys.executable,
+        'tools/test.py',
+        RAW_CONFIG,
+        'none',
+        '--task',
+        'vos',
+        '--data-root',
+        str(root),
+        '--work-dir',
+        str(work),
+        '--show-dir',
+        str(show),
+        '--cfg-options',
+        f'model.data_preprocessor.input_size=({HEIGHT},{WIDTH})',
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'J&F-Mean' in result.stdout  # the printed table
     summary = json.loads((work / 'vos_summary.json').read_text())
@@ -99,23 +121,28 @@ def test_vos_identical_frames_give_perfect_jf_through_tools_test(tmp_path):
 
 def identical_joints(rng, num_joints: int) -> np.ndarray:
     """(x, y) joints well inside the frame, [J, 2]."""
-    return np.stack([rng.uniform(12, WIDTH - 12, num_joints),
-                     rng.uniform(12, HEIGHT - 12, num_joints)], 1)
+    return np.stack(
+        [rng.uniform(12, WIDTH - 12, num_joints), rng.uniform(12, HEIGHT - 12, num_joints)], 1
+    )
 
 
 def test_jhmdb_identical_frames_give_pck_one(tmp_path):
     root = tmp_path / 'JHMDB'
     joints = identical_joints(np.random.default_rng(0), 15)
-    write_frames(root / 'Rename_Images/catch/v', noise_frame(1),
-                 [f'{t + 1:05d}.png' for t in range(FRAMES)])
+    write_frames(
+        root / 'Rename_Images/catch/v', noise_frame(1), [f'{t + 1:05d}.png' for t in range(FRAMES)]
+    )
     pos = np.repeat((joints + 0.5).T[:, :, None], FRAMES, axis=2)  # MATLAB 1-based, [2, 15, T]
     (root / 'joint_positions/catch/v').mkdir(parents=True)
     scipy.io.savemat(str(root / 'joint_positions/catch/v/joint_positions.mat'), {'pos_img': pos})
     (root / 'val_list.txt').write_text(
-        'JHMDB/joint_positions/catch/v/joint_positions.mat JHMDB/Rename_Images/catch/v\n')
+        'JHMDB/joint_positions/catch/v/joint_positions.mat JHMDB/Rename_Images/catch/v\n'
+    )
     summary = run_task('jhmdb', root, tmp_path / 'work', small())
-    assert summary == {**{f'PCK@{a}': 1.0 for a in (0.1, 0.2, 0.3, 0.4, 0.5)},
-                       **{f'PCK@{a}-VideoMean': 1.0 for a in (0.1, 0.2, 0.3, 0.4, 0.5)}}
+    assert summary == {
+        **{f'PCK@{a}': 1.0 for a in (0.1, 0.2, 0.3, 0.4, 0.5)},
+        **{f'PCK@{a}-VideoMean': 1.0 for a in (0.1, 0.2, 0.3, 0.4, 0.5)},
+    }
     assert set(json.loads((tmp_path / 'work/jhmdb_per_video.json').read_text())) == {'catch/v'}
 
 
@@ -139,9 +166,14 @@ def test_badja_identical_frames_give_pck_one(tmp_path):
         joints, visible = np.zeros((37, 2)), np.zeros(37, bool)
         joints[list(used)], visible[list(used)] = full, True
         visible[used[t]] = False  # one hidden joint per frame is not counted
-        records.append(dict(image_path=f'{FULL_RES.format("JPEGImages")}/{t:05d}.jpg',
-                            segmentation_path=f'{FULL_RES.format("Annotations")}/{t:05d}.png',
-                            joints=joints.tolist(), visibility=visible.tolist()))
+        records.append(
+            dict(
+                image_path=f'{FULL_RES.format("JPEGImages")}/{t:05d}.jpg',
+                segmentation_path=f'{FULL_RES.format("Annotations")}/{t:05d}.png',
+                joints=joints.tolist(),
+                visibility=visible.tolist(),
+            )
+        )
     (tmp_path / 'BADJA/joint_annotations').mkdir(parents=True)
     (tmp_path / 'BADJA/joint_annotations/animal.json').write_text(json.dumps(records))
     summary = run_task('badja', tmp_path / 'BADJA', tmp_path / 'work', small())
@@ -152,11 +184,24 @@ def test_badja_identical_frames_give_pck_one(tmp_path):
 def test_jhmdb_sample_through_dist_test(shared_dir, tmp_path):
     """The ResNet config, untrained, one process, small input: a printed table."""
     work, show = tmp_path / 'work', tmp_path / 'show'
-    result = run_tool('bash', 'tools/dist_test.sh', EVAL_CONFIG, '1', 'jhmdb', 'none',
-                      '--data-root', str(shared_dir / 'data/JHMDB'), '--work-dir', str(work),
-                      '--show-dir', str(show), '--cfg-options',
-                      'model.data_preprocessor.input_size=(48,64)',
-                      'model.propagation.precede_frames=2', 'model.propagation.neighbor_range=8')
+    result = run_tool(
+        'bash',
+        'tools/dist_test.sh',
+        EVAL_CONFIG,
+        '1',
+        'jhmdb',
+        'none',
+        '--data-root',
+        str(shared_dir / 'data/JHMDB'),
+        '--work-dir',
+        str(work),
+        '--show-dir',
+        str(show),
+        '--cfg-options',
+        'model.data_preprocessor.input_size=(48,64)',
+        'model.propagation.precede_frames=2',
+        'model.propagation.neighbor_range=8',
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'PCK@0.1' in result.stdout and 'PCK@0.5' in result.stdout
     summary = json.loads((work / 'jhmdb_summary.json').read_text())
@@ -176,13 +221,18 @@ def tiny_tapvid(tmp_path_factory):
 
 def tapvid_outputs(path: str, occlusion_threshold, num_videos=None) -> list:
     """Data samples (as dicts) with the raw-patch tracker's predictions."""
-    data = TapVidDataset(path, [dict(type='SampleTapVidQueries', query_mode='first'),
-                                dict(type='PackTrackInputs')])
-    model = MODELS.build(dict(
-        type='PointTracker', data_preprocessor=dict(type='VideoDataPreprocessor'),
-        backbone=dict(type='RawPatchEncoder', patch_size=7, stride=2),
-        propagation=dict(precede_frames=2, topk=10, neighbor_range=16, sigma=6.0),
-        occlusion_threshold=occlusion_threshold))
+    data = TapVidDataset(
+        path, [dict(type='SampleTapVidQueries', query_mode='first'), dict(type='PackTrackInputs')]
+    )
+    model = MODELS.build(
+        dict(
+            type='PointTracker',
+            data_preprocessor=dict(type='VideoDataPreprocessor'),
+            backbone=dict(type='RawPatchEncoder', patch_size=7, stride=2),
+            propagation=dict(precede_frames=2, topk=10, neighbor_range=16, sigma=6.0),
+            occlusion_threshold=occlusion_threshold,
+        )
+    )
     outputs = []
     for i in range(num_videos or len(data)):
         item = data[i]
@@ -211,9 +261,10 @@ def test_occlusion_prediction_beats_always_visible(tiny_tapvid):
 
 
 def test_occlusion_from_peaks_hand_case():
-    peaks = torch.tensor([[0.2, 0.8, 0.5, 0.3, 0.0],
-                          [1.0, 0.9, 0.6, 0.7, 0.1]])
+    peaks = torch.tensor([[0.2, 0.8, 0.5, 0.3, 0.0], [1.0, 0.9, 0.6, 0.7, 0.1]])
     occluded = occlusion_from_peaks(peaks, torch.tensor([1, 0]), threshold=0.5)
     # point 0: confidence relative to 0.8 (its query frame 1); point 1: to 1.0
-    assert occluded.tolist() == [[True, False, False, True, True],
-                                 [False, False, False, False, True]]
+    assert occluded.tolist() == [
+        [True, False, False, True, True],
+        [False, False, False, False, True],
+    ]

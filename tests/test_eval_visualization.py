@@ -1,4 +1,5 @@
 """Drawing predictions over frames and writing them out."""
+
 import cv2
 import numpy as np
 
@@ -29,8 +30,11 @@ def test_images_and_mp4_are_written(tmp_path):
     frames = np.random.default_rng(0).integers(0, 256, (3, 32, 48, 3), dtype=np.uint8)
     write_images(frames, str(tmp_path / 'frames'))
     write_mp4(frames, str(tmp_path / 'video.mp4'), fps=5)
-    assert sorted(p.name for p in (tmp_path / 'frames').iterdir()) == \
-        ['00000.jpg', '00001.jpg', '00002.jpg']
+    assert sorted(p.name for p in (tmp_path / 'frames').iterdir()) == [
+        '00000.jpg',
+        '00001.jpg',
+        '00002.jpg',
+    ]
     capture = cv2.VideoCapture(str(tmp_path / 'video.mp4'))
     count = 0
     while capture.read()[0]:

@@ -1,5 +1,6 @@
 """Tests of fgvc.evaluation.functional against reference fixtures and
 hand-checked cases."""
+
 import ast
 import sys
 
@@ -9,10 +10,9 @@ import pytest
 from fgvc.evaluation import functional as F
 
 ATOL = 1e-6
-TAPVID_KEYS = ['occlusion_accuracy', 'average_jaccard',
-               'average_pts_within_thresh'] + [
-                   f'{m}_{t}' for m in ('pts_within', 'jaccard')
-                   for t in (1, 2, 4, 8, 16)]
+TAPVID_KEYS = ['occlusion_accuracy', 'average_jaccard', 'average_pts_within_thresh'] + [
+    f'{m}_{t}' for m in ('pts_within', 'jaccard') for t in (1, 2, 4, 8, 16)
+]
 
 
 @pytest.fixture(scope='module')
@@ -28,8 +28,7 @@ def test_no_torch_or_models_import():
             modules.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             modules.add('.' * node.level + (node.module or ''))
-    assert not any(m.split('.')[0] in ('torch', 'fgvc', '')
-                   for m in modules), modules
+    assert not any(m.split('.')[0] in ('torch', 'fgvc', '') for m in modules), modules
 
 
 # ----------------------------------------------------------------- TAP-Vid
@@ -37,17 +36,20 @@ def test_no_torch_or_models_import():
 def test_tapvid_metrics_fixture(metrics_dir, mode):
     d = np.load(metrics_dir / f'tapvid_metrics_{mode}.npz')
     assert str(d['query_mode']) == mode
-    out = F.compute_tapvid_metrics(d['query_points'], d['gt_occluded'],
-                                   d['gt_tracks'], d['pred_occluded'],
-                                   d['pred_tracks'], str(d['query_mode']))
-    expected_keys = {k[len('expected_'):] for k in d.files
-                     if k.startswith('expected_')}
+    out = F.compute_tapvid_metrics(
+        d['query_points'],
+        d['gt_occluded'],
+        d['gt_tracks'],
+        d['pred_occluded'],
+        d['pred_tracks'],
+        str(d['query_mode']),
+    )
+    expected_keys = {k[len('expected_') :] for k in d.files if k.startswith('expected_')}
     assert expected_keys == set(TAPVID_KEYS)
     assert set(out) == expected_keys
     for key in expected_keys:
         assert out[key].shape == d[f'expected_{key}'].shape, key
-        np.testing.assert_allclose(out[key], d[f'expected_{key}'],
-                                   rtol=0, atol=ATOL, err_msg=key)
+        np.testing.assert_allclose(out[key], d[f'expected_{key}'], rtol=0, atol=ATOL, err_msg=key)
 
 
 @pytest.mark.parametrize('mode', ['first', 'strided'])
@@ -87,8 +89,7 @@ def test_tapvid_hand_case():
     assert out['average_jaccard'][0] == pytest.approx(0.3)
 
     # 'strided': frames 0, 2, 3. Frame 0 is visible, 100 px off (miss, FP).
-    out = F.compute_tapvid_metrics(qp, gt_occ, gt, pred_occ, pred,
-                                   'strided')
+    out = F.compute_tapvid_metrics(qp, gt_occ, gt, pred_occ, pred, 'strided')
     assert out['occlusion_accuracy'][0] == pytest.approx(2 / 3)
     assert out['pts_within_4'][0] == pytest.approx(0.5)
     assert out['jaccard_4'][0] == pytest.approx(1 / 4)  # 1 / (2 + 2)
@@ -100,28 +101,28 @@ def test_tapvid_hand_case():
 
 def test_query_sampling_fixture(metrics_dir):
     d = np.load(metrics_dir / 'tapvid_query_sampling.npz')
-    for mode, fn in (('first', F.sample_queries_first),
-                     ('strided', F.sample_queries_strided)):
+    for mode, fn in (('first', F.sample_queries_first), ('strided', F.sample_queries_strided)):
         out = fn(d['target_occluded'], d['target_points_01'])
         for key in ('query_points', 'target_points', 'occluded'):
             exp = d[f'{mode}_{key}']
             assert out[key].shape == exp.shape, (mode, key)
             assert out[key].dtype == exp.dtype, (mode, key)
-            np.testing.assert_allclose(out[key], exp, rtol=0, atol=ATOL,
-                                       err_msg=f'{mode}_{key}')
+            np.testing.assert_allclose(out[key], exp, rtol=0, atol=ATOL, err_msg=f'{mode}_{key}')
 
 
 def test_query_sampling_hand_case():
-    occ = np.array([
-        [True, True, False, False],  # first visible at 2
-        [True, True, True, True],  # never visible
-        [False, True, False, True],  # visible at 0 and 2
-    ])
+    occ = np.array(
+        [
+            [True, True, False, False],  # first visible at 2
+            [True, True, True, True],  # never visible
+            [False, True, False, True],  # visible at 0 and 2
+        ]
+    )
     pts = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
     first = F.sample_queries_first(occ, pts)
-    np.testing.assert_array_equal(first['query_points'],
-                                  [[2, pts[0, 2, 1], pts[0, 2, 0]],
-                                   [0, pts[2, 0, 1], pts[2, 0, 0]]])
+    np.testing.assert_array_equal(
+        first['query_points'], [[2, pts[0, 2, 1], pts[0, 2, 0]], [0, pts[2, 0, 1], pts[2, 0, 0]]]
+    )
     np.testing.assert_array_equal(first['occluded'], occ[[0, 2]])
     np.testing.assert_array_equal(first['target_points'], pts[[0, 2]])
 
@@ -129,8 +130,7 @@ def test_query_sampling_hand_case():
     # frame 0: track 2; frame 2: tracks 0 and 2 (frame-major order)
     np.testing.assert_array_equal(strided['query_points'][:, 0], [0, 2, 2])
     np.testing.assert_array_equal(strided['trackgroup'], [2, 0, 2])
-    np.testing.assert_array_equal(strided['query_points'][1],
-                                  [2, pts[0, 2, 1], pts[0, 2, 0]])
+    np.testing.assert_array_equal(strided['query_points'][1], [2, pts[0, 2, 1], pts[0, 2, 0]])
     np.testing.assert_array_equal(strided['target_points'], pts[[2, 0, 2]])
 
 
@@ -142,14 +142,14 @@ def test_davis_fixture(metrics_dir):
     f = F.boundary_f_measure(gt, pred)
     np.testing.assert_allclose(j, d['expected_J'], rtol=0, atol=ATOL)
     np.testing.assert_allclose(f, d['expected_F'], rtol=0, atol=ATOL)
-    np.testing.assert_allclose(F.region_similarity(gt, pred, void),
-                               d['expected_J_void'], rtol=0, atol=ATOL)
-    np.testing.assert_allclose(F.boundary_f_measure(gt, pred, void),
-                               d['expected_F_void'], rtol=0, atol=ATOL)
-    np.testing.assert_allclose(F.summary_statistics(j), d['expected_J_stats'],
-                               rtol=0, atol=ATOL)
-    np.testing.assert_allclose(F.summary_statistics(f), d['expected_F_stats'],
-                               rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        F.region_similarity(gt, pred, void), d['expected_J_void'], rtol=0, atol=ATOL
+    )
+    np.testing.assert_allclose(
+        F.boundary_f_measure(gt, pred, void), d['expected_F_void'], rtol=0, atol=ATOL
+    )
+    np.testing.assert_allclose(F.summary_statistics(j), d['expected_J_stats'], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(F.summary_statistics(f), d['expected_F_stats'], rtol=0, atol=ATOL)
 
 
 def test_region_similarity_hand_case():
@@ -165,8 +165,7 @@ def test_region_similarity_hand_case():
     void[1, :3, 2:] = 1
     # frame 2: empty gt and pred -> 1
     np.testing.assert_allclose(F.region_similarity(gt, pred), [0.5, 0.5, 1])
-    np.testing.assert_allclose(F.region_similarity(gt, pred, void),
-                               [0.5, 0.8, 1])
+    np.testing.assert_allclose(F.region_similarity(gt, pred, void), [0.5, 0.8, 1])
     # all-void frame -> empty union -> 1
     assert F.region_similarity(gt[0], pred[0], np.ones((4, 4))) == 1.0
     # 2-D input gives a 0-d result
@@ -183,8 +182,7 @@ def test_seg2bmap_hand_case():
 
 
 def test_disk():
-    np.testing.assert_array_equal(F.disk(1), [[0, 1, 0], [1, 1, 1],
-                                              [0, 1, 0]])
+    np.testing.assert_array_equal(F.disk(1), [[0, 1, 0], [1, 1, 1], [0, 1, 0]])
     assert F.disk(2.0).shape == (5, 5) and F.disk(2).sum() == 13
 
 
@@ -203,8 +201,7 @@ def test_boundary_f_hand_cases():
     assert F.boundary_f_measure(gt, shifted(2)) == 1.0
     assert F.boundary_f_measure(gt, shifted(2), bound_th=2) == 1.0
     # ... but with a 1-px tolerance only one of the two columns matches
-    assert F.boundary_f_measure(gt, shifted(2), bound_th=1) == \
-        pytest.approx(0.5)
+    assert F.boundary_f_measure(gt, shifted(2), bound_th=1) == pytest.approx(0.5)
     assert F.boundary_f_measure(gt, shifted(4)) == 0.0
     # void hiding both objects -> both boundaries empty -> 1
     void = np.zeros_like(gt)
@@ -212,8 +209,8 @@ def test_boundary_f_hand_cases():
     assert F.boundary_f_measure(gt, shifted(4), void) == 1.0
     # stacked frames
     np.testing.assert_allclose(
-        F.boundary_f_measure(np.stack([gt, gt]),
-                             np.stack([gt, shifted(4)])), [1.0, 0.0])
+        F.boundary_f_measure(np.stack([gt, gt]), np.stack([gt, shifted(4)])), [1.0, 0.0]
+    )
 
 
 def test_summary_statistics_hand_case():
@@ -234,8 +231,7 @@ def test_summary_statistics_hand_case():
 
 # --------------------------------------------------------------------- PCK
 def _pck_case():
-    gt = np.array([[[0, 0], [3, 4], [1, 1]],
-                   [[0, 0], [6, 8], [2, 2]]], dtype=np.float64)
+    gt = np.array([[[0, 0], [3, 4], [1, 1]], [[0, 0], [6, 8], [2, 2]]], dtype=np.float64)
     # errors along x: frame 0 [1, 2, 0], frame 1 [1, 2, 3.5]
     err = np.array([[1, 2, 0], [1, 2, 3.5]])
     pred = gt.copy()
@@ -247,8 +243,7 @@ def test_jhmdb_normaliser():
     _, gt = _pck_case()
     np.testing.assert_allclose(F.jhmdb_normaliser(gt), [3.0, 6.0])
     vis = np.array([[True, False, True], [True, True, True]])
-    np.testing.assert_allclose(F.jhmdb_normaliser(gt, vis),
-                               [0.6 * np.sqrt(2), 6.0])
+    np.testing.assert_allclose(F.jhmdb_normaliser(gt, vis), [0.6 * np.sqrt(2), 6.0])
 
 
 def test_pck_hand_case():
@@ -257,8 +252,8 @@ def test_pck_hand_case():
     # alpha 0.5 -> thresholds [1.5, 3]: correct [[T, F, T], [T, T, F]]
     assert F.pck(pred, gt, 0.5, norm) == pytest.approx(4 / 6)
     np.testing.assert_array_equal(
-        F.pck_correct(pred, gt, 0.5, norm),
-        [[True, False, True], [True, True, False]])
+        F.pck_correct(pred, gt, 0.5, norm), [[True, False, True], [True, True, False]]
+    )
     out = F.pck(pred, gt, [0.1, 0.5, 1.0], norm)
     assert set(out) == {0.1, 0.5, 1.0}
     assert out[0.1] == pytest.approx(1 / 6)  # only the zero error
@@ -270,8 +265,7 @@ def test_pck_hand_case():
     vis = np.array([[True, True, True], [True, False, False]])
     # per-joint: j0 2/2, j1 0/1, j2 1/1 -> mean 2/3; pooled: 3/4
     assert F.pck(pred, gt, 0.5, norm, vis) == pytest.approx(2 / 3)
-    assert F.pck(pred, gt, 0.5, norm, vis, average='all') == \
-        pytest.approx(3 / 4)
+    assert F.pck(pred, gt, 0.5, norm, vis, average='all') == pytest.approx(3 / 4)
     # joints never visible are skipped by the per-joint mean
     vis2 = vis.copy()
     vis2[:, 1] = False
@@ -300,7 +294,8 @@ def test_badja_pck_hand_case():
     # visible: f0 j0 ok, f0 j1 miss, f1 j0 ok -> 2/3
     assert F.badja_pck(pred, gt, areas, vis) == pytest.approx(2 / 3)
     assert F.badja_pck(pred, gt, areas, vis) == F.pck(
-        pred, gt, 0.2, np.sqrt(areas), vis, average='all')
+        pred, gt, 0.2, np.sqrt(areas), vis, average='all'
+    )
 
 
 if __name__ == '__main__':

@@ -5,8 +5,7 @@ from torch import Tensor
 from fgvc.models.ops import local_correlation, local_correlation_fast
 
 
-def brute_force(feat1: Tensor, feat2: Tensor, radius: int,
-                dilation: int) -> Tensor:
+def brute_force(feat1: Tensor, feat2: Tensor, radius: int, dilation: int) -> Tensor:
     batch, _, height, width = feat1.shape
     size = 2 * radius + 1
     out = torch.zeros(batch, size * size, height, width, dtype=feat1.dtype)
@@ -17,7 +16,8 @@ def brute_force(feat1: Tensor, feat2: Tensor, radius: int,
                     ty, tx = y + dy * dilation, x + dx * dilation
                     if 0 <= ty < height and 0 <= tx < width:
                         out[:, (dy + radius) * size + dx + radius, y, x] = (
-                            feat1[:, :, y, x] * feat2[:, :, ty, tx]).sum(1)
+                            feat1[:, :, y, x] * feat2[:, :, ty, tx]
+                        ).sum(1)
     return out
 
 
@@ -32,19 +32,19 @@ CASES = [
 
 
 @pytest.mark.parametrize('batch,channels,height,width,radius,dilation', CASES)
-def test_matches_brute_force(batch: int, channels: int, height: int,
-                             width: int, radius: int, dilation: int) -> None:
+def test_matches_brute_force(
+    batch: int, channels: int, height: int, width: int, radius: int, dilation: int
+) -> None:
     generator = torch.Generator().manual_seed(0)
     shape = (batch, channels, height, width)
     feat1 = torch.randn(shape, generator=generator)
     feat2 = torch.randn(shape, generator=generator)
     expected = brute_force(feat1, feat2, radius, dilation)
     reference = local_correlation(feat1, feat2, radius, dilation)
-    assert reference.shape == (batch, (2 * radius + 1)**2, height, width)
+    assert reference.shape == (batch, (2 * radius + 1) ** 2, height, width)
     assert (reference - expected).abs().max() < 1e-5
     for tile_size in (16, 3, 1):
-        fast = local_correlation_fast(feat1, feat2, radius, dilation,
-                                      tile_size=tile_size)
+        fast = local_correlation_fast(feat1, feat2, radius, dilation, tile_size=tile_size)
         assert (fast - expected).abs().max() < 1e-5
 
 
@@ -63,8 +63,7 @@ def test_channel_order_and_border() -> None:
                 hits = corr[0, :, y, x].nonzero().flatten().tolist()
                 inside = max(abs(dy), abs(dx)) <= radius
                 size = 2 * radius + 1
-                assert hits == ([(dy + radius) * size + dx + radius]
-                                if inside else [])
+                assert hits == ([(dy + radius) * size + dx + radius] if inside else [])
 
 
 @pytest.mark.parametrize('fn', [local_correlation, local_correlation_fast])
@@ -72,33 +71,34 @@ def test_channel_order_and_border() -> None:
 def test_gradcheck(fn, dilation: int) -> None:
     generator = torch.Generator().manual_seed(0)
     shape = (1, 2, 4, 5)
-    feat1 = torch.randn(shape, generator=generator, dtype=torch.float64,
-                        requires_grad=True)
-    feat2 = torch.randn(shape, generator=generator, dtype=torch.float64,
-                        requires_grad=True)
-    kwargs = dict(tile_size=3) \
-        if fn is local_correlation_fast else {}
+    feat1 = torch.randn(shape, generator=generator, dtype=torch.float64, requires_grad=True)
+    feat2 = torch.randn(shape, generator=generator, dtype=torch.float64, requires_grad=True)
+    kwargs = dict(tile_size=3) if fn is local_correlation_fast else {}
     # The full check runs the backward once per output value, slow for the
     # fast path's Python-level backward on a busy CPU; its fast mode checks
     # random projections, and the test below compares whole gradients.
     assert torch.autograd.gradcheck(
-        lambda a, b: fn(a, b, 2, dilation, **kwargs), (feat1, feat2),
-        fast_mode=fn is local_correlation_fast)
+        lambda a, b: fn(a, b, 2, dilation, **kwargs),
+        (feat1, feat2),
+        fast_mode=fn is local_correlation_fast,
+    )
 
 
-@pytest.mark.parametrize('height,width,tile_size,dilation', [(8, 8, 4, 1),
-                                                             (13, 11, 4, 1),
-                                                             (12, 9, 3, 2)])
-def test_fast_gradients_match_reference(height: int, width: int,
-                                        tile_size: int, dilation: int) -> None:
+@pytest.mark.parametrize(
+    'height,width,tile_size,dilation', [(8, 8, 4, 1), (13, 11, 4, 1), (12, 9, 3, 2)]
+)
+def test_fast_gradients_match_reference(
+    height: int, width: int, tile_size: int, dilation: int
+) -> None:
     generator = torch.Generator().manual_seed(0)
     # Non-contiguous inputs, as a slice of a larger tensor would be.
-    feat1, feat2 = torch.randn(2, 2, 6, width, height,
-                               generator=generator).transpose(-1, -2)
+    feat1, feat2 = torch.randn(2, 2, 6, width, height, generator=generator).transpose(-1, -2)
     grad = torch.randn(2, 49, height, width, generator=generator)
     results = []
-    for fn, kwargs in ((local_correlation, {}),
-                       (local_correlation_fast, dict(tile_size=tile_size))):
+    for fn, kwargs in (
+        (local_correlation, {}),
+        (local_correlation_fast, dict(tile_size=tile_size)),
+    ):
         inputs = [x.clone().requires_grad_() for x in (feat1, feat2)]
         fn(*inputs, 3, dilation, **kwargs).backward(grad)
         results.append([x.grad for x in inputs])

@@ -7,8 +7,12 @@ import torch
 import torch.nn.functional as F
 
 from fgvc.models.data_preprocessors import VideoDataPreprocessor, rgb_to_lab
-from fgvc.propagation import (PropagationConfig, gaussian_heatmaps, heatmaps_to_points,
-                              propagate_labels)
+from fgvc.propagation import (
+    PropagationConfig,
+    gaussian_heatmaps,
+    heatmaps_to_points,
+    propagate_labels,
+)
 
 
 def dense_propagation(target, memory_feats, memory_labels, neighbor_range, topk, temperature):
@@ -17,7 +21,9 @@ def dense_propagation(target, memory_feats, memory_labels, neighbor_range, topk,
     num_mem, num_labels = memory_labels.shape[:2]
     yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')
     pos = torch.stack([yy.flatten(), xx.flatten()], 1).double()
-    near = (((pos[:, None] - pos[None]) ** 2).sum(-1) < (neighbor_range / 2) ** 2).repeat(1, num_mem)
+    near = (((pos[:, None] - pos[None]) ** 2).sum(-1) < (neighbor_range / 2) ** 2).repeat(
+        1, num_mem
+    )
     affinity = target.reshape(channels, -1).t() @ memory_feats.transpose(0, 1).reshape(channels, -1)
     values, index = affinity.masked_fill(~near, -math.inf).topk(topk, dim=1)
     weights = torch.softmax(values / temperature, dim=1)
@@ -25,8 +31,10 @@ def dense_propagation(target, memory_feats, memory_labels, neighbor_range, topk,
     return (labels[:, index] * weights).sum(-1).view(num_labels, h, w)
 
 
-@pytest.mark.parametrize('h,w,neighbor_range,tile', [
-    (13, 17, 6, 4), (20, 9, 30, 16), (16, 16, 5, 16), (7, 23, 9, 5), (9, 9, 1.5, 4)])
+@pytest.mark.parametrize(
+    'h,w,neighbor_range,tile',
+    [(13, 17, 6, 4), (20, 9, 30, 16), (16, 16, 5, 16), (7, 23, 9, 5), (9, 9, 1.5, 4)],
+)
 def test_tiled_propagation_equals_dense(h, w, neighbor_range, tile):
     gen = torch.Generator().manual_seed(h * w)
     target = F.normalize(torch.randn(8, h, w, generator=gen), dim=0)

@@ -1,4 +1,5 @@
 """Dense, local and coarse-to-fine propagation: same results, different cost."""
+
 import math
 from dataclasses import replace
 
@@ -8,10 +9,18 @@ import torch
 import torch.nn.functional as F
 
 from fgvc.models.trackers import LazyFeatures
-from fgvc.propagation import (PropagationConfig, coarse_to_fine_candidates, dense_neighbourhood,
-                              gaussian_heatmaps, heatmaps_to_points, local_candidates,
-                              peak_window_points, propagate_labels_dense, segment_video,
-                              track_points_with_peaks)
+from fgvc.propagation import (
+    PropagationConfig,
+    coarse_to_fine_candidates,
+    dense_neighbourhood,
+    gaussian_heatmaps,
+    heatmaps_to_points,
+    local_candidates,
+    peak_window_points,
+    propagate_labels_dense,
+    segment_video,
+    track_points_with_peaks,
+)
 
 
 def smooth_features(num_frames, channels, h, w, shift, seed, noise=0.1):
@@ -22,25 +31,36 @@ def smooth_features(num_frames, channels, h, w, shift, seed, noise=0.1):
     size = (h + abs(shift[0]) * num_frames + 8, w + abs(shift[1]) * num_frames + 8)
     field = F.avg_pool2d(torch.randn(1, channels, *size, generator=gen), 3, 1, 1)[0]
     base = [4 + max(0, s * (num_frames - 1)) for s in shift]
-    frames = [field[:, base[0] - t * shift[0]:base[0] - t * shift[0] + h,
-                    base[1] - t * shift[1]:base[1] - t * shift[1] + w] for t in range(num_frames)]
+    frames = [
+        field[
+            :,
+            base[0] - t * shift[0] : base[0] - t * shift[0] + h,
+            base[1] - t * shift[1] : base[1] - t * shift[1] + w,
+        ]
+        for t in range(num_frames)
+    ]
     frames = torch.stack(frames)
-    return F.normalize(frames + noise * frames.std() * torch.randn(frames.shape, generator=gen), dim=1)
+    return F.normalize(
+        frames + noise * frames.std() * torch.randn(frames.shape, generator=gen), dim=1
+    )
 
 
 def queries_at(frames, count, raster_hw, seed):
     gen = torch.Generator().manual_seed(seed)
-    t = torch.tensor(frames)[torch.randint(len(frames), (count, ), generator=gen)].float()
+    t = torch.tensor(frames)[torch.randint(len(frames), (count,), generator=gen)].float()
     yx = torch.rand(count, 2, generator=gen) * torch.tensor(raster_hw)
     return torch.cat([t[:, None], yx], 1)
 
 
 @pytest.mark.parametrize('bidirectional', [False, True])
-def test_dense_and_local_give_the_same_tracks_when_the_neighbourhood_covers_the_frame(bidirectional):
+def test_dense_and_local_give_the_same_tracks_when_the_neighbourhood_covers_the_frame(
+    bidirectional,
+):
     features = smooth_features(7, 16, 14, 18, (1, -1), seed=0)
     queries = queries_at([0, 2, 5], 24, (28, 36), seed=1)
-    cfg = PropagationConfig(neighbor_range=100, precede_frames=2, bidirectional=bidirectional,
-                            dense_step=50, tile=8)
+    cfg = PropagationConfig(
+        neighbor_range=100, precede_frames=2, bidirectional=bidirectional, dense_step=50, tile=8
+    )
     dense = track_points_with_peaks(features, queries, (28, 36), replace(cfg, mode='dense'))
     local = track_points_with_peaks(features, queries, (28, 36), cfg)
     assert (dense[0] - local[0]).abs().max() < 0.01
@@ -76,7 +96,9 @@ def test_dense_step_matches_a_one_shot_brute_force():
     assert torch.allclose(ours, ref, atol=1e-6)
 
 
-@pytest.mark.parametrize('h,w,neighbor_range,tile', [(13, 17, 6, 4), (20, 9, 30, 16), (9, 9, 1.5, 4)])
+@pytest.mark.parametrize(
+    'h,w,neighbor_range,tile', [(13, 17, 6, 4), (20, 9, 30, 16), (9, 9, 1.5, 4)]
+)
 def test_local_candidates_are_each_pixels_best_neighbours(h, w, neighbor_range, tile):
     gen = torch.Generator().manual_seed(h + w)
     target = F.normalize(torch.randn(8, h, w, generator=gen), dim=0)
@@ -105,12 +127,14 @@ def brute_coarse_to_fine(target, memory, factor, coarse_range, radius, topk):
             cell = (y // factor) * cw + x // factor
             dy = (match[cell] // cw - y // factor) * factor
             dx = (match[cell] % cw - x // factor) * factor
-            sims = [(target[:, y, x] @ memory[:, yy, xx]).item()
-                    for yy in range(y + dy - radius, y + dy + radius + 1)
-                    for xx in range(x + dx - radius, x + dx + radius + 1)
-                    if 0 <= yy < h and 0 <= xx < w]
+            sims = [
+                (target[:, y, x] @ memory[:, yy, xx]).item()
+                for yy in range(y + dy - radius, y + dy + radius + 1)
+                for xx in range(x + dx - radius, x + dx + radius + 1)
+                if 0 <= yy < h and 0 <= xx < w
+            ]
             best = sorted(sims, reverse=True)[:topk]
-            values[y * w + x, :len(best)] = torch.tensor(best)
+            values[y * w + x, : len(best)] = torch.tensor(best)
     return values
 
 
@@ -132,8 +156,12 @@ def test_coarse_to_fine_follows_a_large_translation():
 
 def test_peak_window_reading_equals_whole_map_reading():
     gen = torch.Generator().manual_seed(6)
-    for (h, w), (height, width) in [((32, 32), (64, 64)), ((30, 40), (240, 320)),
-                                    ((17, 23), (50, 70)), ((20, 20), (15, 15))]:
+    for (h, w), (height, width) in [
+        ((32, 32), (64, 64)),
+        ((30, 40), (240, 320)),
+        ((17, 23), (50, 70)),
+        ((20, 20), (15, 15)),
+    ]:
         points = torch.rand(120, 2, generator=gen) * torch.tensor([width, height])
         maps = gaussian_heatmaps(points, (h, w), (width / w, height / h), 6.0)
         maps = maps * torch.rand(120, 1, 1, generator=gen)
@@ -142,16 +170,22 @@ def test_peak_window_reading_equals_whole_map_reading():
         maps[35] = 0
         whole = heatmaps_to_points(maps, (height, width), 5)
         assert torch.equal(peak_window_points(maps, (height, width), 5, 3), whole)
-        up = F.interpolate(maps[:, None], size=(height, width), mode='bilinear',
-                           align_corners=False)[:, 0]
-        assert torch.allclose(up.flatten(1).amax(1),
-                              torch.sort(up.flatten(1), dim=1).values[:, -1])
+        up = F.interpolate(
+            maps[:, None], size=(height, width), mode='bilinear', align_corners=False
+        )[:, 0]
+        assert torch.allclose(up.flatten(1).amax(1), torch.sort(up.flatten(1), dim=1).values[:, -1])
     # Away from ties, the reading matches torch's bilinear upsampling.
     maps = gaussian_heatmaps(torch.tensor([[20.3, 30.7]]), (32, 32), (2.0, 2.0), 6.0)
-    up = F.interpolate(maps[:, None], size=(64, 64), mode='bilinear', align_corners=False).flatten(1)
+    up = F.interpolate(maps[:, None], size=(64, 64), mode='bilinear', align_corners=False).flatten(
+        1
+    )
     values, index = up.topk(5, dim=1)
-    expected = torch.stack([((index % 64 + 0.5) * values).sum() / values.sum(),
-                            ((index // 64 + 0.5) * values).sum() / values.sum()])
+    expected = torch.stack(
+        [
+            ((index % 64 + 0.5) * values).sum() / values.sum(),
+            ((index // 64 + 0.5) * values).sum() / values.sum(),
+        ]
+    )
     assert torch.allclose(heatmaps_to_points(maps, (64, 64), 5)[0], expected, atol=1e-4)
 
 
@@ -160,7 +194,7 @@ def test_memory_bound_splits_passes_without_changing_tracks():
     queries = queries_at([0, 1, 3, 4, 6], 30, (24, 24), seed=8)
     cfg = PropagationConfig(precede_frames=2, bidirectional=True)
     one_pass = track_points_with_peaks(features, queries, (24, 24), cfg)
-    frame_mb = features[0].numel() * 4 / 2 ** 20
+    frame_mb = features[0].numel() * 4 / 2**20
     tight = replace(cfg, max_memory_mb=6 * frame_mb)  # room for few seed frames
     calls = []
     lazy = LazyFeatures(8, lambda a, b: features[a:b], lambda x: calls.append(len(x)) or x, 2)
@@ -176,8 +210,9 @@ def test_lazy_features_encode_each_frame_once_per_pass():
     queries = torch.tensor([[0.0, 5.0, 5.0], [3.0, 6.0, 2.0]])
     tracks = track_points_with_peaks(lazy, queries, (12, 12), PropagationConfig())[0]
     assert sum(calls) == 9
-    assert torch.equal(tracks, track_points_with_peaks(features, queries, (12, 12),
-                                                       PropagationConfig())[0])
+    assert torch.equal(
+        tracks, track_points_with_peaks(features, queries, (12, 12), PropagationConfig())[0]
+    )
     with pytest.raises(IndexError, match='frame 9'):
         lazy[9]
 
@@ -194,8 +229,11 @@ def test_modes_agree_on_a_textured_video():
     cfg = PropagationConfig(neighbor_range=12, precede_frames=3, dense_step=100)
     dense = track_points_with_peaks(features, queries, (48, 48), replace(cfg, mode='dense'))[0]
     local = track_points_with_peaks(features, queries, (48, 48), cfg)[0]
-    c2f = track_points_with_peaks(features, queries, (48, 48),
-                                  replace(cfg, mode='coarse_to_fine', coarse_range=4,
-                                          refine_radius=3))[0]
+    c2f = track_points_with_peaks(
+        features,
+        queries,
+        (48, 48),
+        replace(cfg, mode='coarse_to_fine', coarse_range=4, refine_radius=3),
+    )[0]
     assert (dense - local).abs().max() < 0.01
     assert np.median((dense - c2f).norm(dim=-1).numpy()) < 0.5

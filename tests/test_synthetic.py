@@ -1,4 +1,5 @@
 """Tests of the synthetic scene generator (fgvc.datasets.synthetic)."""
+
 import os
 import pickle
 from dataclasses import replace
@@ -7,11 +8,21 @@ import cv2
 import numpy as np
 import pytest
 
-from fgvc.datasets.synthetic import (PRESETS, PhotometricConfig, generate_datasets,
-                                     generate_tapvid_videos, generate_video, get_preset,
-                                     kinetics_entry, make_translation_scene, render, seed_rng,
-                                     video_from_scene, write_kinetics_shards,
-                                     write_tapvid_pickle)
+from fgvc.datasets.synthetic import (
+    PRESETS,
+    PhotometricConfig,
+    generate_datasets,
+    generate_tapvid_videos,
+    generate_video,
+    get_preset,
+    kinetics_entry,
+    make_translation_scene,
+    render,
+    seed_rng,
+    video_from_scene,
+    write_kinetics_shards,
+    write_tapvid_pickle,
+)
 from fgvc.datasets.synthetic.geometry import bilinear, invert
 
 TINY = PRESETS['tiny']
@@ -26,7 +37,7 @@ def _same_layer_2x2(ids: np.ndarray, xy: np.ndarray, layer: int) -> bool:
     x0, y0 = int(np.floor(xy[0] - 0.5)), int(np.floor(xy[1] - 0.5))
     if x0 < 0 or y0 < 0 or x0 + 1 >= w or y0 + 1 >= h:
         return False
-    return bool((ids[y0:y0 + 2, x0:x0 + 2] == layer).all())
+    return bool((ids[y0 : y0 + 2, x0 : x0 + 2] == layer).all())
 
 
 def test_same_seed_same_bytes():
@@ -41,8 +52,11 @@ def test_same_seed_same_bytes():
 def test_generate_tiny_is_deterministic(tmp_path):
     for run in ('a', 'b'):
         generate_datasets(str(tmp_path / run), TINY, seed=3)
-    files = sorted(os.path.relpath(os.path.join(d, f), tmp_path / 'a')
-                   for d, _, fs in os.walk(tmp_path / 'a') for f in fs)
+    files = sorted(
+        os.path.relpath(os.path.join(d, f), tmp_path / 'a')
+        for d, _, fs in os.walk(tmp_path / 'a')
+        for f in fs
+    )
     assert 'TAP-Vid/tapvid_davis/tapvid_davis.pkl' in files
     assert 'TAP-Vid/tapvid_kinetics/0000_of_0002.pkl' in files
     for rel in files:
@@ -73,8 +87,10 @@ def test_tracks_follow_layer_texture():
         for n in range(len(tr.points)):
             layer = v.scene.layers[tr.layers[n]]
             q = tr.query_frames[n]
-            canon = (invert(layer.motion[q])[:, :2] @ tr.points[n, q].astype(np.float64)
-                     + invert(layer.motion[q])[:, 2])
+            canon = (
+                invert(layer.motion[q])[:, :2] @ tr.points[n, q].astype(np.float64)
+                + invert(layer.motion[q])[:, 2]
+            )
             colour = bilinear(layer.texture.astype(np.float64), canon)
             xq, yq = (tr.points[n, q] - 0.5).round().astype(int)
             at_query.append(np.abs(frames[q, yq, xq] - colour).max())
@@ -107,13 +123,15 @@ def test_occlusion_agrees_with_layer_order():
             visible_by_map = shown == tr.layers[n]
             if visible_by_map:
                 # The owner is shown: nothing in front may cover the point.
-                assert not tr.occluded[n, t] or not _same_layer_2x2(v.layer_ids[t], tr.points[n, t],
-                                                                   tr.layers[n])
+                assert not tr.occluded[n, t] or not _same_layer_2x2(
+                    v.layer_ids[t], tr.points[n, t], tr.layers[n]
+                )
             else:
                 # Another layer is shown: it must be in front, unless at an edge.
                 assert shown > tr.layers[n] or not np.all(
-                    v.layer_ids[t, max(int(y) - 1, 0):int(y) + 2, max(int(x) - 1, 0):int(x) + 2]
-                    == shown)
+                    v.layer_ids[t, max(int(y) - 1, 0) : int(y) + 2, max(int(x) - 1, 0) : int(x) + 2]
+                    == shown
+                )
             agree += int(visible_by_map != tr.occluded[n, t])
             total += 1
     assert agree / total > 0.97
@@ -162,8 +180,12 @@ def test_tapvid_kinetics_round_trip(tmp_path):
     assert [d['video_id'] for d in loaded] == ['vid0', 'vid1', 'vid2']
     for d, e in zip(loaded, entries.values()):
         assert isinstance(d['video'], list) and isinstance(d['video'][0], bytes)
-        frames = np.stack([cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
-                           for b in d['video']])
+        frames = np.stack(
+            [
+                cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+                for b in d['video']
+            ]
+        )
         assert np.abs(frames.astype(int) - e['video']).mean() < 8.0
         assert np.array_equal(d['points'], e['points'])
         assert np.array_equal(d['occluded'], e['occluded'])

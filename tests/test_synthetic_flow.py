@@ -1,4 +1,5 @@
 """Tests of the synthetic flow, PFM I/O and the dataset layouts it writes."""
+
 import json
 import os
 from dataclasses import replace
@@ -10,20 +11,31 @@ import scipy.io
 from PIL import Image
 
 from fgvc.datasets.io.pfm import read_pfm, write_pfm
-from fgvc.datasets.synthetic import (PRESETS, PhotometricConfig, generate_datasets,
-                                     generate_video, make_scene, render, seed_rng)
+from fgvc.datasets.synthetic import (
+    PRESETS,
+    PhotometricConfig,
+    generate_datasets,
+    generate_video,
+    make_scene,
+    render,
+    seed_rng,
+)
 from fgvc.datasets.synthetic.datasets import rendered_scenes
 from fgvc.datasets.synthetic.flow import future_flows, past_flows
-from fgvc.datasets.synthetic.keypoints import actor_layer, layer_keypoints
 from fgvc.datasets.synthetic.geometry import bilinear, pixel_centres
+from fgvc.datasets.synthetic.keypoints import actor_layer, layer_keypoints
 from fgvc.datasets.synthetic.writers import badja, flyingthings
 
 TINY = PRESETS['tiny']
 FLOW = TINY.flow_scene
 # Smooth noise textures: bilinear re-interpolation then costs well under one
 # grey level, so the warp test measures the flow, not the texture.
-SMOOTH = replace(FLOW, texture=replace(FLOW.texture, styles=('noise',), weights=(1.0,),
-                                       feature_size=(4.0, 16.0), detail=8.0))
+SMOOTH = replace(
+    FLOW,
+    texture=replace(
+        FLOW.texture, styles=('noise',), weights=(1.0,), feature_size=(4.0, 16.0), detail=8.0
+    ),
+)
 # Flows are exact: a pixel's flow and the other frame's flow at its target undo
 # each other up to float32 rounding unless the point is occluded.
 FB_TOLERANCE = 0.01
@@ -70,8 +82,15 @@ def test_pfm_two_channels_padded(tmp_path):
     assert np.array_equal(back[..., :2], flow) and not back[..., 2].any()
 
 
-@pytest.mark.parametrize('magic,scale,dtype', [(b'PF', b'-1.0', '<f4'), (b'PF', b'1.0', '>f4'),
-                                               (b'Pf', b'-0.5', '<f4'), (b'Pf', b'2', '>f4')])
+@pytest.mark.parametrize(
+    'magic,scale,dtype',
+    [
+        (b'PF', b'-1.0', '<f4'),
+        (b'PF', b'1.0', '>f4'),
+        (b'Pf', b'-0.5', '<f4'),
+        (b'Pf', b'2', '>f4'),
+    ],
+)
 def test_pfm_reads_hand_written_headers(tmp_path, magic, scale, dtype):
     c = 3 if magic == b'PF' else 1
     top_down = np.arange(2 * 3 * c, dtype=np.float32).reshape(2, 3, c) - 4.5
@@ -83,9 +102,17 @@ def test_pfm_reads_hand_written_headers(tmp_path, magic, scale, dtype):
     assert back.tobytes() == top_down.tobytes()
 
 
-@pytest.mark.parametrize('data', [b'P6\n3 2\n-1.0\n' + bytes(24), b'PF\n3 x\n-1.0\n' + bytes(72),
-                                  b'PF\n3 2\n0\n' + bytes(72), b'PF\n3 2\n-1.0\n' + bytes(71),
-                                  b'PF\n3', b''])
+@pytest.mark.parametrize(
+    'data',
+    [
+        b'P6\n3 2\n-1.0\n' + bytes(24),
+        b'PF\n3 x\n-1.0\n' + bytes(72),
+        b'PF\n3 2\n0\n' + bytes(72),
+        b'PF\n3 2\n-1.0\n' + bytes(71),
+        b'PF\n3',
+        b'',
+    ],
+)
 def test_pfm_corrupt_files_raise(tmp_path, data):
     path = tmp_path / 'bad.pfm'
     path.write_bytes(data)
@@ -104,12 +131,21 @@ def _written_sequence(tmp_path, cfg, seed):
     flyingthings.write_sequence(root, 0, scene, frames, ids)
     first = flyingthings.FIRST_FRAME_NUMBER
     n = len(frames)
-    disk_frames = np.stack([cv2.imread(flyingthings.frame_path(root, 0, first + t))[..., ::-1]
-                            for t in range(n)])
-    fwd = np.stack([read_pfm(flyingthings.flow_path(root, 0, first + t, 'into_future'))[..., :2]
-                    for t in range(n - 1)])
-    bwd = np.stack([read_pfm(flyingthings.flow_path(root, 0, first + t, 'into_past'))[..., :2]
-                    for t in range(1, n)])
+    disk_frames = np.stack(
+        [cv2.imread(flyingthings.frame_path(root, 0, first + t))[..., ::-1] for t in range(n)]
+    )
+    fwd = np.stack(
+        [
+            read_pfm(flyingthings.flow_path(root, 0, first + t, 'into_future'))[..., :2]
+            for t in range(n - 1)
+        ]
+    )
+    bwd = np.stack(
+        [
+            read_pfm(flyingthings.flow_path(root, 0, first + t, 'into_past'))[..., :2]
+            for t in range(1, n)
+        ]
+    )
     return scene, frames, ids, disk_frames, fwd, bwd
 
 
@@ -118,8 +154,9 @@ def test_flyingthings_files_match_memory(tmp_path):
     assert np.array_equal(disk_frames, frames), 'frames are lossless WebP'
     assert np.array_equal(fwd, future_flows(scene, ids))
     assert np.array_equal(bwd, past_flows(scene, ids))
-    right = flyingthings.flow_path(str(tmp_path), 0, flyingthings.FIRST_FRAME_NUMBER,
-                                   'into_future', 'right')
+    right = flyingthings.flow_path(
+        str(tmp_path), 0, flyingthings.FIRST_FRAME_NUMBER, 'into_future', 'right'
+    )
     assert right.endswith('OpticalFlowIntoFuture_0006_R.pfm')
     assert np.array_equal(read_pfm(right)[..., :2], fwd[0])
     n = len(frames)
@@ -153,8 +190,11 @@ def test_forward_backward_check_marks_layer_occlusions():
             back = bilinear(bwd[t].astype(np.float64), q)
             fb_occluded = ~inside | (np.linalg.norm(fwd[t] + back, axis=-1) > FB_TOLERANCE)
             truth = ~inside | (ids[t + 1][qi[..., 1], qi[..., 0]] != ids[t])
-            far_from_edges = (~_edges(ids[t]) & ~_edges(ids[t + 1])[qi[..., 1], qi[..., 0]]
-                              & (supported | ~inside))
+            far_from_edges = (
+                ~_edges(ids[t])
+                & ~_edges(ids[t + 1])[qi[..., 1], qi[..., 0]]
+                & (supported | ~inside)
+            )
             assert np.array_equal(fb_occluded[far_from_edges], truth[far_from_edges])
             checked += int(far_from_edges.sum())
             occlusions += int(truth[far_from_edges & inside].sum())
@@ -189,7 +229,7 @@ def _support_on_layer(ids: np.ndarray, xy: np.ndarray, layer: int) -> bool:
     x0, y0 = int(np.floor(xy[0] - 0.5)), int(np.floor(xy[1] - 0.5))
     if x0 < 0 or y0 < 0 or x0 + 1 >= w or y0 + 1 >= h:
         return False
-    return bool((ids[y0:y0 + 2, x0:x0 + 2] == layer).all())
+    return bool((ids[y0 : y0 + 2, x0 : x0 + 2] == layer).all())
 
 
 # --------------------------------------------------------------------- appearance
@@ -198,12 +238,14 @@ def _support_on_layer(ids: np.ndarray, xy: np.ndarray, layer: int) -> bool:
 def test_photometric_change_and_blur():
     base = replace(TINY.video_scene, photometric=PhotometricConfig())
     clean = generate_video(base, 1).video.astype(np.float64)
-    bright = generate_video(replace(base, photometric=PhotometricConfig(brightness=20.0)),
-                            1).video.astype(np.float64)
+    bright = generate_video(
+        replace(base, photometric=PhotometricConfig(brightness=20.0)), 1
+    ).video.astype(np.float64)
     offsets = (bright - clean).mean(axis=(1, 2, 3))
     assert np.ptp(offsets) > 1.0
-    blurred = generate_video(replace(base, photometric=PhotometricConfig(blur_sigma=(1.5, 1.5))),
-                             1).video.astype(np.float64)
+    blurred = generate_video(
+        replace(base, photometric=PhotometricConfig(blur_sigma=(1.5, 1.5))), 1
+    ).video.astype(np.float64)
     assert np.abs(np.diff(blurred, axis=2)).mean() < np.abs(np.diff(clean, axis=2)).mean()
 
 
@@ -221,8 +263,9 @@ def test_tiny_layouts(tiny_root):
     r = tiny_root
     assert (r / 'TAP-Vid/tapvid_davis/tapvid_davis.pkl').is_file()
     assert (r / 'FlyingThings3D/frames_cleanpass_webp/TRAIN/A/0001/right/0006.webp').is_file()
-    assert (r / 'FlyingThings3D/optical_flow/TRAIN/A/0000/into_past/left/'
-                'OpticalFlowIntoPast_0007_L.pfm').is_file()
+    assert (
+        r / 'FlyingThings3D/optical_flow/TRAIN/A/0000/into_past/left/OpticalFlowIntoPast_0007_L.pfm'
+    ).is_file()
     videos = json.loads((r / 'YouTube-VOS/train/youtube2018_train.json').read_text())
     assert len(videos) == TINY.youtube_vos
     for name, files in videos.items():

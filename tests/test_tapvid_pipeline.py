@@ -1,4 +1,5 @@
 """TAP-Vid evaluation end to end: data formats, propagation quality, tools."""
+
 import json
 import os
 import subprocess
@@ -12,18 +13,27 @@ from mmengine.config import Config
 
 from fgvc.apis import prepare_test_config
 from fgvc.datasets import TapVidDataset
-from fgvc.datasets.synthetic import (SceneConfig, TextureConfig, generate_datasets, get_preset,
-                                     make_translation_scene, seed_rng, video_from_scene,
-                                     write_tapvid_pickle)
+from fgvc.datasets.synthetic import (
+    SceneConfig,
+    TextureConfig,
+    generate_datasets,
+    get_preset,
+    make_translation_scene,
+    seed_rng,
+    video_from_scene,
+    write_tapvid_pickle,
+)
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
-PIPELINE = [dict(type='ResizeVideo', size=(64, 64)),
-            dict(type='SampleTapVidQueries', query_mode='first'),
-            dict(type='PackTrackInputs')]
+PIPELINE = [
+    dict(type='ResizeVideo', size=(64, 64)),
+    dict(type='SampleTapVidQueries', query_mode='first'),
+    dict(type='PackTrackInputs'),
+]
 
 register_all_modules()
 
@@ -31,15 +41,17 @@ register_all_modules()
 @pytest.fixture(scope='module')
 def tiny_tapvid(tmp_path_factory):
     out = tmp_path_factory.mktemp('synthetic')
-    generate_datasets(str(out), get_preset('tiny'), seed=0,
-                      formats=['tapvid_davis', 'tapvid_kinetics'])
+    generate_datasets(
+        str(out), get_preset('tiny'), seed=0, formats=['tapvid_davis', 'tapvid_kinetics']
+    )
     return out / 'TAP-Vid'
 
 
 def run_tool(*args, env_extra=None):
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1', **(env_extra or {}))
-    return subprocess.run(list(args), cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_both_pickle_formats_and_split_folders_give_the_same_videos(tiny_tapvid, tmp_path):
@@ -53,8 +65,12 @@ def test_both_pickle_formats_and_split_folders_give_the_same_videos(tiny_tapvid,
     assert sample.target_points.shape == (len(sample.query_points), item['inputs'].shape[0], 2)
 
     split = tmp_path / 'split'
-    result = run_tool(sys.executable, 'tools/data/tapvid/split_pickle.py',
-                      str(tiny_tapvid / 'tapvid_davis/tapvid_davis.pkl'), str(split))
+    result = run_tool(
+        sys.executable,
+        'tools/data/tapvid/split_pickle.py',
+        str(tiny_tapvid / 'tapvid_davis/tapvid_davis.pkl'),
+        str(split),
+    )
     assert result.returncode == 0, result.stderr
     per_video = TapVidDataset(str(split), PIPELINE)
     assert len(per_video) == len(davis)
@@ -65,14 +81,17 @@ def test_both_pickle_formats_and_split_folders_give_the_same_videos(tiny_tapvid,
         ref = davis[i]
         other = by_name[ref['data_samples'].video_name]
         assert torch.equal(ref['inputs'], other['inputs'])
-        np.testing.assert_array_equal(ref['data_samples'].query_points,
-                                      other['data_samples'].query_points)
+        np.testing.assert_array_equal(
+            ref['data_samples'].query_points, other['data_samples'].query_points
+        )
 
 
 def test_strided_mode_samples_more_queries(tiny_tapvid):
     path = str(tiny_tapvid / 'tapvid_davis/tapvid_davis.pkl')
-    strided = [dict(PIPELINE[1], query_mode='strided') if t['type'] == 'SampleTapVidQueries'
-               else t for t in PIPELINE]
+    strided = [
+        dict(PIPELINE[1], query_mode='strided') if t['type'] == 'SampleTapVidQueries' else t
+        for t in PIPELINE
+    ]
     first = TapVidDataset(path, PIPELINE)[0]['data_samples']
     many = TapVidDataset(path, strided)[0]['data_samples']
     assert len(many.query_points) > len(first.query_points)
@@ -94,21 +113,27 @@ def test_misspelt_override_key_is_named(tmp_path):
         prepare_test_config(cfg, 'davis', str(tmp_path), options={'model.propagaton.topk': 3})
     cfg = Config.fromfile(EVAL_CONFIG)
     with pytest.raises(KeyError, match="'test_dataloder'.*did you mean 'test_dataloader'"):
-        prepare_test_config(cfg, 'davis', str(tmp_path),
-                            options={'test_dataloder.batch_size': 2})
+        prepare_test_config(cfg, 'davis', str(tmp_path), options={'test_dataloder.batch_size': 2})
     cfg = Config.fromfile(EVAL_CONFIG)
     with pytest.raises(KeyError, match='vos_typo'):
         prepare_test_config(cfg, 'vos_typo', str(tmp_path))
-    result = run_tool(sys.executable, 'tools/test.py', EVAL_CONFIG, 'none', '--task', 'davis',
-                      '--cfg-options', 'model.propagation.topkk=3')
+    result = run_tool(
+        sys.executable,
+        'tools/test.py',
+        EVAL_CONFIG,
+        'none',
+        '--task',
+        'davis',
+        '--cfg-options',
+        'model.propagation.topkk=3',
+    )
     assert result.returncode != 0 and 'topkk' in result.stderr
 
 
 def test_translating_texture_is_tracked_with_parameter_free_features(tmp_path):
     """A random texture translating by whole feature cells per frame."""
     scene_cfg = SceneConfig(height=64, width=64, num_frames=10, num_points=40)
-    texture = TextureConfig(styles=('noise', ), weights=(1.0, ), feature_size=(1.0, 3.0),
-                            detail=48.0)
+    texture = TextureConfig(styles=('noise',), weights=(1.0,), feature_size=(1.0, 3.0), detail=48.0)
     entries = {}
     for i, velocity in enumerate([(2.0, -2.0), (-4.0, 2.0), (2.0, 4.0)]):
         scene = make_translation_scene(64, 64, 10, velocity, seed=i, texture=texture)
@@ -116,9 +141,20 @@ def test_translating_texture_is_tracked_with_parameter_free_features(tmp_path):
     path = tmp_path / 'translation.pkl'
     write_tapvid_pickle(entries, str(path))
     work = tmp_path / 'work'
-    result = run_tool(sys.executable, 'tools/test.py', RAW_CONFIG, 'none', '--task', 'davis',
-                      '--data-root', str(path), '--work-dir', str(work),
-                      '--cfg-options', 'test_dataloader.dataset.pipeline.0.size=(64,64)')
+    result = run_tool(
+        sys.executable,
+        'tools/test.py',
+        RAW_CONFIG,
+        'none',
+        '--task',
+        'davis',
+        '--data-root',
+        str(path),
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        'test_dataloader.dataset.pipeline.0.size=(64,64)',
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((work / 'davis_summary.json').read_text())
     per_video = json.loads((work / 'davis_per_video.json').read_text())
@@ -133,9 +169,20 @@ def test_two_processes_give_the_same_metrics_as_one(tiny_tapvid, tmp_path):
     summaries = []
     for procs in ('1', '2'):
         work = tmp_path / f'procs{procs}'
-        result = run_tool('bash', 'tools/dist_test.sh', EVAL_CONFIG, procs, 'davis', 'none',
-                          '--data-root', data, '--work-dir', str(work), *options,
-                          env_extra=dict(PORT=str(29600 + int(procs))))
+        result = run_tool(
+            'bash',
+            'tools/dist_test.sh',
+            EVAL_CONFIG,
+            procs,
+            'davis',
+            'none',
+            '--data-root',
+            data,
+            '--work-dir',
+            str(work),
+            *options,
+            env_extra=dict(PORT=str(29600 + int(procs))),
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         assert 'average_jaccard' in result.stdout
         summaries.append(json.loads((work / 'davis_summary.json').read_text()))

@@ -1,4 +1,5 @@
 """Unit tests of the training losses on inputs whose answers are known."""
+
 import math
 
 import pytest
@@ -6,8 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from fgvc.models.heads import DomainDiscriminator
-from fgvc.models.losses import (FlowSoftLabelLoss, ReconstructionLoss, reconstruct,
-                                reverse_gradient)
+from fgvc.models.losses import FlowSoftLabelLoss, ReconstructionLoss, reconstruct, reverse_gradient
 from fgvc.models.losses.flow_labels import window_offsets
 
 RADIUS = 3
@@ -31,8 +31,9 @@ def test_soft_label_peaks_at_flow(label):
     loss = FlowSoftLabelLoss(radius=RADIUS, temperature=0.07, label=label, sigma=1.0)
     teacher = F.normalize(torch.randn(1, 16, GRID, GRID), dim=1)
     dx, dy = 2, -1  # in cells; the flow is in pixels (stride 2)
-    logits, valid = loss.targets(teacher, uniform_flow(dx * STRIDE, dy * STRIDE),
-                                 uniform_flow(-dx * STRIDE, -dy * STRIDE))
+    logits, valid = loss.targets(
+        teacher, uniform_flow(dx * STRIDE, dy * STRIDE), uniform_flow(-dx * STRIDE, -dy * STRIDE)
+    )
     # pixels whose match stays on the grid carry a loss, and peak at the flow
     assert valid[0, 2:6, 0:5].all()
     peak = logits[0].argmax(0)[valid[0]]
@@ -48,7 +49,8 @@ def test_teacher_label_follows_features_not_just_distance():
     logits, _ = loss.targets(teacher, uniform_flow(0, 0), uniform_flow(0, 0))
     probs = logits[0, :, 4, 4].softmax(0)
     assert probs[displacement_index(0, 0)].item() == pytest.approx(
-        probs[displacement_index(2, 0)].item(), rel=1e-4)
+        probs[displacement_index(2, 0)].item(), rel=1e-4
+    )
 
 
 def test_occluded_and_out_of_window_pixels_carry_no_loss():
@@ -62,13 +64,13 @@ def test_occluded_and_out_of_window_pixels_carry_no_loss():
     flow[:, 0, GRID:, GRID:] = (RADIUS + 1) * STRIDE
     flow_back[:, 0, GRID:, GRID:] = -(RADIUS + 1) * STRIDE
     _, valid = loss.targets(teacher, flow, flow_back)
-    assert not valid[0, :, :GRID // 2].any()
-    assert not valid[0, GRID // 2:, GRID // 2:].any()
-    assert valid[0, :GRID // 2, GRID // 2:].all()
+    assert not valid[0, :, : GRID // 2].any()
+    assert not valid[0, GRID // 2 :, GRID // 2 :].any()
+    assert valid[0, : GRID // 2, GRID // 2 :].all()
     # perturbing the student only where no loss is carried changes nothing
     student = torch.randn(1, 4, GRID, GRID)
     changed = student.clone()
-    changed[..., :, :GRID // 2 - RADIUS] = torch.randn(GRID, GRID // 2 - RADIUS)
+    changed[..., :, : GRID // 2 - RADIUS] = torch.randn(GRID, GRID // 2 - RADIUS)
     ref = torch.randn(1, 4, GRID, GRID)
     before = loss(student, ref, teacher, flow, flow_back)
     after = loss(changed, ref, teacher, flow, flow_back)
@@ -103,7 +105,7 @@ def test_gradient_reversal_multiplies_gradient_by_minus_alpha():
 def test_reconstruction_with_identity_affinity_is_exact():
     torch.manual_seed(0)
     values = torch.randn(2, 1, GRID, GRID)
-    identity = torch.zeros(2, (2 * RADIUS + 1)**2, GRID, GRID)
+    identity = torch.zeros(2, (2 * RADIUS + 1) ** 2, GRID, GRID)
     identity[:, displacement_index(0, 0)] = 1
     torch.testing.assert_close(reconstruct(identity, values, RADIUS), values)
     # a one-hot affinity at (dx, dy) copies the reference from p + (dx, dy)
@@ -117,7 +119,7 @@ def test_reconstruction_loss_zero_when_target_equals_reference():
     loss = ReconstructionLoss(radius=RADIUS, value_scale=20.0)
     values = torch.randn(1, 1, GRID, GRID)  # stride 1: features at full resolution
     # a correlation that makes the affinity (numerically) the identity
-    corr = torch.full((1, (2 * RADIUS + 1)**2, GRID, GRID), -1e4)
+    corr = torch.full((1, (2 * RADIUS + 1) ** 2, GRID, GRID), -1e4)
     corr[:, displacement_index(0, 0)] = 1e4
     assert loss(corr, 1, values, values).item() == 0
     assert loss(corr, 1, values, torch.roll(values, 1, -1)).item() > 0
@@ -145,7 +147,7 @@ def test_discriminator_loss_falls_when_only_it_trains():
 
 def test_discriminator_reverses_gradient_to_its_input():
     torch.manual_seed(0)
-    head = DomainDiscriminator(in_channels=6, hidden_channels=(8, ), grl_alpha=0.5)
+    head = DomainDiscriminator(in_channels=6, hidden_channels=(8,), grl_alpha=0.5)
     source = torch.randn(1, 6, 2, 2, requires_grad=True)
     target = torch.randn(1, 6, 2, 2)
     head.loss(source, target).backward()
@@ -154,11 +156,21 @@ def test_discriminator_reverses_gradient_to_its_input():
     plain = head.mlp(source.permute(0, 2, 3, 1).reshape(-1, 6)).squeeze(-1)
     tlogits = head.mlp(target.permute(0, 2, 3, 1).reshape(-1, 6)).squeeze(-1)
     F.binary_cross_entropy_with_logits(
-        torch.cat([plain, tlogits]), torch.cat([torch.zeros(4), torch.ones(4)])).backward()
+        torch.cat([plain, tlogits]), torch.cat([torch.zeros(4), torch.ones(4)])
+    ).backward()
     torch.testing.assert_close(reversed_grad, -0.5 * source.grad)
 
 
 def test_window_offsets_order_matches_correlation_channels():
     offsets = window_offsets(1)
-    assert offsets.tolist() == [[-1, -1], [0, -1], [1, -1], [-1, 0], [0, 0], [1, 0],
-                                [-1, 1], [0, 1], [1, 1]]
+    assert offsets.tolist() == [
+        [-1, -1],
+        [0, -1],
+        [1, -1],
+        [-1, 0],
+        [0, 0],
+        [1, 0],
+        [-1, 1],
+        [0, 1],
+        [1, 1],
+    ]

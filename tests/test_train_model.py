@@ -1,4 +1,5 @@
 """MixedTracker: loss switches, teacher, error reporting, checkpoint keys."""
+
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
@@ -13,30 +14,47 @@ SIZE = 32
 
 
 def encoder(**kwargs) -> dict:
-    return dict(type='ResNet', depth=18, base_channels=8, pool_type='none',
-                strides=(1, 1, 1, 4), out_indices=(2, ), **kwargs)
+    return dict(
+        type='ResNet',
+        depth=18,
+        base_channels=8,
+        pool_type='none',
+        strides=(1, 1, 1, 4),
+        out_indices=(2,),
+        **kwargs,
+    )
 
 
 def tracker_cfg(**weights) -> dict:
     loss_weight = dict(sup_loss=1.0, l1_loss=1.0, corr_da_loss=1.0, da_loss=1.0)
     loss_weight.update(weights)
     return dict(
-        type='MixedTracker', backbone=encoder(), radius=RADIUS, loss_weight=loss_weight,
+        type='MixedTracker',
+        backbone=encoder(),
+        radius=RADIUS,
+        loss_weight=loss_weight,
         sup_loss=dict(type='FlowSoftLabelLoss', temperature=0.07, label='bilateral', sigma=1.0),
         l1_loss=dict(type='ReconstructionLoss', value_scale=20.0),
-        corr_da_head=dict(type='DomainDiscriminator', in_channels=(2 * RADIUS + 1)**2,
-                          hidden_channels=(16, ), grl_alpha=1.0),
-        da_head=dict(type='DomainDiscriminator', in_channels=32, hidden_channels=(16, ),
-                     grl_alpha=1.0),
-        data_preprocessor=dict(type='VideoDataPreprocessor'))
+        corr_da_head=dict(
+            type='DomainDiscriminator',
+            in_channels=(2 * RADIUS + 1) ** 2,
+            hidden_channels=(16,),
+            grl_alpha=1.0,
+        ),
+        da_head=dict(
+            type='DomainDiscriminator', in_channels=32, hidden_channels=(16,), grl_alpha=1.0
+        ),
+        data_preprocessor=dict(type='VideoDataPreprocessor'),
+    )
 
 
 def batch(num: int = 2) -> dict:
     torch.manual_seed(0)
     samples = []
     for i in range(num):
-        sample = BaseDataElement(metainfo=dict(sources=(f'syn{i}_ref', f'syn{i}_tgt',
-                                                        f'real{i}_ref', f'real{i}_tgt')))
+        sample = BaseDataElement(
+            metainfo=dict(sources=(f'syn{i}_ref', f'syn{i}_tgt', f'real{i}_ref', f'real{i}_tgt'))
+        )
         sample.flow = torch.ones(2, SIZE, SIZE)
         sample.flow_back = -torch.ones(2, SIZE, SIZE)
         samples.append(sample)
@@ -79,11 +97,11 @@ def test_without_the_synthetic_branch_the_synthetic_pair_is_not_encoded():
 def test_frozen_teacher_loaded_from_checkpoint(tmp_path):
     teacher = MODELS.build(encoder())
     path = tmp_path / 'teacher.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in teacher.state_dict().items()}},
-               path)
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in teacher.state_dict().items()}}, path)
     cfg = tracker_cfg()
-    cfg['teacher'] = encoder(init_cfg=dict(type='Pretrained', checkpoint=str(path),
-                                           prefix='backbone.'))
+    cfg['teacher'] = encoder(
+        init_cfg=dict(type='Pretrained', checkpoint=str(path), prefix='backbone.')
+    )
     model = MODELS.build(cfg)
     model.init_weights()
     torch.testing.assert_close(model.teacher.conv1.weight, teacher.conv1.weight)
@@ -97,8 +115,11 @@ def test_missing_teacher_checkpoint_is_named(tmp_path):
     cfg = tracker_cfg()
     missing = tmp_path / 'nowhere.pth'
     cfg['teacher'] = encoder(init_cfg=dict(type='Pretrained', checkpoint=str(missing)))
-    with pytest.raises(FileNotFoundError, match=r'Teacher checkpoint not found: .*nowhere\.pth'
-                                                r'.*model\.teacher\.init_cfg\.checkpoint'):
+    with pytest.raises(
+        FileNotFoundError,
+        match=r'Teacher checkpoint not found: .*nowhere\.pth'
+        r'.*model\.teacher\.init_cfg\.checkpoint',
+    ):
         MODELS.build(cfg)
 
 
@@ -118,16 +139,20 @@ def test_checkpoint_keys_load_into_an_evaluation_tracker(tmp_path):
     torch.save({'state_dict': model.state_dict()}, path)
     evaluator = MODELS.build(dict(type='PointTracker', backbone=encoder()))
     load_encoder_weights(evaluator, str(path))
-    torch.testing.assert_close(evaluator.backbone.layer3[1].conv2.weight,
-                               model.backbone.layer3[1].conv2.weight)
+    torch.testing.assert_close(
+        evaluator.backbone.layer3[1].conv2.weight, model.backbone.layer3[1].conv2.weight
+    )
 
 
 def test_predict_mode_tracks_points():
     model = MODELS.build(tracker_cfg())
     model.eval()
     frames = torch.randint(0, 255, (3, SIZE, SIZE, 3), dtype=torch.uint8)
-    sample = BaseDataElement(metainfo=dict(
-        query_points=torch.tensor([[0.0, 10.0, 12.0]]).numpy(), raster_hw=(SIZE, SIZE)))
+    sample = BaseDataElement(
+        metainfo=dict(
+            query_points=torch.tensor([[0.0, 10.0, 12.0]]).numpy(), raster_hw=(SIZE, SIZE)
+        )
+    )
     data = model.data_preprocessor(dict(inputs=[frames], data_samples=[sample]))
     out = model(**data, mode='predict')
     assert out[0].pred_tracks.shape == (1, 3, 2)

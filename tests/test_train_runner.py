@@ -1,4 +1,5 @@
 """Training runs end to end: two-process DDP, kill-and-resume, the train tool."""
+
 import json
 import os
 import signal
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
 TRAIN = [sys.executable, str(REPO_ROOT / 'tools' / 'train.py')]
@@ -28,11 +28,14 @@ def env() -> dict:
 
 def run(cmd, **kwargs) -> None:
     """Run ``cmd``; on failure, fail the test with the end of its output."""
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-                          **{'env': env(), **kwargs})
+    proc = subprocess.run(
+        cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, **{'env': env(), **kwargs}
+    )
     if proc.returncode != 0:
-        pytest.fail(f'{" ".join(map(str, cmd))} exited with {proc.returncode}:\n'
-                    f'{(proc.stdout + proc.stderr)[-4000:]}')
+        pytest.fail(
+            f'{" ".join(map(str, cmd))} exited with {proc.returncode}:\n'
+            f'{(proc.stdout + proc.stderr)[-4000:]}'
+        )
 
 
 def free_port() -> int:
@@ -59,9 +62,19 @@ def final_state(work_dir: Path, epoch: int) -> dict:
 def test_two_process_ddp_keeps_ranks_equal(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=1)
     result = tmp_path / 'result.json'
-    run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-         f'--master_port={free_port()}', str(REPO_ROOT / 'tests/dist_train_check.py'),
-         str(cfg), str(tmp_path / 'work'), str(result)])
+    run(
+        [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--nproc_per_node=2',
+            f'--master_port={free_port()}',
+            str(REPO_ROOT / 'tests/dist_train_check.py'),
+            str(cfg),
+            str(tmp_path / 'work'),
+            str(result),
+        ]
+    )
     out = json.loads(result.read_text())
     assert out['world_size'] == 2 and out['wrapper'] == 'MMDistributedDataParallel'
     # 20 pairs, 2 per rank and step: 5 steps
@@ -73,8 +86,10 @@ def test_two_process_ddp_keeps_ranks_equal(tiny_root, tmp_path):
 def test_dist_train_script_runs_two_processes(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=1)
     work = tmp_path / 'work'
-    run(['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(cfg), '2', '--work-dir', str(work)],
-        env=dict(env(), PORT=str(free_port())))
+    run(
+        ['bash', str(REPO_ROOT / 'tools/dist_train.sh'), str(cfg), '2', '--work-dir', str(work)],
+        env=dict(env(), PORT=str(free_port())),
+    )
     assert (work / 'epoch_1.pth').is_file() and (work / 'last_checkpoint').is_file()
     assert max(scalars(work)) == 5
 
@@ -84,8 +99,13 @@ def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_pat
     straight, killed = tmp_path / 'straight', tmp_path / 'killed'
     run(TRAIN + [str(cfg), '--work-dir', str(straight)])
 
-    proc = subprocess.Popen(TRAIN + [str(cfg), '--work-dir', str(killed)], env=env(),
-                            cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        TRAIN + [str(cfg), '--work-dir', str(killed)],
+        env=env(),
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 600
     while not (killed / 'last_checkpoint').exists() and proc.poll() is None:
         assert time.time() < deadline
@@ -109,7 +129,15 @@ def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_pat
 def test_checkpoints_are_kept_to_the_limit_and_written_atomically(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=2)
     work = tmp_path / 'work'
-    run(TRAIN + [str(cfg), '--work-dir', str(work), '--cfg-options',
-                 'default_hooks.checkpoint.max_keep_ckpts=1'])
+    run(
+        TRAIN
+        + [
+            str(cfg),
+            '--work-dir',
+            str(work),
+            '--cfg-options',
+            'default_hooks.checkpoint.max_keep_ckpts=1',
+        ]
+    )
     assert sorted(p.name for p in work.glob('*.pth')) == ['epoch_2.pth']
     assert not list(work.glob('.*.pth.*')), 'temporary checkpoint files left behind'

@@ -1,4 +1,5 @@
 """Helpers of the training tests: tiny generated data and a tiny config."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -10,17 +11,30 @@ TRAIN_FORMATS = ('flyingthings', 'youtube_vos', 'tapvid_davis')
 
 def generate_tiny(out: Path) -> Path:
     """Write the tiny preset's training and TAP-Vid data under ``out``."""
-    subprocess.run([sys.executable, str(REPO_ROOT / 'tools/data/synthetic/generate.py'),
-                    '--out', str(out), '--preset', 'tiny', '--formats', *TRAIN_FORMATS],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(REPO_ROOT / 'tools/data/synthetic/generate.py'),
+            '--out',
+            str(out),
+            '--preset',
+            'tiny',
+            '--formats',
+            *TRAIN_FORMATS,
+        ],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
-def write_tiny_config(path: Path, data_root: Path, epochs: int = 2, batch_size: int = 2,
-                      validate: bool = False) -> Path:
+def write_tiny_config(
+    path: Path, data_root: Path, epochs: int = 2, batch_size: int = 2, validate: bool = False
+) -> Path:
     """A config inheriting the quickstart one, shrunk to seconds per epoch:
     32x32 crops, 8-channel encoder, 20 FlyingThings pairs per epoch."""
-    val = f"""
+    val = (
+        f"""
 val_dataloader = dict(
     batch_size=1, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
@@ -31,7 +45,10 @@ val_dataloader = dict(
 val_evaluator = dict(type='TapVidMetric')
 val_cfg = dict(type='ValLoop')
 model = dict(propagation=dict(neighbor_range=6, bidirectional=False))
-""" if validate else ''
+"""
+        if validate
+        else ''
+    )
     path.write_text(f"""
 _base_ = ['{QUICKSTART_CONFIG}']
 crop = (32, 32)

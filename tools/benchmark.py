@@ -15,6 +15,7 @@ ratios. Example (about 10 minutes on 2 CPU cores, most of it dense)::
 
     python tools/benchmark.py
 """
+
 import argparse
 import ctypes
 import gc
@@ -37,7 +38,7 @@ from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 
 EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
-MIB = 2 ** 20
+MIB = 2**20
 ORDER = ('local', 'coarse_to_fine', 'dense')  # dense last: it leaves the most freed memory
 WARM_UP_GRID = 32
 WORKLOAD = dict(precede_frames=5, topk=10, neighbor_range=30)  # TAP-Vid settings
@@ -48,21 +49,42 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--size', type=int, default=256, help='input height and width')
     parser.add_argument('--frames', type=int, default=50)
     parser.add_argument('--points', type=int, default=100)
-    parser.add_argument('--late-queries', action='store_true',
-                        help='query some points after frame 0 (several query groups); '
-                        'by default every point is queried in frame 0')
+    parser.add_argument(
+        '--late-queries',
+        action='store_true',
+        help='query some points after frame 0 (several query groups); '
+        'by default every point is queried in frame 0',
+    )
     parser.add_argument('--checkpoint', default=None, help='encoder weights (default: untrained)')
     parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=MODES)
-    parser.add_argument('--scaling-sizes', type=int, nargs='*', default=[128, 192, 256],
-                        help='input sizes of the memory-growth check (none to skip)')
+    parser.add_argument(
+        '--scaling-sizes',
+        type=int,
+        nargs='*',
+        default=[128, 192, 256],
+        help='input sizes of the memory-growth check (none to skip)',
+    )
     parser.add_argument('--scaling-frames', type=int, default=8)
-    parser.add_argument('--correlation-radius', type=int, default=24,
-                        help='radius of the correlation timing (negative to skip)')
-    parser.add_argument('--peak-gflops', type=float, default=None,
-                        help="the device's peak fp32 GFLOP/s: correlation times are then "
-                        'also given against this roofline')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='propagation options, e.g. refine_radius=12 dense_step=4096')
+    parser.add_argument(
+        '--correlation-radius',
+        type=int,
+        default=24,
+        help='radius of the correlation timing (negative to skip)',
+    )
+    parser.add_argument(
+        '--peak-gflops',
+        type=float,
+        default=None,
+        help="the device's peak fp32 GFLOP/s: correlation times are then "
+        'also given against this roofline',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='propagation options, e.g. refine_radius=12 dense_step=4096',
+    )
     parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
@@ -99,8 +121,10 @@ class PeakMemory:
             with open('/proc/self/clear_refs', 'w') as f:
                 f.write('5')
         except OSError as error:
-            raise RuntimeError('CPU peak memory needs Linux with a writable '
-                               f'/proc/self/clear_refs and glibc: {error}') from error
+            raise RuntimeError(
+                'CPU peak memory needs Linux with a writable '
+                f'/proc/self/clear_refs and glibc: {error}'
+            ) from error
         self._base = self._status('VmRSS')
         return self
 
@@ -112,8 +136,9 @@ class PeakMemory:
             self.peak_mb = self._status('VmHWM') - self._base
 
 
-def make_workload(size: int, frames: int, points: int, late_queries: bool, seed: int
-                  ) -> Dict[str, np.ndarray]:
+def make_workload(
+    size: int, frames: int, points: int, late_queries: bool, seed: int
+) -> Dict[str, np.ndarray]:
     """A generated video with TAP-Vid 'first' queries and ground truth, in pixels."""
     scene = sized_scene(VIDEO_SCENE, size, frames, points)
     if not late_queries:
@@ -129,8 +154,12 @@ def encode(model, video: np.ndarray, device: torch.device) -> torch.Tensor:
     return model.extract_features(frames.to(device))
 
 
-def run_mode(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: PropagationConfig,
-             device: torch.device) -> Dict[str, float]:
+def run_mode(
+    features: torch.Tensor,
+    work: Dict[str, np.ndarray],
+    cfg: PropagationConfig,
+    device: torch.device,
+) -> Dict[str, float]:
     """Track the workload's queries with ``cfg``; time, peak memory and accuracy."""
     queries = torch.as_tensor(work['query_points'], dtype=torch.float32, device=device)
     raster_hw = work['video'].shape[1:3]
@@ -142,14 +171,27 @@ def run_mode(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: Propagati
         seconds = time.perf_counter() - start
     tracks = tracks.cpu().numpy()
     metrics = compute_tapvid_metrics(
-        work['query_points'][None], work['occluded'][None], work['target_points'][None],
-        np.zeros_like(work['occluded'])[None], tracks[None], query_mode='first')
-    return dict(seconds=seconds, fps=features.shape[0] / seconds, peak_mb=memory.peak_mb,
-                delta=100 * float(metrics['average_pts_within_thresh'].mean()))
+        work['query_points'][None],
+        work['occluded'][None],
+        work['target_points'][None],
+        np.zeros_like(work['occluded'])[None],
+        tracks[None],
+        query_mode='first',
+    )
+    return dict(
+        seconds=seconds,
+        fps=features.shape[0] / seconds,
+        peak_mb=memory.peak_mb,
+        delta=100 * float(metrics['average_pts_within_thresh'].mean()),
+    )
 
 
-def warm_up(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: PropagationConfig,
-            device: torch.device) -> None:
+def warm_up(
+    features: torch.Tensor,
+    work: Dict[str, np.ndarray],
+    cfg: PropagationConfig,
+    device: torch.device,
+) -> None:
     """Run every mode once on three frames of a smaller grid, so that no
     measurement pays for first-use costs (library code paged in, thread pools)."""
     short = dict(work, occluded=work['occluded'][:, :3], target_points=work['target_points'][:, :3])
@@ -159,8 +201,10 @@ def warm_up(features: torch.Tensor, work: Dict[str, np.ndarray], cfg: Propagatio
 
 
 def print_mode(mode: str, r: Dict[str, float]) -> None:
-    print(f'{mode:16s}{r["seconds"]:10.2f}{r["fps"]:10.2f}{r["peak_mb"]:10.1f}{r["delta"]:9.2f}',
-          flush=True)
+    print(
+        f'{mode:16s}{r["seconds"]:10.2f}{r["fps"]:10.2f}{r["peak_mb"]:10.1f}{r["delta"]:9.2f}',
+        flush=True,
+    )
 
 
 def ratios(results: Dict[str, Dict[str, float]]) -> Dict[str, float]:
@@ -177,11 +221,14 @@ def ratios(results: Dict[str, Dict[str, float]]) -> Dict[str, float]:
     return out
 
 
-def memory_scaling(model, sizes: List[int], args: argparse.Namespace, base: PropagationConfig,
-                   device: torch.device) -> None:
+def memory_scaling(
+    model, sizes: List[int], args: argparse.Namespace, base: PropagationConfig, device: torch.device
+) -> None:
     """Peak memory of local and dense propagation at several grid sizes."""
-    print(f'\nPeak memory against grid positions ({args.scaling_frames} frames, '
-          f'{args.points} points; MiB, and MiB per 1,000 positions):')
+    print(
+        f'\nPeak memory against grid positions ({args.scaling_frames} frames, '
+        f'{args.points} points; MiB, and MiB per 1,000 positions):'
+    )
     print(f'{"input":>8s}{"positions":>11s}{"local":>9s}{"/1k":>7s}{"dense":>9s}{"/1k":>7s}')
     rows = []
     for size in sizes:
@@ -191,17 +238,23 @@ def memory_scaling(model, sizes: List[int], args: argparse.Namespace, base: Prop
         local = run_mode(features, work, base, device)['peak_mb']
         dense = run_mode(features, work, replace(base, mode='dense'), device)['peak_mb']
         rows.append((positions, local, dense))
-        print(f'{size:8d}{positions:11d}{local:9.1f}{1e3 * local / positions:7.2f}'
-              f'{dense:9.1f}{1e3 * dense / positions:7.2f}', flush=True)
+        print(
+            f'{size:8d}{positions:11d}{local:9.1f}{1e3 * local / positions:7.2f}'
+            f'{dense:9.1f}{1e3 * dense / positions:7.2f}',
+            flush=True,
+        )
     # Linear growth (a + b n) keeps the increment per position constant from
     # size to size; quadratic growth makes it grow with n.
     for (n0, l0, d0), (n1, l1, d1) in zip(rows, rows[1:]):
-        print(f'{n0:>6d} -> {n1:<6d} positions: MiB per 1,000 more positions: '
-              f'local {1e3 * (l1 - l0) / (n1 - n0):6.2f}, dense {1e3 * (d1 - d0) / (n1 - n0):7.2f}')
+        print(
+            f'{n0:>6d} -> {n1:<6d} positions: MiB per 1,000 more positions: '
+            f'local {1e3 * (l1 - l0) / (n1 - n0):6.2f}, dense {1e3 * (d1 - d0) / (n1 - n0):7.2f}'
+        )
 
 
-def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
-              ) -> Tuple[float, torch.Tensor]:
+def best_time(
+    fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
+) -> Tuple[float, torch.Tensor]:
     """Fastest wall time of ``repeats`` calls of ``fn`` and its last output."""
     times = []
     for _ in range(repeats):
@@ -213,8 +266,9 @@ def best_time(fn: Callable[[], torch.Tensor], repeats: int, device: torch.device
     return min(times), out
 
 
-def correlation_timing(radius: int, device: torch.device, seed: int,
-                       peak_gflops: Optional[float]) -> None:
+def correlation_timing(
+    radius: int, device: torch.device, seed: int, peak_gflops: Optional[float]
+) -> None:
     """Reference and fast local correlation at 1x256x128x128: forward, and
     forward + backward (3x the FLOPs), with GFLOP/s, the fraction of the
     roofline ``peak_gflops`` if given, and the largest difference."""
@@ -223,7 +277,8 @@ def correlation_timing(radius: int, device: torch.device, seed: int,
     gflop = 2 * 256 * (2 * radius + 1) ** 2 * 128 * 128 / 1e9
     print(f'\nlocal_correlation at 1x256x128x128, radius {radius} ({gflop:.1f} GFLOP forward):')
     for backward in (False, True):
-        def call(fn: Callable) -> Callable[[], torch.Tensor]:
+
+        def call(fn: Callable, backward: bool = backward) -> Callable[[], torch.Tensor]:
             def run() -> torch.Tensor:
                 feats = [x.clone().requires_grad_(backward) for x in inputs]
                 with torch.set_grad_enabled(backward):
@@ -232,23 +287,30 @@ def correlation_timing(radius: int, device: torch.device, seed: int,
                         out.backward(torch.ones_like(out))
                         return torch.cat([f.grad.flatten() for f in feats])
                 return out
+
             return run
+
         flops = gflop * (3 if backward else 1)
         ref_s, ref = best_time(call(local_correlation), 2, device)
         fast_s, fast = best_time(call(local_correlation_fast), 3, device)
         name = 'forward + backward' if backward else 'forward'
-        print(f'  {name:19s} reference {ref_s:7.3f} s {flops / ref_s:7.1f} GFLOP/s | fast '
-              f'{fast_s:7.3f} s {flops / fast_s:7.1f} GFLOP/s | x{ref_s / fast_s:.2f}, max abs '
-              f'difference {(ref - fast).abs().max().item():.1e}')
+        print(
+            f'  {name:19s} reference {ref_s:7.3f} s {flops / ref_s:7.1f} GFLOP/s | fast '
+            f'{fast_s:7.3f} s {flops / fast_s:7.1f} GFLOP/s | x{ref_s / fast_s:.2f}, max abs '
+            f'difference {(ref - fast).abs().max().item():.1e}'
+        )
         if peak_gflops:
-            print(f'  {"":19s} roofline {flops / peak_gflops:.4f} s: reference at '
-                  f'{flops / ref_s / peak_gflops:.1%}, fast at {flops / fast_s / peak_gflops:.1%}')
+            print(
+                f'  {"":19s} roofline {flops / peak_gflops:.4f} s: reference at '
+                f'{flops / ref_s / peak_gflops:.1%}, fast at {flops / fast_s / peak_gflops:.1%}'
+            )
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    device = torch.device(('cuda' if torch.cuda.is_available() else 'cpu')
-                          if args.device == 'auto' else args.device)
+    device = torch.device(
+        ('cuda' if torch.cuda.is_available() else 'cpu') if args.device == 'auto' else args.device
+    )
     torch.manual_seed(args.seed)
     register_all_modules()
     model = MODELS.build(Config.fromfile(EVAL_CONFIG).model).to(device).eval()
@@ -260,10 +322,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     start = time.perf_counter()
     features = encode(model, work['video'], device)
     groups = len(np.unique(np.round(work['query_points'][:, 0])))
-    print(f'{device.type}, {torch.get_num_threads()} threads: {args.frames} frames of '
-          f'{args.size}x{args.size}, {len(work["query_points"])} queries in {groups} query '
-          f'frame(s), features {tuple(features.shape)} encoded in '
-          f'{time.perf_counter() - start:.1f} s\n{base}', flush=True)
+    print(
+        f'{device.type}, {torch.get_num_threads()} threads: {args.frames} frames of '
+        f'{args.size}x{args.size}, {len(work["query_points"])} queries in {groups} query '
+        f'frame(s), features {tuple(features.shape)} encoded in '
+        f'{time.perf_counter() - start:.1f} s\n{base}',
+        flush=True,
+    )
     warm_up(features, work, base, device)
     print(f'{"mode":16s}{"seconds":>10s}{"frames/s":>10s}{"peak MiB":>10s}{"<d_avg":>9s}')
     results = {}

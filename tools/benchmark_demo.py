@@ -7,6 +7,7 @@ resident memory against the target (4 GB) and its run time:
 
     python tools/benchmark_demo.py [--frames 2000] [--short-side 64] [--checkpoint CKPT]
 """
+
 import argparse
 import os.path as osp
 import resource
@@ -20,7 +21,7 @@ from fgvc.datasets.synthetic import make_moving_layer_scene, render
 from fgvc.visualization import Mp4Writer
 
 TARGET_GB = 4.0
-KIB_PER_GB = 2 ** 20  # ru_maxrss is in KiB on Linux
+KIB_PER_GB = 2**20  # ru_maxrss is in KiB on Linux
 RENDER_CHUNK = 50
 FPS = 25.0
 # The rectangle (x, y, w, h as fractions of the frame) circles with these
@@ -31,15 +32,17 @@ PERIOD = 200
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     parser.add_argument('--frames', type=int, default=2000)
     parser.add_argument('--height', type=int, default=360)
     parser.add_argument('--width', type=int, default=640)
     parser.add_argument('--queries', default='grid:4')
-    parser.add_argument('--short-side', type=int, default=64,
-                        help='encoder input short side passed to the demo')
-    parser.add_argument('--config', help='demo --config (default: the demo\'s)')
+    parser.add_argument(
+        '--short-side', type=int, default=64, help='encoder input short side passed to the demo'
+    )
+    parser.add_argument('--config', help="demo --config (default: the demo's)")
     parser.add_argument('--checkpoint', help='demo --checkpoint (default: untrained encoder)')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark_demo'))
     parser.add_argument('--seed', type=int, default=0)
@@ -50,8 +53,9 @@ def write_video(path: str, frames: int, height: int, width: int, seed: int) -> N
     """Render the moving-rectangle scene into an mp4, a chunk of frames at a time."""
     t = np.arange(frames)
     angle = 2 * np.pi * t / PERIOD
-    offsets = np.stack([AMPLITUDE[0] * width * np.sin(angle),
-                        AMPLITUDE[1] * height * (np.cos(angle) - 1)], 1)
+    offsets = np.stack(
+        [AMPLITUDE[0] * width * np.sin(angle), AMPLITUDE[1] * height * (np.cos(angle) - 1)], 1
+    )
     box = tuple(int(f * s) for f, s in zip(LAYER_BOX, (width, height, width, height)))
     scene = make_moving_layer_scene(height, width, offsets, box, seed)
     with Mp4Writer(path, FPS) as writer:
@@ -68,9 +72,18 @@ def main() -> None:
         start = time.time()
         write_video(video, args.frames, args.height, args.width, args.seed)
         print(f'Generated {video} in {time.time() - start:.0f} s')
-    command = [sys.executable, osp.join(osp.dirname(__file__), 'demo.py'), video,
-               '--queries', args.queries, '--short-side', str(args.short_side),
-               '--out', osp.join(args.work_dir, 'demo_out'), '--overwrite']
+    command = [
+        sys.executable,
+        osp.join(osp.dirname(__file__), 'demo.py'),
+        video,
+        '--queries',
+        args.queries,
+        '--short-side',
+        str(args.short_side),
+        '--out',
+        osp.join(args.work_dir, 'demo_out'),
+        '--overwrite',
+    ]
     if args.config:
         command += ['--config', args.config]
     if args.checkpoint:
@@ -83,9 +96,11 @@ def main() -> None:
     if result.returncode != 0:
         sys.exit(f'The demo failed (exit status {result.returncode})')
     verdict = 'within' if peak_gb < TARGET_GB else 'OVER'
-    print(f'{args.frames} frames {args.width}x{args.height}, {args.queries}, encoder short side '
-          f'{args.short_side}: {seconds:.0f} s ({args.frames / seconds:.2f} frames/s), '
-          f'peak RSS {peak_gb:.2f} GB, {verdict} the {TARGET_GB:g} GB target')
+    print(
+        f'{args.frames} frames {args.width}x{args.height}, {args.queries}, encoder short side '
+        f'{args.short_side}: {seconds:.0f} s ({args.frames / seconds:.2f} frames/s), '
+        f'peak RSS {peak_gb:.2f} GB, {verdict} the {TARGET_GB:g} GB target'
+    )
 
 
 if __name__ == '__main__':

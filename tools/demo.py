@@ -12,6 +12,7 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
   tracks.csv (frame, point, x, y, visible) and tracks.mp4;
 * mask: masks/<video name>/%05d.png (DAVIS palette PNGs) and overlay.mp4.
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -20,8 +21,14 @@ import time
 from mmengine.config import DictAction
 
 from fgvc.apis import Predictor
-from fgvc.apis.outputs import (render_mask_overlay, render_tracks, staged_output_dir,
-                               write_masks, write_tracks_csv, write_tracks_npz)
+from fgvc.apis.outputs import (
+    render_mask_overlay,
+    render_tracks,
+    staged_output_dir,
+    write_masks,
+    write_tracks_csv,
+    write_tracks_npz,
+)
 from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.datasets.frames import read_index_png
@@ -39,28 +46,48 @@ USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, KeyError, IndexEr
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Track points or propagate a mask through your own video',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument('video', help='video file (mp4, avi, mov, gif, ...) or folder of frames')
-    parser.add_argument('--checkpoint', help='encoder checkpoint, or a last_checkpoint file or '
-                        'training work dir (e.g. from tools/quickstart.sh); none: untrained')
-    parser.add_argument('--queries', default=DEFAULT_QUERIES,
-                        help='grid:N (N x N points at frame 0), a CSV file of t,x,y rows, or '
-                        '"t,x,y;t,x,y" (pixels, top-left pixel centre at 0.5,0.5)')
-    parser.add_argument('--mask', help='first-frame mask PNG (object ids, or grey 0/255): '
-                        'propagate it instead of tracking points')
+    parser.add_argument(
+        '--checkpoint',
+        help='encoder checkpoint, or a last_checkpoint file or '
+        'training work dir (e.g. from tools/quickstart.sh); none: untrained',
+    )
+    parser.add_argument(
+        '--queries',
+        default=DEFAULT_QUERIES,
+        help='grid:N (N x N points at frame 0), a CSV file of t,x,y rows, or '
+        '"t,x,y;t,x,y" (pixels, top-left pixel centre at 0.5,0.5)',
+    )
+    parser.add_argument(
+        '--mask',
+        help='first-frame mask PNG (object ids, or grey 0/255): '
+        'propagate it instead of tracking points',
+    )
     parser.add_argument('--out', help=f'output folder (default {DEFAULT_OUT_ROOT}/<video name>)')
     parser.add_argument('--overwrite', action='store_true', help='replace an existing --out')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. model.propagation.topk=5')
-    parser.add_argument('--short-side', type=int, default=DEFAULT_SHORT_SIDE,
-                        help='encoder input short side in pixels (frames are never enlarged); '
-                        'smaller is faster')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override config entries, e.g. model.propagation.topk=5',
+    )
+    parser.add_argument(
+        '--short-side',
+        type=int,
+        default=DEFAULT_SHORT_SIDE,
+        help='encoder input short side in pixels (frames are never enlarged); smaller is faster',
+    )
     parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
-    parser.add_argument('--fps', type=float, help='frame rate of the output video '
-                        '(default: the input\'s)')
-    parser.add_argument('--trail', type=int, default=DEFAULT_TRAIL,
-                        help='frames of fading trail behind each point')
+    parser.add_argument(
+        '--fps', type=float, help="frame rate of the output video (default: the input's)"
+    )
+    parser.add_argument(
+        '--trail', type=int, default=DEFAULT_TRAIL, help='frames of fading trail behind each point'
+    )
     parser.add_argument('--radius', type=int, default=DEFAULT_RADIUS, help='point radius, pixels')
     parser.add_argument('--alpha', type=float, default=DEFAULT_ALPHA, help='mask opacity')
     return parser.parse_args(argv)
@@ -72,8 +99,15 @@ def video_name(path: str) -> str:
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
-    predictor = Predictor(args.config, args.checkpoint, args.device, args.short_side,
-                          cfg_options=args.cfg_options, progress=True, warn_untrained=False)
+    predictor = Predictor(
+        args.config,
+        args.checkpoint,
+        args.device,
+        args.short_side,
+        cfg_options=args.cfg_options,
+        progress=True,
+        warn_untrained=False,
+    )
     if predictor.untrained:
         print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)
     return predictor
@@ -86,18 +120,23 @@ def run(args: argparse.Namespace) -> None:
     fps = args.fps or reader.fps
     predictor = build_predictor(args)
     input_h, input_w = predictor.encoder_size(reader)
-    print(f'{reader.name}: {len(reader)} frames, {reader.width}x{reader.height}, {reader.fps:g} '
-          f'fps; encoder input {input_w}x{input_h} on {predictor.device}')
+    print(
+        f'{reader.name}: {len(reader)} frames, {reader.width}x{reader.height}, {reader.fps:g} '
+        f'fps; encoder input {input_w}x{input_h} on {predictor.device}'
+    )
     start = time.time()
     if args.mask:
         masks = predictor.iter_segment(reader, read_index_png(args.mask))
         with staged_output_dir(out_dir, args.overwrite) as staging:
             mask_dir = osp.join(staging, 'masks', name)
             count = write_masks(masks, mask_dir)
-            render_mask_overlay(reader, mask_dir, osp.join(staging, 'overlay.mp4'), fps,
-                                args.alpha, progress=True)
-        outputs = [f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
-                   'overlay.mp4          masks over the frames']
+            render_mask_overlay(
+                reader, mask_dir, osp.join(staging, 'overlay.mp4'), fps, args.alpha, progress=True
+            )
+        outputs = [
+            f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
+            'overlay.mp4          masks over the frames',
+        ]
         what = f'propagated the mask of {args.mask}'
     else:
         queries = parse_queries(args.queries, reader.height, reader.width)
@@ -106,15 +145,27 @@ def run(args: argparse.Namespace) -> None:
             tracks, visibility = predictor(reader, queries)
             write_tracks_npz(osp.join(staging, 'tracks.npz'), tracks, visibility, queries, reader)
             write_tracks_csv(osp.join(staging, 'tracks.csv'), tracks, visibility)
-            render_tracks(reader, tracks, visibility, osp.join(staging, 'tracks.mp4'), fps,
-                          args.radius, args.trail, progress=True)
-        outputs = ['tracks.npz  tracks [T, N, 2] (x, y), visibility [T, N], queries [N, 3]',
-                   'tracks.csv  frame, point, x, y, visible',
-                   'tracks.mp4  points and trails over the frames']
+            render_tracks(
+                reader,
+                tracks,
+                visibility,
+                osp.join(staging, 'tracks.mp4'),
+                fps,
+                args.radius,
+                args.trail,
+                progress=True,
+            )
+        outputs = [
+            'tracks.npz  tracks [T, N, 2] (x, y), visibility [T, N], queries [N, 3]',
+            'tracks.csv  frame, point, x, y, visible',
+            'tracks.mp4  points and trails over the frames',
+        ]
         what = f'tracked {len(queries)} points ({visibility.mean():.0%} visible)'
     seconds = time.time() - start
-    print(f'Done: {what} through {len(reader)} frames in {seconds:.1f} s '
-          f'({len(reader) / seconds:.2f} frames/s).')
+    print(
+        f'Done: {what} through {len(reader)} frames in {seconds:.1f} s '
+        f'({len(reader) / seconds:.2f} frames/s).'
+    )
     print(f'Outputs in {osp.abspath(out_dir)}:')
     for line in outputs:
         print(f'  {line}')

@@ -10,7 +10,7 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     # shellcheck disable=SC1091
     . "$FGVC_ROOT/.venv/bin/activate"
 fi
-if ! python -m pip show -q fgvc >/dev/null 2>&1; then
+if ! python -m pip show -q fgvc >/dev/null 2>&1 || ! python -m ruff --version >/dev/null 2>&1; then
     python -c 'import torch' 2>/dev/null || python -m pip install -q "${FGVC_TORCH:-torch==2.13.0}"
     python -m pip install -q -e "$FGVC_ROOT[test]"
 fi

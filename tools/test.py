@@ -1,4 +1,5 @@
 """Evaluate an encoder on one task: ``tools/test.py CONFIG CKPT --task TASK``."""
+
 import argparse
 import os.path as osp
 
@@ -15,13 +16,19 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Evaluate an FGVC encoder on one task')
     parser.add_argument('config', help='evaluation config file')
     parser.add_argument('checkpoint', help="checkpoint file, or 'none' for an untrained encoder")
-    parser.add_argument('--task', required=True, help='a key of the config\'s `tasks` dict')
+    parser.add_argument('--task', required=True, help="a key of the config's `tasks` dict")
     parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
-                        help='override config entries, e.g. model.propagation.topk=5')
-    parser.add_argument('--show-dir', help='draw predictions over the frames (images and mp4) '
-                        'into DIR/<task>/')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='override config entries, e.g. model.propagation.topk=5',
+    )
+    parser.add_argument(
+        '--show-dir', help='draw predictions over the frames (images and mp4) into DIR/<task>/'
+    )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     return parser.parse_args()
@@ -32,18 +39,26 @@ def main():
     register_all_modules()
     cfg = Config.fromfile(args.config)
     work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg = prepare_test_config(cfg, args.task, work_dir=work_dir, data_root=args.data_root,
-                              options=args.cfg_options)
+    cfg = prepare_test_config(
+        cfg, args.task, work_dir=work_dir, data_root=args.data_root, options=args.cfg_options
+    )
     cfg.launcher = args.launcher
     if args.show_dir:
-        cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(
-            type=PredictionVisualizationHook.__name__, out_dir=osp.join(args.show_dir, args.task))]
+        cfg.custom_hooks = [
+            *cfg.get('custom_hooks', []),
+            dict(
+                type=PredictionVisualizationHook.__name__,
+                out_dir=osp.join(args.show_dir, args.task),
+            ),
+        ]
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
     if args.checkpoint.lower() != 'none':
         load_encoder_weights(runner.model, args.checkpoint)
     else:
-        runner.logger.warning('No checkpoint: evaluating an untrained (randomly initialised) encoder')
+        runner.logger.warning(
+            'No checkpoint: evaluating an untrained (randomly initialised) encoder'
+        )
     metrics = runner.test()
     if get_rank() == 0:
         print(format_table(args.task, metrics))

@@ -5,9 +5,12 @@ _base_ = ['../_base_/default_runtime.py', '../_base_/models/res18_d1.py']
 model_wrapper_cfg = dict(type='fgvc.EvalModelWrapper')
 test_cfg = dict(type='TestLoop')
 test_dataloader = dict(
-    batch_size=1, num_workers=1, persistent_workers=False,
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'))
+    collate_fn=dict(type='pseudo_collate'),
+)
 
 tapvid_pipeline = [
     dict(type='ResizeVideo', size=(256, 256)),
@@ -16,75 +19,134 @@ tapvid_pipeline = [
 ]
 tapvid_model = dict(
     type='PointTracker',
-    propagation=dict(precede_frames=5, topk=10, neighbor_range=30, temperature=0.07,
-                     sigma=6.0, coord_topk=5, bidirectional=False),
+    propagation=dict(
+        precede_frames=5,
+        topk=10,
+        neighbor_range=30,
+        temperature=0.07,
+        sigma=6.0,
+        coord_topk=5,
+        bidirectional=False,
+    ),
     # a point is predicted occluded where its propagated label keeps less than
     # this fraction of its query-frame peak; None predicts no occlusion at all
-    occlusion_threshold=0.5)
+    occlusion_threshold=0.5,
+)
 
 # Keypoints (JHMDB, BADJA): each joint is queried at its first visible frame
 # and propagated forward; PCK is computed in the frames' own raster.
 keypoint_pipeline = [
     dict(type='SampleKeypointQueries'),
-    dict(type='PackTrackInputs', meta_keys=(
-        'video_name', 'query_points', 'target_points', 'occluded', 'raster_hw', 'joint_ids',
-        'mask_areas')),
+    dict(
+        type='PackTrackInputs',
+        meta_keys=(
+            'video_name',
+            'query_points',
+            'target_points',
+            'occluded',
+            'raster_hw',
+            'joint_ids',
+            'mask_areas',
+        ),
+    ),
 ]
 jhmdb_model = dict(
     type='PointTracker',
     data_preprocessor=dict(input_size=(240, 320)),
-    propagation=dict(precede_frames=20, topk=10, neighbor_range=24, temperature=0.07,
-                     sigma=6.0, coord_topk=5, bidirectional=False),
-    occlusion_threshold=None)
+    propagation=dict(
+        precede_frames=20,
+        topk=10,
+        neighbor_range=24,
+        temperature=0.07,
+        sigma=6.0,
+        coord_topk=5,
+        bidirectional=False,
+    ),
+    occlusion_threshold=None,
+)
 badja_model = dict(
     type='PointTracker',
     data_preprocessor=dict(input_size=(480, 854)),
-    propagation=dict(precede_frames=20, topk=10, neighbor_range=30, temperature=0.07,
-                     sigma=12.0, coord_topk=5, bidirectional=False),
-    occlusion_threshold=None)
+    propagation=dict(
+        precede_frames=20,
+        topk=10,
+        neighbor_range=30,
+        temperature=0.07,
+        sigma=12.0,
+        coord_topk=5,
+        bidirectional=False,
+    ),
+    occlusion_threshold=None,
+)
 # BADJA joints used (of 37).
 badja_joints = (8, 9, 10, 12, 13, 14, 15, 18, 19, 20, 22, 23, 24, 25, 28, 31, 32, 33, 35, 36)
 
 # Semi-supervised VOS: first-frame masks propagated as one-hot label maps.
 vos_pipeline = [
-    dict(type='PackTrackInputs', meta_keys=(
-        'video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw')),
+    dict(
+        type='PackTrackInputs',
+        meta_keys=('video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'),
+    ),
 ]
 vos_model = dict(
     type='MaskTracker',
     data_preprocessor=dict(input_size=(480, 854)),
-    propagation=dict(precede_frames=20, topk=10, neighbor_range=30, temperature=0.07))
+    propagation=dict(precede_frames=20, topk=10, neighbor_range=30, temperature=0.07),
+)
 
 # `tools/test.py --task NAME` merges tasks[NAME].model into `model` and uses
 # its dataset and evaluator; `--data-root` replaces the dataset's data_root.
 tasks = dict(
     davis=dict(
         model=tapvid_model,
-        dataset=dict(type='TapVidDataset', data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
-                     pipeline=tapvid_pipeline),
-        evaluator=dict(type='TapVidMetric')),
+        dataset=dict(
+            type='TapVidDataset',
+            data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
+            pipeline=tapvid_pipeline,
+        ),
+        evaluator=dict(type='TapVidMetric'),
+    ),
     kinetics=dict(
         model=tapvid_model,
-        dataset=dict(type='TapVidDataset', data_root='data/TAP-Vid/tapvid_kinetics',
-                     pipeline=tapvid_pipeline),
-        evaluator=dict(type='TapVidMetric')),
+        dataset=dict(
+            type='TapVidDataset', data_root='data/TAP-Vid/tapvid_kinetics', pipeline=tapvid_pipeline
+        ),
+        evaluator=dict(type='TapVidMetric'),
+    ),
     jhmdb=dict(
         model=jhmdb_model,
-        dataset=dict(type='JhmdbDataset', data_root='data/JHMDB', list_file='val_list.txt',
-                     pipeline=keypoint_pipeline),
-        evaluator=dict(type='JhmdbPCKMetric', thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
-                       box_scale=0.6)),
+        dataset=dict(
+            type='JhmdbDataset',
+            data_root='data/JHMDB',
+            list_file='val_list.txt',
+            pipeline=keypoint_pipeline,
+        ),
+        evaluator=dict(type='JhmdbPCKMetric', thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), box_scale=0.6),
+    ),
     badja=dict(
         model=badja_model,
         # davis_root: relative to data_root; the official BADJA release keeps
         # DAVIS inside BADJA ('DAVIS'), the sample data beside it.
-        dataset=dict(type='BadjaDataset', data_root='data/BADJA', davis_root='../DAVIS2016',
-                     resolutions=('Full-Resolution', '480p'), full_resolution=(1920, 1080),
-                     joints=badja_joints, pipeline=keypoint_pipeline),
-        evaluator=dict(type='BadjaPCKMetric', thresholds=(0.2, ))),
+        dataset=dict(
+            type='BadjaDataset',
+            data_root='data/BADJA',
+            davis_root='../DAVIS2016',
+            resolutions=('Full-Resolution', '480p'),
+            full_resolution=(1920, 1080),
+            joints=badja_joints,
+            pipeline=keypoint_pipeline,
+        ),
+        evaluator=dict(type='BadjaPCKMetric', thresholds=(0.2,)),
+    ),
     vos=dict(
         model=vos_model,
-        dataset=dict(type='DavisVOSDataset', data_root='data/DAVIS', split='val',
-                     resolution='480p', pipeline=vos_pipeline),
-        evaluator=dict(type='DavisVOSMetric', bound_th=0.008)),
+        dataset=dict(
+            type='DavisVOSDataset',
+            data_root='data/DAVIS',
+            split='val',
+            resolution='480p',
+            pipeline=vos_pipeline,
+        ),
+        evaluator=dict(type='DavisVOSMetric', bound_th=0.008),
+    ),
 )

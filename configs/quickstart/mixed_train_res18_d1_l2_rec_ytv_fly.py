@@ -20,8 +20,9 @@ model = dict(
     backbone=dict(base_channels=16),
     teacher=None,
     sup_loss=dict(label='bilateral', sigma=1.0),
-    corr_da_head=dict(in_channels=(2 * radius + 1)**2, hidden_channels=(60, 30)),
-    da_head=dict(in_channels=64, hidden_channels=(32, 16)))
+    corr_da_head=dict(in_channels=(2 * radius + 1) ** 2, hidden_channels=(60, 30)),
+    da_head=dict(in_channels=64, hidden_channels=(32, 16)),
+)
 sync_bn = None
 
 fly_pipeline = [
@@ -34,11 +35,15 @@ ytv_pipeline = [
     dict(type='PairGaussianBlur', prob=0.8, sigma=(0.1, 1.0)),
 ]
 train_dataloader = dict(
-    batch_size=4, num_workers=0,
+    batch_size=4,
+    num_workers=0,
     dataset=dict(
-        labelled=dict(data_root=f'{data_root}/FlyingThings3D', views=('left', ),
-                      pipeline=fly_pipeline),
-        unlabelled=dict(data_root=f'{data_root}/YouTube-VOS/train', pipeline=ytv_pipeline)))
+        labelled=dict(
+            data_root=f'{data_root}/FlyingThings3D', views=('left',), pipeline=fly_pipeline
+        ),
+        unlabelled=dict(data_root=f'{data_root}/YouTube-VOS/train', pipeline=ytv_pipeline),
+    ),
+)
 val_dataloader = None
 val_evaluator = None
 val_cfg = None
@@ -48,9 +53,14 @@ warmup_iters = 20
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-         eta_min_ratio=1e-3, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        eta_min_ratio=1e-3,
+        convert_to_iter_based=True,
+    ),
 ]
-default_hooks = dict(logger=dict(interval=10),
-                     checkpoint=dict(max_keep_ckpts=1, save_best=None))
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(max_keep_ckpts=1, save_best=None))
 log_processor = dict(window_size=10)

@@ -15,20 +15,46 @@ model = dict(
     type='MixedTracker',
     radius=radius,
     loss_weight=dict(sup_loss=1.0, l1_loss=1.0, corr_da_loss=1.0, da_loss=0.0),
-    sup_loss=dict(type='FlowSoftLabelLoss', temperature=0.07, label='teacher', sigma=3.0,
-                  fb_tolerance=(0.01, 0.5)),
+    sup_loss=dict(
+        type='FlowSoftLabelLoss',
+        temperature=0.07,
+        label='teacher',
+        sigma=3.0,
+        fb_tolerance=(0.01, 0.5),
+    ),
     l1_loss=dict(type='ReconstructionLoss', value_scale=20.0),
-    corr_da_head=dict(type='DomainDiscriminator', in_channels=(2 * radius + 1)**2,
-                      hidden_channels=discriminator_hidden, grl_alpha=1.0),
-    da_head=dict(type='DomainDiscriminator', in_channels=feature_channels,
-                 hidden_channels=discriminator_hidden, grl_alpha=1.0),
+    corr_da_head=dict(
+        type='DomainDiscriminator',
+        in_channels=(2 * radius + 1) ** 2,
+        hidden_channels=discriminator_hidden,
+        grl_alpha=1.0,
+    ),
+    da_head=dict(
+        type='DomainDiscriminator',
+        in_channels=feature_channels,
+        hidden_channels=discriminator_hidden,
+        grl_alpha=1.0,
+    ),
     teacher=dict(
-        type='ResNet', depth=18, pool_type='none', strides=(1, 1, 1, 4),
-        dilations=(1, 1, 1, 1), out_indices=(2, ),
-        init_cfg=dict(type='Pretrained', checkpoint=teacher_checkpoint, prefix='backbone.')),
+        type='ResNet',
+        depth=18,
+        pool_type='none',
+        strides=(1, 1, 1, 4),
+        dilations=(1, 1, 1, 1),
+        out_indices=(2,),
+        init_cfg=dict(type='Pretrained', checkpoint=teacher_checkpoint, prefix='backbone.'),
+    ),
     drop_channels=(1, 2),
-    propagation=dict(precede_frames=5, topk=10, neighbor_range=30, temperature=0.07,
-                     sigma=6.0, coord_topk=5, bidirectional=True))
+    propagation=dict(
+        precede_frames=5,
+        topk=10,
+        neighbor_range=30,
+        temperature=0.07,
+        sigma=6.0,
+        coord_topk=5,
+        bidirectional=True,
+    ),
+)
 sync_bn = 'torch'
 
 fly_pipeline = [
@@ -36,33 +62,53 @@ fly_pipeline = [
     dict(type='PairGaussianBlur', prob=0.8, sigma=(0.1, 2.0)),
 ]
 ytv_pipeline = [
-    dict(type='PairRandomResizedCrop', size=crop_size, area=(0.6, 1.0),
-         aspect_ratio=(1.5, 2.0)),
+    dict(type='PairRandomResizedCrop', size=crop_size, area=(0.6, 1.0), aspect_ratio=(1.5, 2.0)),
     dict(type='PairRandomFlip', prob=0.5),
     dict(type='PairGaussianBlur', prob=0.8, sigma=(0.1, 2.0)),
 ]
 train_dataloader = dict(
-    batch_size=1, num_workers=4, persistent_workers=False,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='MixedPairs',
-        labelled=dict(type='FlyingThingsPairs', data_root='data/FlyingThings3D',
-                      split='TRAIN', views=('left', 'right'), pipeline=fly_pipeline),
-        unlabelled=dict(type='YouTubeVOSPairs', data_root='data/YouTube-VOS/train',
-                        ann_file='youtube2018_train.json', frame_steps=(1, 2),
-                        pipeline=ytv_pipeline),
-        pipeline=[dict(type='PackMixedInputs')]))
+        labelled=dict(
+            type='FlyingThingsPairs',
+            data_root='data/FlyingThings3D',
+            split='TRAIN',
+            views=('left', 'right'),
+            pipeline=fly_pipeline,
+        ),
+        unlabelled=dict(
+            type='YouTubeVOSPairs',
+            data_root='data/YouTube-VOS/train',
+            ann_file='youtube2018_train.json',
+            frame_steps=(1, 2),
+            pipeline=ytv_pipeline,
+        ),
+        pipeline=[dict(type='PackMixedInputs')],
+    ),
+)
 
 # Periodic TAP-Vid evaluation of the encoder by label propagation.
 val_dataloader = dict(
-    batch_size=1, num_workers=1, persistent_workers=False,
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(type='TapVidDataset', data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
-                 pipeline=[dict(type='ResizeVideo', size=crop_size),
-                           dict(type='SampleTapVidQueries', query_mode='first'),
-                           dict(type='PackTrackInputs')]))
+    dataset=dict(
+        type='TapVidDataset',
+        data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
+        pipeline=[
+            dict(type='ResizeVideo', size=crop_size),
+            dict(type='SampleTapVidQueries', query_mode='first'),
+            dict(type='PackTrackInputs'),
+        ],
+    ),
+)
 val_evaluator = dict(type='TapVidMetric')
 val_cfg = dict(type='ValLoop')
 
@@ -74,15 +120,29 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=base_lr, betas=(0.9, 0.999)),
     # clipping this loose only records the gradient norm (train/grad_norm)
-    clip_grad=dict(max_norm=1e4))
+    clip_grad=dict(max_norm=1e4),
+)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=warmup_iters),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-         eta_min_ratio=1e-3, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        eta_min_ratio=1e-3,
+        convert_to_iter_based=True,
+    ),
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(_delete_=True, type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3,
-                    save_best='average_pts_within_thresh', rule='greater'))
+    checkpoint=dict(
+        _delete_=True,
+        type='AtomicCheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        save_best='average_pts_within_thresh',
+        rule='greater',
+    ),
+)
 custom_hooks = [dict(type='EpochSeedHook')]
 log_processor = dict(by_epoch=True, window_size=50)

@@ -1,4 +1,5 @@
 """Finding a trained checkpoint and the encoder shape it was trained with."""
+
 import os.path as osp
 from typing import Dict, Sequence
 

@@ -1,4 +1,5 @@
 """Turning an evaluation config plus a task name into a runnable config."""
+
 import copy
 from typing import Dict, Optional
 
@@ -9,8 +10,13 @@ from fgvc.utils import check_override_keys, load_encoder_weights
 __all__ = ['prepare_test_config', 'format_table', 'load_encoder_weights']
 
 
-def prepare_test_config(cfg: Config, task: str, work_dir: str, data_root: Optional[str] = None,
-                        options: Optional[Dict] = None) -> Config:
+def prepare_test_config(
+    cfg: Config,
+    task: str,
+    work_dir: str,
+    data_root: Optional[str] = None,
+    options: Optional[Dict] = None,
+) -> Config:
     """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator.
 
     ``data_root`` replaces the dataset's location; ``options`` (dotted keys,
@@ -28,7 +34,7 @@ def prepare_test_config(cfg: Config, task: str, work_dir: str, data_root: Option
     cfg.test_evaluator = dict(spec['evaluator'], out_dir=work_dir, task=task)
     cfg.work_dir = work_dir
     if options:
-        check_override_keys(cfg, options, allow_new=('model.propagation', ))
+        check_override_keys(cfg, options, allow_new=('model.propagation',))
         cfg.merge_from_dict(options)
     return cfg
 

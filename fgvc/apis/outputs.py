@@ -1,6 +1,7 @@
 """Writing the demo's results: tracks as npz and csv, masks as DAVIS PNGs, and
 videos of them drawn over the frames, into a folder that only appears once
 everything in it is complete."""
+
 import contextlib
 import os
 import os.path as osp
@@ -31,8 +32,10 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
     error it is deleted, so ``out_dir`` never holds partial results."""
     out_dir = osp.abspath(out_dir)
     if osp.exists(out_dir) and not overwrite and (not osp.isdir(out_dir) or os.listdir(out_dir)):
-        raise FileExistsError(f'Output folder {out_dir} exists and is not empty: choose another '
-                              f'one or allow replacing it (--overwrite)')
+        raise FileExistsError(
+            f'Output folder {out_dir} exists and is not empty: choose another '
+            f'one or allow replacing it (--overwrite)'
+        )
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
@@ -53,20 +56,28 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
         os.rename(staging, out_dir)
 
 
-def write_tracks_npz(path: str, tracks: np.ndarray, visibility: np.ndarray,
-                     queries: np.ndarray, reader: VideoReader) -> None:
+def write_tracks_npz(
+    path: str, tracks: np.ndarray, visibility: np.ndarray, queries: np.ndarray, reader: VideoReader
+) -> None:
     """``tracks`` [T, N, 2] (x, y), ``visibility`` [T, N], ``queries`` [N, 3]
     (t, x, y), the video's ``size`` (H, W) and ``fps``."""
-    np.savez_compressed(path, tracks=tracks, visibility=visibility, queries=queries,
-                        size=np.array([reader.height, reader.width]), fps=reader.fps)
+    np.savez_compressed(
+        path,
+        tracks=tracks,
+        visibility=visibility,
+        queries=queries,
+        size=np.array([reader.height, reader.width]),
+        fps=reader.fps,
+    )
 
 
 def write_tracks_csv(path: str, tracks: np.ndarray, visibility: np.ndarray) -> None:
     """One row per frame and point: ``frame,point,x,y,visible`` (visible 0/1)."""
     num_frames, num_points = visibility.shape
     frame, point = np.meshgrid(np.arange(num_frames), np.arange(num_points), indexing='ij')
-    table = np.column_stack([frame.ravel(), point.ravel(), tracks.reshape(-1, 2),
-                             visibility.ravel()])
+    table = np.column_stack(
+        [frame.ravel(), point.ravel(), tracks.reshape(-1, 2), visibility.ravel()]
+    )
     fmt = ['%d', '%d', f'%.{CSV_DECIMALS}f', f'%.{CSV_DECIMALS}f', '%d']
     np.savetxt(path, table, fmt=fmt, delimiter=',', header=CSV_HEADER, comments='')
 
@@ -76,18 +87,35 @@ def _chunks(reader: VideoReader, chunk: int) -> Iterator[Tuple[int, np.ndarray]]
         yield start, reader.read(start, min(start + chunk, len(reader)))
 
 
-def render_tracks(reader: VideoReader, tracks: np.ndarray, visibility: np.ndarray, path: str,
-                  fps: float, radius: int, trail: int, progress: bool = False) -> None:
+def render_tracks(
+    reader: VideoReader,
+    tracks: np.ndarray,
+    visibility: np.ndarray,
+    path: str,
+    fps: float,
+    radius: int,
+    trail: int,
+    progress: bool = False,
+) -> None:
     """An mp4 of the video with coloured points (rings where hidden) and
     fading trails, drawn a chunk of frames at a time."""
     tracks_nt, occluded_nt = tracks.transpose(1, 0, 2), ~visibility.T
     colours = track_colours(tracks_nt.shape[0])
-    with Mp4Writer(path, fps) as writer, tqdm(total=len(reader), desc='drawing', unit='frame',
-                                              disable=not progress, dynamic_ncols=True) as bar:
+    with (
+        Mp4Writer(path, fps) as writer,
+        tqdm(
+            total=len(reader),
+            desc='drawing',
+            unit='frame',
+            disable=not progress,
+            dynamic_ncols=True,
+        ) as bar,
+    ):
         for start, frames in _chunks(reader, RENDER_CHUNK):
             for t, frame in enumerate(frames, start):
-                writer.write(draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius,
-                                              trail))
+                writer.write(
+                    draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius, trail)
+                )
             bar.update(len(frames))
 
 
@@ -101,15 +129,29 @@ def write_masks(masks: Iterable[Tuple[int, np.ndarray]], folder: str) -> int:
     return count
 
 
-def render_mask_overlay(reader: VideoReader, mask_folder: str, path: str, fps: float,
-                        alpha: float, progress: bool = False) -> None:
+def render_mask_overlay(
+    reader: VideoReader,
+    mask_folder: str,
+    path: str,
+    fps: float,
+    alpha: float,
+    progress: bool = False,
+) -> None:
     """An mp4 of the video with the masks of ``mask_folder`` blended in their
     DAVIS palette colours."""
-    mask_paths = list_images(mask_folder, ('.png', ), 'masks')
-    with Mp4Writer(path, fps) as writer, tqdm(total=len(reader), desc='drawing', unit='frame',
-                                              disable=not progress, dynamic_ncols=True) as bar:
+    mask_paths = list_images(mask_folder, ('.png',), 'masks')
+    with (
+        Mp4Writer(path, fps) as writer,
+        tqdm(
+            total=len(reader),
+            desc='drawing',
+            unit='frame',
+            disable=not progress,
+            dynamic_ncols=True,
+        ) as bar,
+    ):
         for start, frames in _chunks(reader, RENDER_CHUNK):
-            masks = np.stack([read_index_png(p) for p in mask_paths[start:start + len(frames)]])
+            masks = np.stack([read_index_png(p) for p in mask_paths[start : start + len(frames)]])
             for frame in overlay_masks(frames, masks, alpha):
                 writer.write(frame)
             bar.update(len(frames))

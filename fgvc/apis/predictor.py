@@ -13,6 +13,7 @@ pixel column ``i`` covers ``[i, i + 1)``. Frames are resized for the encoder
 keeping their aspect ratio (:func:`encoder_size`); queries are mapped into that
 raster and tracks mapped back.
 """
+
 import copy
 import warnings
 from dataclasses import replace
@@ -26,10 +27,15 @@ from tqdm import tqdm
 
 from fgvc.datasets.davis import DAVIS_VOID
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
-from fgvc.propagation import (PropagationConfig, occlusion_from_peaks, segment_video,
-                              track_points_with_peaks)
+from fgvc.propagation import (
+    PropagationConfig,
+    occlusion_from_peaks,
+    segment_video,
+    track_points_with_peaks,
+)
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
+
 from .checkpoints import encoder_shape_options, resolve_checkpoint
 from .evaluation import prepare_test_config
 from .queries import Queries, parse_queries, validate_queries
@@ -46,23 +52,31 @@ QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
     'as the checkpoint. Released FGVC ResNet-18 weights converted with '
-    'tools/convert_checkpoint.py work too.')
+    'tools/convert_checkpoint.py work too.'
+)
 
 
 def untrained_encoder_message() -> str:
     """What to tell a user who runs without a checkpoint."""
-    return ('No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
-            'masks will be poor. ' + QUICKSTART_HINT)
+    return (
+        'No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
+        'masks will be poor. ' + QUICKSTART_HINT
+    )
 
 
-def encoder_size(height: int, width: int, short_side: Optional[int] = DEFAULT_SHORT_SIDE,
-                 multiple: int = SIZE_MULTIPLE) -> Tuple[int, int]:
+def encoder_size(
+    height: int,
+    width: int,
+    short_side: Optional[int] = DEFAULT_SHORT_SIDE,
+    multiple: int = SIZE_MULTIPLE,
+) -> Tuple[int, int]:
     """Encoder input (h, w) for ``height`` x ``width`` frames: the short side
     scaled to ``short_side`` (never enlarged; None keeps the frame size), the
     aspect ratio kept, both rounded to a multiple of ``multiple``."""
     scale = 1.0 if short_side is None else min(1.0, short_side / min(height, width))
-    return tuple(max(multiple, int(round(side * scale / multiple)) * multiple)
-                 for side in (height, width))
+    return tuple(
+        max(multiple, int(round(side * scale / multiple)) * multiple) for side in (height, width)
+    )
 
 
 class Predictor:
@@ -88,11 +102,19 @@ class Predictor:
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
     """
 
-    def __init__(self, config: Union[str, Config] = DEFAULT_CONFIG,
-                 checkpoint: Optional[str] = None, device: str = 'auto',
-                 short_side: Optional[int] = DEFAULT_SHORT_SIDE, point_task: str = 'davis',
-                 mask_task: str = 'vos', cfg_options: Optional[dict] = None,
-                 max_memory_mb: float = DEFAULT_MAX_MEMORY_MB, progress: bool = False, warn_untrained: bool = True):
+    def __init__(
+        self,
+        config: Union[str, Config] = DEFAULT_CONFIG,
+        checkpoint: Optional[str] = None,
+        device: str = 'auto',
+        short_side: Optional[int] = DEFAULT_SHORT_SIDE,
+        point_task: str = 'davis',
+        mask_task: str = 'vos',
+        cfg_options: Optional[dict] = None,
+        max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
+        progress: bool = False,
+        warn_untrained: bool = True,
+    ):
         register_all_modules()
         self.config = Config.fromfile(config) if isinstance(config, str) else config
         self.checkpoint = None if checkpoint is None else resolve_checkpoint(checkpoint)
@@ -120,8 +142,9 @@ class Predictor:
     def model(self, task: str) -> torch.nn.Module:
         """The evaluation model of one of the config's tasks, built once."""
         if task not in self._models:
-            cfg = prepare_test_config(copy.deepcopy(self.config), task, work_dir='',
-                                      options=self.options)
+            cfg = prepare_test_config(
+                copy.deepcopy(self.config), task, work_dir='', options=self.options
+            )
             model = MODELS.build(cfg.model)
             if self.checkpoint is not None:
                 load_encoder_weights(model, self.checkpoint)
@@ -132,8 +155,7 @@ class Predictor:
         """Encoder input (h, w) for the frames of ``reader``."""
         return encoder_size(reader.height, reader.width, self.short_side)
 
-    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int],
-                  bar: tqdm):
+    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: tqdm):
         """Lazily encoded features of ``reader``'s frames at ``input_hw``."""
         model.data_preprocessor.input_size = input_hw
 
@@ -151,8 +173,9 @@ class Predictor:
         return replace(cfg, max_memory_mb=self.max_memory_mb)
 
     def _bar(self, total: int, desc: str) -> tqdm:
-        return tqdm(total=total, desc=desc, unit='frame', disable=not self.progress,
-                    dynamic_ncols=True)
+        return tqdm(
+            total=total, desc=desc, unit='frame', disable=not self.progress, dynamic_ncols=True
+        )
 
     @torch.no_grad()
     def __call__(self, video: VideoSource, queries: Queries) -> Tuple[np.ndarray, np.ndarray]:
@@ -177,9 +200,11 @@ class Predictor:
         # (x, y) scale from the video's pixels to the encoder raster
         scale = np.array([input_hw[1] / reader.width, input_hw[0] / reader.height])
         query_frames = np.round(queries[:, 0])
-        points = torch.as_tensor(np.concatenate(
-            [query_frames[:, None], (queries[:, 1:] * scale)[:, ::-1]], 1), dtype=torch.float32,
-            device=self.device)
+        points = torch.as_tensor(
+            np.concatenate([query_frames[:, None], (queries[:, 1:] * scale)[:, ::-1]], 1),
+            dtype=torch.float32,
+            device=self.device,
+        )
         # frames are encoded about once per direction (more if memory splits passes)
         directions = 2 if query_frames.max() > 0 else 1
         with self._bar(len(reader) * directions, 'tracking') as bar:
@@ -190,22 +215,29 @@ class Predictor:
         if model.occlusion_threshold is None:
             occluded = torch.zeros(peaks.shape, dtype=torch.bool)
         else:
-            occluded = occlusion_from_peaks(peaks, torch.as_tensor(query_frames).to(peaks),
-                                            model.occlusion_threshold)
+            occluded = occlusion_from_peaks(
+                peaks, torch.as_tensor(query_frames).to(peaks), model.occlusion_threshold
+            )
         tracks = tracks.cpu().numpy() / scale
-        return (tracks.transpose(1, 0, 2).astype(np.float32),
-                ~occluded.cpu().numpy().transpose(1, 0))
+        return (
+            tracks.transpose(1, 0, 2).astype(np.float32),
+            ~occluded.cpu().numpy().transpose(1, 0),
+        )
 
     def first_mask_labels(self, first_mask: np.ndarray, reader: VideoReader) -> np.ndarray:
         """Check a first-frame mask against the video; a binary 0/255 mask
         becomes object 1. Returns uint8 ``[H, W]`` ids (255 void)."""
         mask = np.asarray(first_mask)
         if mask.ndim != 2:
-            raise ValueError(f'The first-frame mask must be one channel of object ids [H, W], '
-                             f'got shape {list(mask.shape)}')
+            raise ValueError(
+                f'The first-frame mask must be one channel of object ids [H, W], '
+                f'got shape {list(mask.shape)}'
+            )
         if mask.shape != (reader.height, reader.width):
-            raise ValueError(f'The first-frame mask is {mask.shape[1]}x{mask.shape[0]} but the '
-                             f'frames of {reader.name} are {reader.width}x{reader.height}')
+            raise ValueError(
+                f'The first-frame mask is {mask.shape[1]}x{mask.shape[0]} but the '
+                f'frames of {reader.name} are {reader.width}x{reader.height}'
+            )
         if mask.dtype != np.uint8:
             raise ValueError(f'The first-frame mask must be uint8 object ids, got {mask.dtype}')
         if set(np.unique(mask).tolist()) == {0, DAVIS_VOID}:
@@ -214,8 +246,9 @@ class Predictor:
             raise ValueError('The first-frame mask shows no object (all background or void)')
         return mask
 
-    def iter_segment(self, video: VideoSource, first_mask: np.ndarray
-                     ) -> Iterator[Tuple[int, np.ndarray]]:
+    def iter_segment(
+        self, video: VideoSource, first_mask: np.ndarray
+    ) -> Iterator[Tuple[int, np.ndarray]]:
         """Propagate a first-frame mask; yields ``(t, mask_t)`` for every frame
         in order, uint8 ``[H, W]`` object ids at the video's size (frame 0 is
         the given mask, void as background). The mask is checked at once."""

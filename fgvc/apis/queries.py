@@ -13,6 +13,7 @@ Specs (the CLI's ``--queries`` and :class:`fgvc.apis.Predictor`):
 * a path to a CSV file with columns ``t,x,y`` (an optional header line);
 * inline ``"t,x,y;t,x,y;..."``.
 """
+
 import os.path as osp
 from typing import Union
 
@@ -46,8 +47,9 @@ def _parse_rows(rows, source: str) -> np.ndarray:
         try:
             points.append([float(f) for f in fields])
         except ValueError:
-            raise ValueError(f'{source}, query {number}: "t,x,y" must be numbers, '
-                             f'got {row!r}') from None
+            raise ValueError(
+                f'{source}, query {number}: "t,x,y" must be numbers, got {row!r}'
+            ) from None
     return np.array(points, np.float64).reshape(-1, QUERY_FIELDS)
 
 
@@ -75,11 +77,12 @@ def parse_queries(spec: Queries, height: int, width: int) -> np.ndarray:
     if not isinstance(spec, str):
         queries = np.asarray(spec, np.float64)
         if queries.ndim != 2 or queries.shape[1] != QUERY_FIELDS:
-            raise ValueError(f'Queries must be an array [N, 3] of (t, x, y), got shape '
-                             f'{list(queries.shape)}')
+            raise ValueError(
+                f'Queries must be an array [N, 3] of (t, x, y), got shape {list(queries.shape)}'
+            )
         return queries
     if spec.startswith(GRID_PREFIX):
-        size = spec[len(GRID_PREFIX):]
+        size = spec[len(GRID_PREFIX) :]
         if not size.isdigit():
             raise ValueError(f'Grid spec must be "grid:N" with N a whole number, got {spec!r}')
         return grid_queries(int(size), height, width)
@@ -103,12 +106,18 @@ def validate_queries(queries: np.ndarray, num_frames: int, height: int, width: i
         problems.append(f'query {n} {tuple(queries[n])} is not finite')
     finite = np.isfinite(queries).all(1)
     for n in np.flatnonzero(finite & ((t < 0) | (t >= num_frames) | (t != np.round(t)))):
-        problems.append(f'query {n}: frame {t[n]:g} is not a frame index of a video of '
-                        f'{num_frames} frames (0..{num_frames - 1})')
+        problems.append(
+            f'query {n}: frame {t[n]:g} is not a frame index of a video of '
+            f'{num_frames} frames (0..{num_frames - 1})'
+        )
     for n in np.flatnonzero(finite & ((x < 0) | (x > width) | (y < 0) | (y > height))):
-        problems.append(f'query {n}: (x, y) = ({x[n]:g}, {y[n]:g}) is outside the '
-                        f'{width}x{height} frame (x in [0, {width}], y in [0, {height}])')
+        problems.append(
+            f'query {n}: (x, y) = ({x[n]:g}, {y[n]:g}) is outside the '
+            f'{width}x{height} frame (x in [0, {width}], y in [0, {height}])'
+        )
     if problems:
         shown = problems[:10]
-        more = f'\n  ... and {len(problems) - len(shown)} more' if len(problems) > len(shown) else ''
+        more = (
+            f'\n  ... and {len(problems) - len(shown)} more' if len(problems) > len(shown) else ''
+        )
         raise ValueError('Invalid query points:\n  ' + '\n  '.join(shown) + more)

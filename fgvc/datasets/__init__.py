@@ -1,10 +1,18 @@
 from .badja import BadjaDataset
 from .davis import DavisVOSDataset
+from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
+from .mixed import MixedPairs
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
-from .flyingthings import FlyingThingsPairs
-from .mixed import MixedPairs
 from .youtube_vos import YouTubeVOSPairs
 
-__all__ = ['TapVidDataset', 'BadjaDataset', 'DavisVOSDataset', 'JhmdbDataset', 'FlyingThingsPairs', 'MixedPairs', 'YouTubeVOSPairs']
+__all__ = [
+    'TapVidDataset',
+    'BadjaDataset',
+    'DavisVOSDataset',
+    'JhmdbDataset',
+    'FlyingThingsPairs',
+    'MixedPairs',
+    'YouTubeVOSPairs',
+]

@@ -12,6 +12,7 @@ convention, pixel i covering [i, i + 1)). Only the joints listed in
 ``joints`` are used. The video is every frame of the sequence, so that labels
 propagate through consecutive frames; unannotated frames count as not visible.
 """
+
 import json
 import os.path as osp
 from glob import glob
@@ -21,6 +22,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.registry import DATASETS
+
 from .davis import FRAME_EXTENSIONS
 from .frames import list_images, read_index_png, read_video
 
@@ -58,11 +60,17 @@ class BadjaDataset(BaseDataset):
         joints: indices of the joints used.
     """
 
-    def __init__(self, data_root: str, pipeline: List[dict], davis_root: str = 'DAVIS',
-                 annotation_dir: str = 'joint_annotations',
-                 resolutions: Sequence[str] = ('Full-Resolution', '480p'),
-                 full_resolution: Sequence[int] = (1920, 1080),
-                 joints: Sequence[int] = tuple(range(37)), **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        pipeline: List[dict],
+        davis_root: str = 'DAVIS',
+        annotation_dir: str = 'joint_annotations',
+        resolutions: Sequence[str] = ('Full-Resolution', '480p'),
+        full_resolution: Sequence[int] = (1920, 1080),
+        joints: Sequence[int] = tuple(range(37)),
+        **kwargs,
+    ):
         self.davis_root = davis_root
         self.annotation_dir = annotation_dir
         self.resolutions = tuple(resolutions)
@@ -84,23 +92,32 @@ class BadjaDataset(BaseDataset):
         for folder in tried:
             if osp.isdir(folder):
                 return folder
-        raise FileNotFoundError(f'BADJA annotation {json_path}: no DAVIS {kind} folder for '
-                                f'{seq!r}; tried {tried}')
+        raise FileNotFoundError(
+            f'BADJA annotation {json_path}: no DAVIS {kind} folder for {seq!r}; tried {tried}'
+        )
 
     def get_data_info(self, idx: int) -> Dict:
         info = dict(super().get_data_info(idx))
         path, seq = info['json_path'], info['video_name']
         records = read_badja_json(path)
-        frame_paths = list_images(self.davis_folder('JPEGImages', seq, path), FRAME_EXTENSIONS,
-                                  f'frames of sequence {seq}')
+        frame_paths = list_images(
+            self.davis_folder('JPEGImages', seq, path),
+            FRAME_EXTENSIONS,
+            f'frames of sequence {seq}',
+        )
         names = [osp.basename(p) for p in frame_paths]
         mask_dir = self.davis_folder('Annotations', seq, path)
         missing = [r['image_path'] for r in records if osp.basename(r['image_path']) not in names]
-        missing += [r['segmentation_path'] for r in records
-                    if not osp.isfile(osp.join(mask_dir, osp.basename(r['segmentation_path'])))]
+        missing += [
+            r['segmentation_path']
+            for r in records
+            if not osp.isfile(osp.join(mask_dir, osp.basename(r['segmentation_path'])))
+        ]
         if missing:
-            raise FileNotFoundError(f'BADJA annotation {path} references {len(missing)} '
-                                    f'file(s) missing from the DAVIS folders: {missing[:10]}')
+            raise FileNotFoundError(
+                f'BADJA annotation {path} references {len(missing)} '
+                f'file(s) missing from the DAVIS folders: {missing[:10]}'
+            )
         video = read_video(frame_paths)
         num_frames, height, width = video.shape[:3]
         scale = np.array([width / self.full_resolution[0], height / self.full_resolution[1]])
@@ -114,9 +131,12 @@ class BadjaDataset(BaseDataset):
             visible[:, t] = np.asarray(record['visibility'], bool)[self.joints]
             mask = read_index_png(osp.join(mask_dir, osp.basename(record['segmentation_path'])))
             if mask.shape != (height, width):
-                raise ValueError(f"BADJA sequence {seq!r}: mask {record['segmentation_path']} "
-                                 f'is {mask.shape}, frames are {(height, width)}')
+                raise ValueError(
+                    f'BADJA sequence {seq!r}: mask {record["segmentation_path"]} '
+                    f'is {mask.shape}, frames are {(height, width)}'
+                )
             mask_areas[t] = np.count_nonzero(mask)
-        info.update(video=video, keypoints=keypoints, keypoint_visible=visible,
-                    mask_areas=mask_areas)
+        info.update(
+            video=video, keypoints=keypoints, keypoint_visible=visible, mask_areas=mask_areas
+        )
         return info

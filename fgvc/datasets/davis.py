@@ -12,6 +12,7 @@ Both keep frames in ``JPEGImages/<res>/<seq>/%05d.jpg``. Every frame must
 have a mask (evaluation needs them all). Objects are ``1..K`` with K the
 largest id in the first frame's mask (the official evaluation's rule).
 """
+
 import os.path as osp
 from typing import Dict, List, Tuple
 
@@ -19,11 +20,12 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.registry import DATASETS
+
 from .frames import list_images, read_index_png, read_video
 
 DAVIS_VOID = 255
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png')
-MASK_EXTENSIONS = ('.png', )
+MASK_EXTENSIONS = ('.png',)
 
 
 def _read_lines(path: str) -> List[str]:
@@ -37,8 +39,9 @@ def sequences_2016(list_path: str) -> List[str]:
     for number, line in enumerate(_read_lines(list_path), 1):
         parts = line.split()
         if len(parts) != 2:
-            raise ValueError(f'{list_path}:{number}: expected "<frame path> <mask path>", '
-                             f'got {line!r}')
+            raise ValueError(
+                f'{list_path}:{number}: expected "<frame path> <mask path>", got {line!r}'
+            )
         seq = osp.basename(osp.dirname(parts[0]))
         if seq not in names:
             names.append(seq)
@@ -57,7 +60,8 @@ def paired_files(frames_dir: str, masks_dir: str, seq: str) -> Tuple[List[str], 
         raise ValueError(
             f'DAVIS sequence {seq!r}: {len(frames)} frames in {frames_dir} but {len(masks)} '
             f'masks in {masks_dir}; frames without a mask: {no_mask[:10]}, masks without '
-            f'a frame: {no_frame[:10]}')
+            f'a frame: {no_frame[:10]}'
+        )
     return frames, masks
 
 
@@ -73,8 +77,14 @@ class DavisVOSDataset(BaseDataset):
         resolution: the ``480p`` / ``Full-Resolution`` sub-folder.
     """
 
-    def __init__(self, data_root: str, pipeline: List[dict], split: str = 'val',
-                 resolution: str = '480p', **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        pipeline: List[dict],
+        split: str = 'val',
+        resolution: str = '480p',
+        **kwargs,
+    ):
         self.split = split
         self.resolution = resolution
         super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
@@ -87,8 +97,10 @@ class DavisVOSDataset(BaseDataset):
             return '2017', _read_lines(list_2017)
         if osp.isfile(list_2016):
             return '2016', sequences_2016(list_2016)
-        raise FileNotFoundError(f'No DAVIS list file: neither {list_2017} (DAVIS-2017) nor '
-                                f'{list_2016} (DAVIS-2016) exists')
+        raise FileNotFoundError(
+            f'No DAVIS list file: neither {list_2017} (DAVIS-2017) nor '
+            f'{list_2016} (DAVIS-2016) exists'
+        )
 
     def load_data_list(self) -> List[dict]:
         layout, sequences = self.detect_layout()
@@ -98,9 +110,12 @@ class DavisVOSDataset(BaseDataset):
         for seq in sequences:
             frames, masks = paired_files(
                 osp.join(self.data_root, 'JPEGImages', self.resolution, seq),
-                osp.join(self.data_root, 'Annotations', self.resolution, seq), seq)
-            data_list.append(dict(video_name=seq, frame_paths=frames, mask_paths=masks,
-                                  layout=layout))
+                osp.join(self.data_root, 'Annotations', self.resolution, seq),
+                seq,
+            )
+            data_list.append(
+                dict(video_name=seq, frame_paths=frames, mask_paths=masks, layout=layout)
+            )
         return data_list
 
     def get_data_info(self, idx: int) -> Dict:
@@ -108,15 +123,20 @@ class DavisVOSDataset(BaseDataset):
         info['video'] = read_video(info['frame_paths'])
         masks = np.stack([read_index_png(p) for p in info['mask_paths']])
         if masks.shape[1:] != info['video'].shape[1:3]:
-            raise ValueError(f"DAVIS sequence {info['video_name']!r}: masks are "
-                             f"{masks.shape[1:]} but frames {info['video'].shape[1:3]}")
+            raise ValueError(
+                f'DAVIS sequence {info["video_name"]!r}: masks are '
+                f'{masks.shape[1:]} but frames {info["video"].shape[1:3]}'
+            )
         if info['layout'] == '2016':
             masks = (masks != 0).astype(np.uint8)
         first = masks[0]
         num_objects = int(np.where(first == DAVIS_VOID, 0, first).max())
         if num_objects == 0:
-            raise ValueError(f"DAVIS sequence {info['video_name']!r}: the first mask "
-                             f"{info['mask_paths'][0]} shows no object")
-        info.update(gt_masks=masks, first_mask=first, num_objects=num_objects,
-                    raster_hw=masks.shape[1:])
+            raise ValueError(
+                f'DAVIS sequence {info["video_name"]!r}: the first mask '
+                f'{info["mask_paths"][0]} shows no object'
+            )
+        info.update(
+            gt_masks=masks, first_mask=first, num_objects=num_objects, raster_hw=masks.shape[1:]
+        )
         return info

@@ -1,4 +1,5 @@
 """FlyingThings3D frame pairs with forward and backward optical flow."""
+
 import os.path as osp
 import re
 from glob import glob
@@ -8,6 +9,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.registry import DATASETS
+
 from .io import read_pfm
 from .pair_io import read_rgb
 
@@ -53,9 +55,15 @@ class FlyingThingsPairs(BaseDataset):
             needs (frame and flow counts disagree).
     """
 
-    def __init__(self, data_root: str, pipeline: List[dict], split: str = 'TRAIN',
-                 views: Sequence[str] = ('left', ), directions: Sequence[str] = DIRECTIONS,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        pipeline: List[dict],
+        split: str = 'TRAIN',
+        views: Sequence[str] = ('left',),
+        directions: Sequence[str] = DIRECTIONS,
+        **kwargs,
+    ) -> None:
         unknown = sorted(set(directions) - set(DIRECTIONS))
         if unknown:
             raise ValueError(f'Unknown direction(s) {unknown}; use {DIRECTIONS}')
@@ -76,19 +84,34 @@ class FlyingThingsPairs(BaseDataset):
                 f'FlyingThings3D sequence {frame_dir}: {len(frames)} frames but '
                 f'{len(future)} {FUTURE} and {len(past)} {PAST} flows in {flow_dir}/*/{view}; '
                 f'missing {FUTURE} for frames {sorted(needs_future - set(future))} and '
-                f'{PAST} for frames {sorted(needs_past - set(past))}')
+                f'{PAST} for frames {sorted(needs_past - set(past))}'
+            )
         pairs = []
         for earlier, later in zip(numbers[:-1], numbers[1:]):
             if later != earlier + 1:
-                raise ValueError(f'FlyingThings3D sequence {frame_dir}: frame {later} follows '
-                                 f'{earlier}; frame numbers must be consecutive')
+                raise ValueError(
+                    f'FlyingThings3D sequence {frame_dir}: frame {later} follows '
+                    f'{earlier}; frame numbers must be consecutive'
+                )
             for direction in self.directions:
                 if direction == 'forward':
-                    pairs.append(dict(ref=frames[earlier], tgt=frames[later],
-                                      flow=past[later], flow_back=future[earlier]))
+                    pairs.append(
+                        dict(
+                            ref=frames[earlier],
+                            tgt=frames[later],
+                            flow=past[later],
+                            flow_back=future[earlier],
+                        )
+                    )
                 else:
-                    pairs.append(dict(ref=frames[later], tgt=frames[earlier],
-                                      flow=future[earlier], flow_back=past[later]))
+                    pairs.append(
+                        dict(
+                            ref=frames[later],
+                            tgt=frames[earlier],
+                            flow=future[earlier],
+                            flow_back=past[later],
+                        )
+                    )
         return pairs
 
     def load_data_list(self) -> List[dict]:
@@ -101,12 +124,17 @@ class FlyingThingsPairs(BaseDataset):
                 rel_seq = osp.relpath(osp.dirname(frame_dir), frame_root)
                 data_list += self._sequence_pairs(frame_dir, rel_seq, view)
         if not data_list:
-            raise FileNotFoundError(f'No FlyingThings3D sequences under {frame_root}'
-                                    f'/<letter>/<sequence>/{{{",".join(self.views)}}}')
+            raise FileNotFoundError(
+                f'No FlyingThings3D sequences under {frame_root}'
+                f'/<letter>/<sequence>/{{{",".join(self.views)}}}'
+            )
         return data_list
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
-        return dict(imgs=np.stack([read_rgb(info['ref']), read_rgb(info['tgt'])]),
-                    flow=read_pfm(info['flow'])[..., :2], flow_back=read_pfm(info['flow_back'])[..., :2],
-                    sources=(info['ref'], info['tgt']))
+        return dict(
+            imgs=np.stack([read_rgb(info['ref']), read_rgb(info['tgt'])]),
+            flow=read_pfm(info['flow'])[..., :2],
+            flow_back=read_pfm(info['flow_back'])[..., :2],
+            sources=(info['ref'], info['tgt']),
+        )

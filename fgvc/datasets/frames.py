@@ -1,4 +1,5 @@
 """Reading frame and mask image files, naming the file on any failure."""
+
 import os
 import os.path as osp
 from typing import List, Sequence

@@ -7,6 +7,7 @@ covers [k - 0.5, k + 0.5]); they are converted to the pixel-centre convention
 (pixel i covers [i, i + 1)) by subtracting 0.5. Frame t (0-based) is the file
 ``frame_template.format(t + first_frame_number)``.
 """
+
 import os.path as osp
 from typing import Dict, List
 
@@ -15,6 +16,7 @@ import scipy.io
 from mmengine.dataset import BaseDataset
 
 from fgvc.registry import DATASETS
+
 from .frames import read_video
 
 MATLAB_TO_PIXEL_CENTRE = -0.5
@@ -47,8 +49,15 @@ class JhmdbDataset(BaseDataset):
         first_frame_number: number of the first frame's file.
     """
 
-    def __init__(self, data_root: str, pipeline: List[dict], list_file: str = 'val_list.txt',
-                 frame_template: str = '{:05d}.png', first_frame_number: int = 1, **kwargs):
+    def __init__(
+        self,
+        data_root: str,
+        pipeline: List[dict],
+        list_file: str = 'val_list.txt',
+        frame_template: str = '{:05d}.png',
+        first_frame_number: int = 1,
+        **kwargs,
+    ):
         self.list_file = list_file
         self.frame_template = frame_template
         self.first_frame_number = first_frame_number
@@ -66,8 +75,10 @@ class JhmdbDataset(BaseDataset):
                 if not parts:
                     continue
                 if len(parts) != 2:
-                    raise ValueError(f'{list_path}:{number}: expected "<mat path> <frames dir>", '
-                                     f'got {line.strip()!r}')
+                    raise ValueError(
+                        f'{list_path}:{number}: expected "<mat path> <frames dir>", '
+                        f'got {line.strip()!r}'
+                    )
                 mat, frames = (osp.join(base, p) for p in parts)
                 name = '/'.join(osp.normpath(frames).split(osp.sep)[-2:])
                 data_list.append(dict(video_name=name, mat_path=mat, frames_dir=frames))
@@ -83,8 +94,12 @@ class JhmdbDataset(BaseDataset):
         missing = [osp.basename(p) for p in paths if not osp.isfile(p)]
         if missing:
             raise FileNotFoundError(
-                f"JHMDB joint file {info['mat_path']} has {joints.shape[1]} frames but "
-                f"{len(missing)} of them are missing from {info['frames_dir']}: {missing[:10]}")
-        info.update(video=read_video(paths), keypoints=joints,
-                    keypoint_visible=np.ones(joints.shape[:2], bool))
+                f'JHMDB joint file {info["mat_path"]} has {joints.shape[1]} frames but '
+                f'{len(missing)} of them are missing from {info["frames_dir"]}: {missing[:10]}'
+            )
+        info.update(
+            video=read_video(paths),
+            keypoints=joints,
+            keypoint_visible=np.ones(joints.shape[:2], bool),
+        )
         return info

@@ -1,4 +1,5 @@
 """One labelled and one unlabelled pair per training sample."""
+
 import copy
 from typing import List, Union
 
@@ -23,14 +24,13 @@ class MixedPairs:
         pipeline: Transforms of the combined dict (packing).
     """
 
-    def __init__(self, labelled: Union[dict, object], unlabelled: Union[dict, object],
-                 pipeline: List[dict]) -> None:
+    def __init__(
+        self, labelled: Union[dict, object], unlabelled: Union[dict, object], pipeline: List[dict]
+    ) -> None:
         self.labelled = DATASETS.build(labelled) if isinstance(labelled, dict) else labelled
-        self.unlabelled = (DATASETS.build(unlabelled) if isinstance(unlabelled, dict)
-                           else unlabelled)
+        self.unlabelled = DATASETS.build(unlabelled) if isinstance(unlabelled, dict) else unlabelled
         self.pipeline = Compose(pipeline)
-        self._metainfo = dict(labelled=self.labelled.metainfo,
-                              unlabelled=self.unlabelled.metainfo)
+        self._metainfo = dict(labelled=self.labelled.metainfo, unlabelled=self.unlabelled.metainfo)
 
     @property
     def metainfo(self) -> dict:

@@ -1,4 +1,5 @@
 """Image reading shared by the training-pair datasets."""
+
 import cv2
 import numpy as np
 

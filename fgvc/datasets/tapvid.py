@@ -10,6 +10,7 @@ Two pickle formats are read (METHOD.md section 7):
 ``data_root`` is one pickle or a folder of them (for example the one-video
 pickles written by ``tools/data/tapvid/split_pickle.py``).
 """
+
 import os.path as osp
 import pickle
 from glob import glob
@@ -32,8 +33,10 @@ def read_tapvid_pickle(path: str):
     except Exception as err:
         raise ValueError(f'Corrupt TAP-Vid pickle {path}: {type(err).__name__}: {err}') from err
     if not isinstance(data, (dict, list)):
-        raise ValueError(f'TAP-Vid pickle {path} holds a {type(data).__name__}, '
-                         'expected a dict of videos or a list of videos')
+        raise ValueError(
+            f'TAP-Vid pickle {path} holds a {type(data).__name__}, '
+            'expected a dict of videos or a list of videos'
+        )
     return data
 
 
@@ -43,8 +46,10 @@ def iter_videos(data, path: str):
         items = [(str(name), name, video) for name, video in data.items()]
     else:
         stem = osp.splitext(osp.basename(path))[0]
-        items = [(str(video.get('video_id', f'{stem}_{i:04d}')), i, video)
-                 for i, video in enumerate(data)]
+        items = [
+            (str(video.get('video_id', f'{stem}_{i:04d}')), i, video)
+            for i, video in enumerate(data)
+        ]
     for name, key, video in items:
         missing = {'video', 'points', 'occluded'} - set(video)
         if missing:
@@ -83,8 +88,9 @@ class TapVidDataset(BaseDataset):
         if osp.isfile(root):
             return [root]
         if not osp.isdir(root):
-            raise FileNotFoundError(f'TAP-Vid data root not found: {root} '
-                                    '(expected a .pkl file or a folder of them)')
+            raise FileNotFoundError(
+                f'TAP-Vid data root not found: {root} (expected a .pkl file or a folder of them)'
+            )
         files = sorted(glob(osp.join(root, '*.pkl')))
         if not files:
             raise FileNotFoundError(f'No .pkl files in TAP-Vid data root {root}')
@@ -111,6 +117,8 @@ class TapVidDataset(BaseDataset):
         info['occluded'] = np.asarray(video['occluded'], dtype=bool)
         num_frames = info['video'].shape[0]
         if info['points'].shape[1] != num_frames or info['occluded'].shape[1] != num_frames:
-            raise ValueError(f"Video {info['video_name']!r} in {path}: {num_frames} frames but "
-                             f"points {info['points'].shape} and occluded {info['occluded'].shape}")
+            raise ValueError(
+                f'Video {info["video_name"]!r} in {path}: {num_frames} frames but '
+                f'points {info["points"].shape} and occluded {info["occluded"].shape}'
+            )
         return info

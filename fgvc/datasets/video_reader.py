@@ -5,6 +5,7 @@ is read a range at a time (``read(start, stop)``), so a long video never has
 to be held whole. Unreadable, corrupt or empty inputs raise an error naming
 the input.
 """
+
 import os.path as osp
 from typing import Union
 
@@ -23,6 +24,7 @@ class VideoReader:
 
     Subclasses set those attributes and implement :meth:`_read`.
     """
+
     name: str
     num_frames: int
     height: int
@@ -35,16 +37,19 @@ class VideoReader:
     def read(self, start: int, stop: int) -> np.ndarray:
         """uint8 RGB frames ``[start, stop)`` as ``[stop - start, H, W, 3]``."""
         if not 0 <= start < stop <= self.num_frames:
-            raise IndexError(f'Frames [{start}, {stop}) out of range for {self.name} '
-                             f'({self.num_frames} frames)')
+            raise IndexError(
+                f'Frames [{start}, {stop}) out of range for {self.name} ({self.num_frames} frames)'
+            )
         return self._read(start, stop)
 
     def _read(self, start: int, stop: int) -> np.ndarray:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}({self.name!r}, {self.num_frames} frames, '
-                f'{self.width}x{self.height}, {self.fps:g} fps)')
+        return (
+            f'{type(self).__name__}({self.name!r}, {self.num_frames} frames, '
+            f'{self.width}x{self.height}, {self.fps:g} fps)'
+        )
 
 
 class ArrayVideo(VideoReader):
@@ -53,8 +58,10 @@ class ArrayVideo(VideoReader):
     def __init__(self, frames: np.ndarray, fps: float = DEFAULT_FPS, name: str = 'array'):
         frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-            raise ValueError(f'A video array must be uint8 [T, H, W, 3] RGB, got {frames.dtype} '
-                             f'{list(frames.shape)}')
+            raise ValueError(
+                f'A video array must be uint8 [T, H, W, 3] RGB, got {frames.dtype} '
+                f'{list(frames.shape)}'
+            )
         if frames.shape[0] == 0:
             raise ValueError('The video array has no frames')
         self.frames = frames
@@ -69,8 +76,7 @@ class ArrayVideo(VideoReader):
 class FrameFolderVideo(VideoReader):
     """A folder of image files, one per frame, in sorted file-name order."""
 
-    def __init__(self, folder: str, fps: float = DEFAULT_FPS,
-                 extensions: tuple = FRAME_EXTENSIONS):
+    def __init__(self, folder: str, fps: float = DEFAULT_FPS, extensions: tuple = FRAME_EXTENSIONS):
         self.paths = list_images(folder, extensions, 'frame images')
         self.name = folder
         first = read_rgb(self.paths[0])
@@ -83,8 +89,10 @@ class FrameFolderVideo(VideoReader):
         for path in self.paths[start:stop]:
             frame = read_rgb(path)
             if frame.shape[:2] != (self.height, self.width):
-                raise ValueError(f'Frame {path} is {frame.shape[1]}x{frame.shape[0]}, but the '
-                                 f'first frame of {self.name} is {self.width}x{self.height}')
+                raise ValueError(
+                    f'Frame {path} is {frame.shape[1]}x{frame.shape[0]}, but the '
+                    f'first frame of {self.name} is {self.width}x{self.height}'
+                )
             frames.append(frame)
         return np.stack(frames)
 
@@ -105,8 +113,9 @@ class CaptureVideo(VideoReader):
         self.num_frames = 0
         ok, frame = self._capture.read()
         if not ok:
-            raise ValueError(f'Cannot decode any frame of {path}: not a video, corrupt, or an '
-                             f'unsupported codec')
+            raise ValueError(
+                f'Cannot decode any frame of {path}: not a video, corrupt, or an unsupported codec'
+            )
         self.height, self.width = frame.shape[:2]
         while ok:
             self.num_frames += 1
@@ -120,8 +129,9 @@ class CaptureVideo(VideoReader):
     def _open(self) -> cv2.VideoCapture:
         capture = cv2.VideoCapture(self.name)
         if not capture.isOpened():
-            raise ValueError(f'Cannot open video {self.name}: not a video, corrupt, or an '
-                             f'unsupported format')
+            raise ValueError(
+                f'Cannot open video {self.name}: not a video, corrupt, or an unsupported format'
+            )
         return capture
 
     def _read(self, start: int, stop: int) -> np.ndarray:

@@ -1,4 +1,5 @@
 """YouTube-VOS frame pairs (unlabelled real video)."""
+
 import json
 import os.path as osp
 from typing import List, Sequence
@@ -7,6 +8,7 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.registry import DATASETS
+
 from .pair_io import read_rgb
 
 
@@ -26,12 +28,19 @@ class YouTubeVOSPairs(BaseDataset):
         pipeline: Transforms applied to each item.
     """
 
-    def __init__(self, data_root: str, ann_file: str, pipeline: List[dict],
-                 frame_steps: Sequence[int] = (1, 1), **kwargs) -> None:
+    def __init__(
+        self,
+        data_root: str,
+        ann_file: str,
+        pipeline: List[dict],
+        frame_steps: Sequence[int] = (1, 1),
+        **kwargs,
+    ) -> None:
         low, high = frame_steps
         if not 1 <= low <= high:
-            raise ValueError(f'frame_steps must be (min, max) with 1 <= min <= max, '
-                             f'got {tuple(frame_steps)}')
+            raise ValueError(
+                f'frame_steps must be (min, max) with 1 <= min <= max, got {tuple(frame_steps)}'
+            )
         self.frame_steps = (low, high)
         super().__init__(data_root=data_root, ann_file=ann_file, pipeline=pipeline, **kwargs)
 

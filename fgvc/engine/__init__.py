@@ -1,4 +1,5 @@
 """Hooks, loops and optimisation parts registered in the fgvc scope."""
+
 from .checkpoint_hook import AtomicCheckpointHook, AtomicLocalBackend
 from .epoch_seed_hook import EpochSeedHook
 

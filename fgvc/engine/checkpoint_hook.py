@@ -1,4 +1,5 @@
 """Checkpoints written atomically: a crash never leaves a truncated file."""
+
 import os
 import os.path as osp
 import tempfile

@@ -1,5 +1,6 @@
 """Seeding per epoch, so that a run resumed at an epoch boundary repeats an
 uninterrupted run exactly."""
+
 from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.runner import set_random_seed

@@ -1,2 +1,2 @@
-from . import functional
+from . import functional  # noqa: F401
 from .metrics import *  # noqa: F401,F403

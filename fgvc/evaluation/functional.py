@@ -16,6 +16,7 @@ Contents (see docs/METHOD.md, section 6):
   :func:`jhmdb_normaliser`, :func:`badja_normaliser`, :func:`jhmdb_pck`,
   :func:`badja_pck`.
 """
+
 from __future__ import annotations
 
 import math
@@ -55,8 +56,9 @@ BADJA_THRESHOLD: float = 0.2
 # --------------------------------------------------------------------------
 # TAP-Vid
 # --------------------------------------------------------------------------
-def _tapvid_evaluation_mask(query_points: np.ndarray, num_frames: int,
-                            query_mode: str) -> np.ndarray:
+def _tapvid_evaluation_mask(
+    query_points: np.ndarray, num_frames: int, query_mode: str
+) -> np.ndarray:
     """Boolean mask [b, n, T] of the frames each query is evaluated on.
 
     'first': frames strictly after the query frame.
@@ -69,8 +71,7 @@ def _tapvid_evaluation_mask(query_points: np.ndarray, num_frames: int,
         return frames > query_frame
     if query_mode == 'strided':
         return frames != query_frame
-    raise ValueError(f"query_mode must be 'first' or 'strided', "
-                     f'got {query_mode!r}')
+    raise ValueError(f"query_mode must be 'first' or 'strided', got {query_mode!r}")
 
 
 def compute_tapvid_metrics(
@@ -120,7 +121,8 @@ def compute_tapvid_metrics(
     gt_tracks = np.asarray(gt_tracks)
     pred_tracks = np.asarray(pred_tracks)
     evaluation = _tapvid_evaluation_mask(
-        np.asarray(query_points), gt_occluded.shape[-1], query_mode)
+        np.asarray(query_points), gt_occluded.shape[-1], query_mode
+    )
     axes = (1, 2)
 
     def count(mask: np.ndarray) -> np.ndarray:
@@ -131,8 +133,8 @@ def compute_tapvid_metrics(
     num_visible = count(gt_visible)
     with np.errstate(divide='ignore', invalid='ignore'):
         metrics: Dict[str, np.ndarray] = {
-            'occlusion_accuracy':
-            count(gt_occluded == pred_occluded) / np.sum(evaluation, axis=axes)
+            'occlusion_accuracy': count(gt_occluded == pred_occluded)
+            / np.sum(evaluation, axis=axes)
         }
         sq_dist = np.sum(np.square(pred_tracks - gt_tracks), axis=-1)
         all_within, all_jaccard = [], []
@@ -148,13 +150,13 @@ def compute_tapvid_metrics(
             all_within.append(frac_within)
             all_jaccard.append(jaccard)
     metrics['average_jaccard'] = np.mean(np.stack(all_jaccard, 1), axis=1)
-    metrics['average_pts_within_thresh'] = np.mean(
-        np.stack(all_within, 1), axis=1)
+    metrics['average_pts_within_thresh'] = np.mean(np.stack(all_within, 1), axis=1)
     return metrics
 
 
-def sample_queries_first(target_occluded: np.ndarray,
-                         target_points: np.ndarray) -> Dict[str, np.ndarray]:
+def sample_queries_first(
+    target_occluded: np.ndarray, target_points: np.ndarray
+) -> Dict[str, np.ndarray]:
     """TAP-Vid 'query first' sampling: one query per track.
 
     Each track is queried at its first visible frame; tracks that are never
@@ -175,8 +177,7 @@ def sample_queries_first(target_occluded: np.ndarray,
     occluded, points = occluded[valid], points[valid]
     first = np.argmax(~occluded, axis=1)  # index of the first visible frame
     xy = points[np.arange(points.shape[0]), first].astype(np.float64)
-    query_points = np.stack(
-        [first.astype(np.float64), xy[:, 1], xy[:, 0]], axis=-1)
+    query_points = np.stack([first.astype(np.float64), xy[:, 1], xy[:, 0]], axis=-1)
     return {
         'query_points': query_points.reshape(-1, 3),
         'target_points': points,
@@ -184,9 +185,9 @@ def sample_queries_first(target_occluded: np.ndarray,
     }
 
 
-def sample_queries_strided(target_occluded: np.ndarray,
-                           target_points: np.ndarray,
-                           query_stride: int = 5) -> Dict[str, np.ndarray]:
+def sample_queries_strided(
+    target_occluded: np.ndarray, target_points: np.ndarray, query_stride: int = 5
+) -> Dict[str, np.ndarray]:
     """TAP-Vid 'query strided' sampling: queries every ``query_stride`` frames.
 
     For each frame t = 0, query_stride, 2 * query_stride, ... every track
@@ -212,8 +213,7 @@ def sample_queries_strided(target_occluded: np.ndarray,
     frame_idx, track_idx = np.nonzero(~occluded[:, frames].T)
     frame_idx = frames[frame_idx]
     xy = points[track_idx, frame_idx].astype(np.float64)
-    query_points = np.stack(
-        [frame_idx.astype(np.float64), xy[:, 1], xy[:, 0]], axis=-1)
+    query_points = np.stack([frame_idx.astype(np.float64), xy[:, 1], xy[:, 0]], axis=-1)
     return {
         'query_points': query_points.reshape(-1, 3),
         'target_points': points[track_idx],
@@ -229,16 +229,13 @@ def _as_frames(masks: np.ndarray) -> np.ndarray:
     """View [..., H, W] masks as bool [N, H, W]."""
     masks = np.asarray(masks)
     if masks.ndim < 2:
-        raise ValueError(f'expected masks of shape [..., H, W], '
-                         f'got {masks.shape}')
-    return masks.reshape((-1, ) + masks.shape[-2:]).astype(bool)
+        raise ValueError(f'expected masks of shape [..., H, W], got {masks.shape}')
+    return masks.reshape((-1,) + masks.shape[-2:]).astype(bool)
 
 
-def _void_frames(void: Optional[np.ndarray], shape: Tuple[int, ...]
-                 ) -> np.ndarray:
+def _void_frames(void: Optional[np.ndarray], shape: Tuple[int, ...]) -> np.ndarray:
     if void is None:
-        return np.zeros((int(np.prod(shape[:-2], dtype=np.int64)), ) +
-                        tuple(shape[-2:]), dtype=bool)
+        return np.zeros((int(np.prod(shape[:-2], dtype=np.int64)),) + tuple(shape[-2:]), dtype=bool)
     void = np.broadcast_to(np.asarray(void), shape)
     return _as_frames(void)
 
@@ -247,14 +244,13 @@ def _mask_frames(gt, pred, void) -> tuple:
     """Check shapes; return gt, pred as [F, H, W] bool and the non-void mask."""
     gt = np.asarray(gt)
     if gt.shape != np.shape(pred):
-        raise ValueError(f'shape mismatch: gt {gt.shape} vs pred '
-                         f'{np.shape(pred)}')
+        raise ValueError(f'shape mismatch: gt {gt.shape} vs pred {np.shape(pred)}')
     return _as_frames(gt), _as_frames(pred), ~_void_frames(void, gt.shape)
 
 
-def region_similarity(gt: np.ndarray,
-                      pred: np.ndarray,
-                      void: Optional[np.ndarray] = None) -> np.ndarray:
+def region_similarity(
+    gt: np.ndarray, pred: np.ndarray, void: Optional[np.ndarray] = None
+) -> np.ndarray:
     """DAVIS region similarity J (Jaccard index / IoU) per frame.
 
     J = |gt & pred & ~void| / |(gt | pred) & ~void|, and J = 1 when that
@@ -313,14 +309,13 @@ def disk(radius: float) -> np.ndarray:
     r = floor(radius)."""
     r = int(math.floor(radius))
     offsets = np.arange(-r, r + 1)
-    return (offsets[:, None]**2 + offsets[None, :]**2
-            <= radius**2).astype(np.uint8)
+    return (offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius**2).astype(np.uint8)
 
 
-def _boundary_f_single(gt: np.ndarray, pred: np.ndarray, keep: np.ndarray,
-                       bound_th: float) -> float:
-    bound_pix = (bound_th if bound_th >= 1 else
-                 math.ceil(bound_th * math.hypot(*gt.shape)))
+def _boundary_f_single(
+    gt: np.ndarray, pred: np.ndarray, keep: np.ndarray, bound_th: float
+) -> float:
+    bound_pix = bound_th if bound_th >= 1 else math.ceil(bound_th * math.hypot(*gt.shape))
     pred_b = seg2bmap(pred & keep)
     gt_b = seg2bmap(gt & keep)
     kernel = disk(bound_pix)
@@ -342,10 +337,9 @@ def _boundary_f_single(gt: np.ndarray, pred: np.ndarray, keep: np.ndarray,
     return 2.0 * precision * recall / (precision + recall)
 
 
-def boundary_f_measure(gt: np.ndarray,
-                       pred: np.ndarray,
-                       void: Optional[np.ndarray] = None,
-                       bound_th: float = 0.008) -> np.ndarray:
+def boundary_f_measure(
+    gt: np.ndarray, pred: np.ndarray, void: Optional[np.ndarray] = None, bound_th: float = 0.008
+) -> np.ndarray:
     """DAVIS contour accuracy F (boundary F-measure) per frame.
 
     Definition (official davis2017-evaluation conventions):
@@ -372,15 +366,15 @@ def boundary_f_measure(gt: np.ndarray,
         float64 array of shape ``gt.shape[:-2]``.
     """
     g, p, keep = _mask_frames(gt, pred, void)
-    f = np.array([
-        _boundary_f_single(g[i], p[i], keep[i], bound_th)
-        for i in range(g.shape[0])
-    ], dtype=np.float64)
+    f = np.array(
+        [_boundary_f_single(g[i], p[i], keep[i], bound_th) for i in range(g.shape[0])],
+        dtype=np.float64,
+    )
     return f.reshape(np.shape(gt)[:-2])
 
 
 def summary_statistics(
-    per_frame_values: Union[Sequence[float], np.ndarray]
+    per_frame_values: Union[Sequence[float], np.ndarray],
 ) -> Tuple[float, float, float]:
     """DAVIS summary statistics (mean, recall, decay) of a per-frame metric.
 
@@ -415,8 +409,8 @@ def summary_statistics(
     mean = nanmean(values)
     recall = float(np.mean(values > 0.5))
     ids = (np.round(np.linspace(1, n, 5) + 1e-10) - 1).astype(np.int64)
-    first = values[ids[0]:ids[1] + 1]
-    last = values[ids[3]:ids[4] + 1]
+    first = values[ids[0] : ids[1] + 1]
+    last = values[ids[3] : ids[4] + 1]
     decay = nanmean(first) - nanmean(last)
     return mean, recall, decay
 
@@ -427,8 +421,9 @@ def summary_statistics(
 ThresholdArg = Union[float, Sequence[float]]
 
 
-def pck_correct(pred: np.ndarray, gt: np.ndarray, threshold: float,
-                normaliser: Union[float, np.ndarray]) -> np.ndarray:
+def pck_correct(
+    pred: np.ndarray, gt: np.ndarray, threshold: float, normaliser: Union[float, np.ndarray]
+) -> np.ndarray:
     """Per-joint correctness: ||pred - gt||_2 < threshold * normaliser.
 
     Args:
@@ -443,20 +438,20 @@ def pck_correct(pred: np.ndarray, gt: np.ndarray, threshold: float,
     pred = np.asarray(pred, dtype=np.float64)
     gt = np.asarray(gt, dtype=np.float64)
     if pred.shape != gt.shape or gt.shape[-1] != 2:
-        raise ValueError(f'pred {pred.shape} and gt {gt.shape} must both be '
-                         f'[..., K, 2]')
+        raise ValueError(f'pred {pred.shape} and gt {gt.shape} must both be [..., K, 2]')
     err = np.linalg.norm(pred - gt, axis=-1)
-    norm = np.broadcast_to(np.asarray(normaliser, dtype=np.float64),
-                           gt.shape[:-2])
+    norm = np.broadcast_to(np.asarray(normaliser, dtype=np.float64), gt.shape[:-2])
     return err < threshold * norm[..., None]
 
 
-def pck(pred: np.ndarray,
-        gt: np.ndarray,
-        thresholds: ThresholdArg,
-        normaliser: Union[float, np.ndarray],
-        visible: Optional[np.ndarray] = None,
-        average: str = 'joint') -> Union[float, Dict[float, float]]:
+def pck(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    thresholds: ThresholdArg,
+    normaliser: Union[float, np.ndarray],
+    visible: Optional[np.ndarray] = None,
+    average: str = 'joint',
+) -> Union[float, Dict[float, float]]:
     """Percentage of correct keypoints (PCK@alpha).
 
     A joint is correct when ||pred - gt||_2 < alpha * normaliser, where the
@@ -487,8 +482,7 @@ def pck(pred: np.ndarray,
     if visible is None:
         valid = np.ones(gt.shape[:-1], dtype=bool)
     else:
-        valid = np.broadcast_to(np.asarray(visible, dtype=bool),
-                                gt.shape[:-1])
+        valid = np.broadcast_to(np.asarray(visible, dtype=bool), gt.shape[:-1])
     if average not in ('joint', 'all'):
         raise ValueError(f"average must be 'joint' or 'all', got {average!r}")
     scalar = np.ndim(thresholds) == 0
@@ -501,8 +495,7 @@ def pck(pred: np.ndarray,
         correct_k = (correct & valid).reshape(-1, num_joints)
         if average == 'all':
             total = valid_k.sum()
-            results[alpha] = (float(correct_k.sum() / total)
-                              if total else float('nan'))
+            results[alpha] = float(correct_k.sum() / total) if total else float('nan')
         else:
             counts = valid_k.sum(axis=0)
             seen = counts > 0
@@ -514,9 +507,9 @@ def pck(pred: np.ndarray,
     return results[alphas[0]] if scalar else results
 
 
-def jhmdb_normaliser(gt: np.ndarray,
-                     visible: Optional[np.ndarray] = None,
-                     scale: float = 0.6) -> np.ndarray:
+def jhmdb_normaliser(
+    gt: np.ndarray, visible: Optional[np.ndarray] = None, scale: float = 0.6
+) -> np.ndarray:
     """JHMDB PCK normaliser: ``scale`` (0.6) x diagonal of the box around a
     frame's ground-truth joints.
 
@@ -533,8 +526,7 @@ def jhmdb_normaliser(gt: np.ndarray,
         lo = gt.min(axis=-2)
         hi = gt.max(axis=-2)
     else:
-        vis = np.broadcast_to(np.asarray(visible, dtype=bool),
-                              gt.shape[:-1])[..., None]
+        vis = np.broadcast_to(np.asarray(visible, dtype=bool), gt.shape[:-1])[..., None]
         lo = np.where(vis, gt, np.inf).min(axis=-2)
         hi = np.where(vis, gt, -np.inf).max(axis=-2)
     return scale * np.linalg.norm(hi - lo, axis=-1)
@@ -546,10 +538,9 @@ def badja_normaliser(mask_areas: np.ndarray) -> np.ndarray:
     return np.sqrt(np.asarray(mask_areas, dtype=np.float64))
 
 
-def jhmdb_pck(pred: np.ndarray,
-              gt: np.ndarray,
-              thresholds: Sequence[float] = JHMDB_THRESHOLDS
-              ) -> Dict[float, float]:
+def jhmdb_pck(
+    pred: np.ndarray, gt: np.ndarray, thresholds: Sequence[float] = JHMDB_THRESHOLDS
+) -> Dict[float, float]:
     """JHMDB PCK@0.1..0.5: all joints (15) counted, threshold
     alpha x 0.6 x diagonal of the frame's gt-joint box, mean over joints of
     the per-joint PCK. pred/gt [..., K, 2] (stack all frames of all videos).
@@ -557,13 +548,14 @@ def jhmdb_pck(pred: np.ndarray,
     return pck(pred, gt, thresholds, jhmdb_normaliser(gt), average='joint')
 
 
-def badja_pck(pred: np.ndarray,
-              gt: np.ndarray,
-              mask_areas: np.ndarray,
-              visible: np.ndarray,
-              threshold: float = BADJA_THRESHOLD) -> float:
+def badja_pck(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    mask_areas: np.ndarray,
+    visible: np.ndarray,
+    threshold: float = BADJA_THRESHOLD,
+) -> float:
     """BADJA PCK@0.2: threshold alpha x sqrt(gt mask area) per frame,
     counted over visible annotated joints only (pooled over frames and
     joints). pred/gt [..., K, 2], mask_areas [...], visible [..., K]."""
-    return pck(pred, gt, threshold, badja_normaliser(mask_areas), visible,
-               average='all')
+    return pck(pred, gt, threshold, badja_normaliser(mask_areas), visible, average='all')

@@ -8,6 +8,7 @@ pixels. Each of those pixels is then matched on the fine grid in the square of
 half side ``refine_radius`` centred on the pixel moved by that displacement.
 The wide coarse search is cheap (few cells); the fine search is small.
 """
+
 import math
 
 import torch
@@ -20,9 +21,15 @@ def _pool(features: torch.Tensor, factor: int) -> torch.Tensor:
     return F.normalize(F.avg_pool2d(features[None], factor, ceil_mode=True)[0], dim=0)
 
 
-def coarse_to_fine_candidates(target: torch.Tensor, memory: torch.Tensor, factor: int,
-                              coarse_range: float, refine_radius: int, topk: int,
-                              tile: int = 16) -> Candidates:
+def coarse_to_fine_candidates(
+    target: torch.Tensor,
+    memory: torch.Tensor,
+    factor: int,
+    coarse_range: float,
+    refine_radius: int,
+    topk: int,
+    tile: int = 16,
+) -> Candidates:
     """Each target pixel's ``topk`` best memory pixels near its coarse match.
 
     Args:
@@ -52,7 +59,7 @@ def coarse_to_fine_candidates(target: torch.Tensor, memory: torch.Tensor, factor
     flat = (rows.clamp(0, h - 1)[:, :, None] * w + cols.clamp(0, w - 1)[:, None, :]).flatten(1)
     # Pixel (ty, tx) of a cell sees window cells within refine_radius of (ty, tx) + r.
     offset = torch.arange(factor, device=target.device)
-    near = ((span[None, :] - offset[:, None]).abs() <= refine_radius)  # [factor, side]
+    near = (span[None, :] - offset[:, None]).abs() <= refine_radius  # [factor, side]
     window = (near[:, None, :, None] & near[None, :, None, :]).reshape(factor * factor, -1)
 
     pad_w = coarse_w * factor - w
@@ -62,12 +69,13 @@ def coarse_to_fine_candidates(target: torch.Tensor, memory: torch.Tensor, factor
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
     for row in range(coarse_h):  # one row of coarse cells at a time
         cells = slice(row * coarse_w, (row + 1) * coarse_w)
-        queries = target[:, row * factor:(row + 1) * factor]
+        queries = target[:, row * factor : (row + 1) * factor]
         queries = F.pad(queries, (0, pad_w, 0, factor - queries.shape[1]))
         queries = queries.reshape(channels, factor, coarse_w, factor).permute(2, 1, 3, 0)
         keys = memory_rows[flat[cells]]  # [cells, side^2, C]
-        affinity = torch.bmm(queries.reshape(coarse_w, factor * factor, channels),
-                             keys.transpose(1, 2))
+        affinity = torch.bmm(
+            queries.reshape(coarse_w, factor * factor, channels), keys.transpose(1, 2)
+        )
         affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
         values[cells], where = affinity.topk(k, dim=2)
         index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
@@ -75,4 +83,5 @@ def coarse_to_fine_candidates(target: torch.Tensor, memory: torch.Tensor, factor
     def to_pixels(x: torch.Tensor) -> torch.Tensor:
         x = x.view(coarse_h, coarse_w, factor, factor, k).permute(0, 2, 1, 3, 4)
         return x.reshape(coarse_h * factor, coarse_w * factor, k)[:h, :w].reshape(h * w, k)
+
     return Candidates(to_pixels(values), to_pixels(index))

@@ -1,4 +1,5 @@
 """Settings of label propagation, validated when a tracker is built."""
+
 from dataclasses import dataclass, fields
 from typing import Optional
 
@@ -48,6 +49,7 @@ class PropagationConfig:
             queries are tracked in several passes, re-reading the video.
             None holds every query frame in one pass.
     """
+
     precede_frames: int = 5
     topk: int = 10
     neighbor_range: float = 30
@@ -73,5 +75,7 @@ class PropagationConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
-            raise KeyError(f'Unknown propagation option(s) {unknown}; valid options: {sorted(known)}')
+            raise KeyError(
+                f'Unknown propagation option(s) {unknown}; valid options: {sorted(known)}'
+            )
         return cls(**options)

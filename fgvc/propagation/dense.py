@@ -8,25 +8,34 @@ frames jointly are softmax-weighted. Rows of the affinity matrix are computed
 number of grid positions: this is what the local and coarse-to-fine modes
 avoid, and what they are checked against.
 """
+
 import math
 from typing import Tuple
 
 import torch
 
 
-def dense_neighbourhood(grid_hw: Tuple[int, int], neighbor_range: float,
-                        device=None) -> torch.Tensor:
+def dense_neighbourhood(
+    grid_hw: Tuple[int, int], neighbor_range: float, device=None
+) -> torch.Tensor:
     """``[h w, h w]`` bool: grid positions closer than ``neighbor_range / 2``."""
     h, w = grid_hw
-    yy, xx = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device),
-                            indexing='ij')
+    yy, xx = torch.meshgrid(
+        torch.arange(h, device=device), torch.arange(w, device=device), indexing='ij'
+    )
     pos = torch.stack([yy.flatten(), xx.flatten()], 1).float()
     return torch.cdist(pos, pos) < neighbor_range / 2
 
 
-def propagate_labels_dense(target: torch.Tensor, memory_feats: torch.Tensor,
-                           memory_labels: torch.Tensor, neighbourhood: torch.Tensor,
-                           topk: int, temperature: float, step: int) -> torch.Tensor:
+def propagate_labels_dense(
+    target: torch.Tensor,
+    memory_feats: torch.Tensor,
+    memory_labels: torch.Tensor,
+    neighbourhood: torch.Tensor,
+    topk: int,
+    temperature: float,
+    step: int,
+) -> torch.Tensor:
     """Predict the target frame's label maps ``[N, h, w]`` with dense affinities.
 
     Args:

@@ -13,6 +13,7 @@ so a lazily encoded video (:class:`fgvc.models.trackers.LazyFeatures`) is
 never held whole. When ``max_memory_mb`` cannot hold every seed frame, the
 groups are split into passes by seed frame.
 """
+
 from collections import deque
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -23,18 +24,24 @@ from .config import PropagationConfig
 from .dense import dense_neighbourhood, propagate_labels_dense
 from .local_attention import Candidates, local_candidates, merge_candidates
 
-MIB = 2 ** 20
+MIB = 2**20
 
 
 def _candidates(target: torch.Tensor, memory: torch.Tensor, cfg: PropagationConfig) -> Candidates:
     if cfg.mode == 'coarse_to_fine':
-        return coarse_to_fine_candidates(target, memory, cfg.coarse_factor, cfg.coarse_range,
-                                         cfg.refine_radius, cfg.topk, cfg.tile)
+        return coarse_to_fine_candidates(
+            target,
+            memory,
+            cfg.coarse_factor,
+            cfg.coarse_range,
+            cfg.refine_radius,
+            cfg.topk,
+            cfg.tile,
+        )
     return local_candidates(target, memory, cfg.neighbor_range, cfg.topk, cfg.tile)
 
 
-def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig
-                   ) -> Optional[int]:
+def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> Optional[int]:
     """How many seed frames one pass may hold within ``cfg.max_memory_mb`` (None: all).
 
     A held frame costs its features; each group also keeps
@@ -52,12 +59,15 @@ def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig
 def _passes(starts: List[int], per_pass: Optional[int]) -> List[List[int]]:
     if per_pass is None:
         return [starts]
-    return [starts[i:i + per_pass] for i in range(0, len(starts), per_pass)]
+    return [starts[i : i + per_pass] for i in range(0, len(starts), per_pass)]
 
 
-def propagate(features: Sequence[torch.Tensor], seeds: Mapping[int, torch.Tensor],
-              cfg: PropagationConfig, backward: bool = False
-              ) -> Iterator[Tuple[int, int, torch.Tensor]]:
+def propagate(
+    features: Sequence[torch.Tensor],
+    seeds: Mapping[int, torch.Tensor],
+    cfg: PropagationConfig,
+    backward: bool = False,
+) -> Iterator[Tuple[int, int, torch.Tensor]]:
     """Yield ``(seed_frame, t, labels_t)`` for every group and every frame it reaches.
 
     Args:
@@ -77,11 +87,15 @@ def propagate(features: Sequence[torch.Tensor], seeds: Mapping[int, torch.Tensor
     starts = sorted(seeds, reverse=backward)
     first = features[starts[0]]
     per_pass = seeds_per_pass(first, sum(len(s) for s in seeds.values()), cfg)
-    neighbourhood = (dense_neighbourhood(first.shape[-2:], cfg.neighbor_range, first.device)
-                     if cfg.mode == 'dense' else None)
+    neighbourhood = (
+        dense_neighbourhood(first.shape[-2:], cfg.neighbor_range, first.device)
+        if cfg.mode == 'dense'
+        else None
+    )
     for group_starts in _passes(starts, per_pass):
-        yield from _one_pass(features, {s: seeds[s] for s in group_starts}, cfg, direction,
-                             num_frames, neighbourhood)
+        yield from _one_pass(
+            features, {s: seeds[s] for s in group_starts}, cfg, direction, num_frames, neighbourhood
+        )
 
 
 class _GroupMemory:
@@ -111,12 +125,17 @@ class _GroupMemory:
         self.labels[:, slot] = labels.flatten(1)
 
     def filled(self) -> torch.Tensor:
-        return self.labels[:, :len(self.frames)]
+        return self.labels[:, : len(self.frames)]
 
 
-def _one_pass(features: Sequence[torch.Tensor], seeds: Dict[int, torch.Tensor],
-              cfg: PropagationConfig, direction: int, num_frames: int,
-              neighbourhood) -> Iterator[Tuple[int, int, torch.Tensor]]:
+def _one_pass(
+    features: Sequence[torch.Tensor],
+    seeds: Dict[int, torch.Tensor],
+    cfg: PropagationConfig,
+    direction: int,
+    num_frames: int,
+    neighbourhood,
+) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
     held: Dict[int, torch.Tensor] = {}
     recent: deque = deque(maxlen=cfg.precede_frames)
@@ -128,15 +147,21 @@ def _one_pass(features: Sequence[torch.Tensor], seeds: Dict[int, torch.Tensor],
             shape = seeds[start].shape
             if cfg.mode == 'dense':
                 labels = propagate_labels_dense(
-                    held[t], torch.stack([held[f] for f in group.frames]),
-                    group.filled().transpose(0, 1).unflatten(2, shape[1:]), neighbourhood,
-                    cfg.topk, cfg.temperature, cfg.dense_step)
+                    held[t],
+                    torch.stack([held[f] for f in group.frames]),
+                    group.filled().transpose(0, 1).unflatten(2, shape[1:]),
+                    neighbourhood,
+                    cfg.topk,
+                    cfg.temperature,
+                    cfg.dense_step,
+                )
             else:
                 for f in group.frames:
                     if f not in cache:
                         cache[f] = _candidates(held[t], held[f], cfg)
-                labels = merge_candidates([cache[f] for f in group.frames], group.filled(),
-                                          cfg.topk, cfg.temperature).view(shape)
+                labels = merge_candidates(
+                    [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
+                ).view(shape)
             group.add(t, labels)
             yield start, t, labels
         if t in seeds:

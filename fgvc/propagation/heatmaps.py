@@ -4,6 +4,7 @@ Coordinates are continuous pixel positions in the frame raster: pixel ``i``
 covers ``[i, i + 1)`` and its centre is ``i + 0.5``; a feature cell ``j`` at
 stride ``s`` covers ``[j * s, (j + 1) * s)``.
 """
+
 import math
 from typing import Tuple
 
@@ -15,8 +16,9 @@ TIE_SLACK = 16
 WHOLE_MAPS_AT_ONCE = 8
 
 
-def gaussian_heatmaps(points_xy: torch.Tensor, grid_hw: Tuple[int, int],
-                      stride_xy: Tuple[float, float], sigma: float) -> torch.Tensor:
+def gaussian_heatmaps(
+    points_xy: torch.Tensor, grid_hw: Tuple[int, int], stride_xy: Tuple[float, float], sigma: float
+) -> torch.Tensor:
     """Gaussian label maps ``[N, h, w]`` for points ``[N, 2]`` given as (x, y).
 
     Each map is ``exp(-|c - p|^2 / (2 sigma^2))`` evaluated at the raster
@@ -28,7 +30,7 @@ def gaussian_heatmaps(points_xy: torch.Tensor, grid_hw: Tuple[int, int],
     cy = (torch.arange(h, device=device, dtype=dtype) + 0.5) * stride_xy[1]
     dx2 = (cx[None, :] - points_xy[:, 0:1]) ** 2
     dy2 = (cy[None, :] - points_xy[:, 1:2]) ** 2
-    return torch.exp(-(dy2[:, :, None] + dx2[:, None, :]) / (2 * sigma ** 2))
+    return torch.exp(-(dy2[:, :, None] + dx2[:, None, :]) / (2 * sigma**2))
 
 
 def _weighted_mean_position(values: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -36,13 +38,17 @@ def _weighted_mean_position(values: torch.Tensor, x: torch.Tensor, y: torch.Tens
     ``values``, or their plain mean where those values are all zero."""
     weights = values.clamp_min(0)
     total = weights.sum(1, keepdim=True)
-    weights = torch.where(total > 0, weights / total.clamp_min(torch.finfo(weights.dtype).tiny),
-                          torch.full_like(weights, 1.0 / weights.shape[1]))
+    weights = torch.where(
+        total > 0,
+        weights / total.clamp_min(torch.finfo(weights.dtype).tiny),
+        torch.full_like(weights, 1.0 / weights.shape[1]),
+    )
     return torch.stack([(weights * x).sum(1), (weights * y).sum(1)], dim=1)
 
 
-def _sort_desc_then_key(values: torch.Tensor, keys: torch.Tensor
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+def _sort_desc_then_key(
+    values: torch.Tensor, keys: torch.Tensor
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Rows of ``values`` sorted descending, equal values by ascending ``keys``."""
     order = keys.argsort(dim=1, stable=True)
     values, keys = values.gather(1, order), keys.gather(1, order)
@@ -50,8 +56,9 @@ def _sort_desc_then_key(values: torch.Tensor, keys: torch.Tensor
     return values.gather(1, order), keys.gather(1, order)
 
 
-def top_pixels(values: torch.Tensor, keys: torch.Tensor, k: int
-               ) -> Tuple[torch.Tensor, torch.Tensor]:
+def top_pixels(
+    values: torch.Tensor, keys: torch.Tensor, k: int
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` largest of each row of ``values`` ``[N, P]`` and their ``keys``.
 
     Equal values are taken in ascending key order, so the choice among ties
@@ -65,7 +72,8 @@ def top_pixels(values: torch.Tensor, keys: torch.Tensor, k: int
     unsure = ((top[:, -1] == top[:, k - 1]) & (wide < values.shape[1])).nonzero().squeeze(1)
     if len(unsure):
         top[unsure], top_keys[unsure] = (
-            x[:, :wide] for x in _sort_desc_then_key(values[unsure], keys[unsure]))
+            x[:, :wide] for x in _sort_desc_then_key(values[unsure], keys[unsure])
+        )
     return top[:, :k], top_keys[:, :k]
 
 
@@ -79,7 +87,7 @@ class _Axis:
 
     def __init__(self, cells: int, pixels: int, device):
         scale = cells / pixels
-        src = ((torch.arange(pixels, device=device, dtype=torch.float32) + 0.5) * scale - 0.5)
+        src = (torch.arange(pixels, device=device, dtype=torch.float32) + 0.5) * scale - 0.5
         src = src.clamp_min(0)
         self.low = src.long()
         self.high = (self.low + 1).clamp_max(cells - 1)
@@ -87,7 +95,9 @@ class _Axis:
         self.cells, self.pixels, self.scale = cells, pixels, scale
         pix = torch.arange(pixels, device=device).repeat(2)
         read = torch.cat([self.low, self.high])
-        self.first = torch.full((cells,), pixels, device=device).scatter_reduce(0, read, pix, 'amin')
+        self.first = torch.full((cells,), pixels, device=device).scatter_reduce(
+            0, read, pix, 'amin'
+        )
         self.last = torch.full((cells,), -1, device=device).scatter_reduce(0, read, pix, 'amax')
 
     def window(self, peak: torch.Tensor, radius: int) -> torch.Tensor:
@@ -102,8 +112,9 @@ class _Axis:
         return (self.first >= window[:, :1]) & (self.last <= window[:, -1:])
 
 
-def _upsampled(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
-               cols: torch.Tensor) -> torch.Tensor:
+def _upsampled(
+    heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor, cols: torch.Tensor
+) -> torch.Tensor:
     """Bilinearly upsampled values ``[N, r * c]`` of the raster pixels ``rows`` ``[N, r]``
     x ``cols`` ``[N, c]``: the same arithmetic for any window, so that equal
     pixels get bit-identical values wherever they are read."""
@@ -113,15 +124,18 @@ def _upsampled(heatmaps: torch.Tensor, ay: _Axis, ax: _Axis, rows: torch.Tensor,
     def read(cell_y: torch.Tensor, cell_x: torch.Tensor) -> torch.Tensor:
         flat = cell_y[:, :, None] * w + cell_x[:, None, :]
         return flat_maps.gather(1, flat.flatten(1)).view(flat.shape)
+
     fy, fx = ay.frac[rows][:, :, None], ax.frac[cols][:, None, :]
     low_y, high_y, low_x, high_x = ay.low[rows], ay.high[rows], ax.low[cols], ax.high[cols]
-    up = ((1 - fy) * ((1 - fx) * read(low_y, low_x) + fx * read(low_y, high_x))
-          + fy * ((1 - fx) * read(high_y, low_x) + fx * read(high_y, high_x)))
+    up = (1 - fy) * ((1 - fx) * read(low_y, low_x) + fx * read(low_y, high_x)) + fy * (
+        (1 - fx) * read(high_y, low_x) + fx * read(high_y, high_x)
+    )
     return up.flatten(1)
 
 
-def _read_position(up: torch.Tensor, keys: torch.Tensor, width: int,
-                   topk: int) -> Tuple[torch.Tensor, torch.Tensor]:
+def _read_position(
+    up: torch.Tensor, keys: torch.Tensor, width: int, topk: int
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Positions ``[N, 2]`` from upsampled values ``up`` ``[N, P]`` of the raster
     pixels ``keys`` (flat raster indices), and each row's ``topk``-th value."""
     values, index = top_pixels(up, keys, min(topk, up.shape[1]))
@@ -153,8 +167,9 @@ def upsampled_to_points(up: torch.Tensor, raster_hw: Tuple[int, int], topk: int)
     return _read_position(up, keys, raster_hw[1], topk)[0]
 
 
-def heatmaps_to_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int],
-                       topk: int) -> torch.Tensor:
+def heatmaps_to_points(
+    heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk: int
+) -> torch.Tensor:
     """Positions ``[N, 2]`` (x, y) from label maps ``[N, h, w]``: each map is
     upsampled to the raster (:func:`upsample_heatmaps`) and read by
     :func:`upsampled_to_points`."""
@@ -163,8 +178,9 @@ def heatmaps_to_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int],
     return upsampled_to_points(upsample_heatmaps(heatmaps, raster_hw), raster_hw, topk)
 
 
-def peak_window_points(heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk: int,
-                       radius: int) -> torch.Tensor:
+def peak_window_points(
+    heatmaps: torch.Tensor, raster_hw: Tuple[int, int], topk: int, radius: int
+) -> torch.Tensor:
     """:func:`heatmaps_to_points` without upsampling whole maps.
 
     The upsampled values are computed only for the raster pixels within about

@@ -18,6 +18,7 @@ several groups of queries is matched once. Matching is tiled: a
 product, so cost and memory grow with the neighbourhood, not with the square
 of the frame.
 """
+
 import functools
 import math
 from typing import NamedTuple, Sequence
@@ -28,7 +29,7 @@ import torch.nn.functional as F
 #: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
 GATHER_CHUNK = 1024
 #: Most affinities computed by one matrix product in :func:`local_candidates`.
-PRODUCT_FLOATS = 2 ** 20
+PRODUCT_FLOATS = 2**20
 
 
 class Candidates(NamedTuple):
@@ -38,6 +39,7 @@ class Candidates(NamedTuple):
     pixels are allowed) and ``index`` ``[P, k]`` flat positions of the matched
     pixels in the memory frame, for the ``P = h * w`` target pixels.
     """
+
     values: torch.Tensor
     index: torch.Tensor
 
@@ -57,11 +59,12 @@ def _disc_mask(tile: int, halo: int, radius: float, device: torch.device) -> tor
     s = torch.arange(tile + 2 * halo, device=device)
     d = (s[None, :] - halo - t[:, None]) ** 2  # [tile, span]: squared offset per axis
     dist2 = d[:, None, :, None] + d[None, :, None, :]  # [ti, tj, su, sv]
-    return (dist2 < radius ** 2).reshape(tile * tile, -1)
+    return (dist2 < radius**2).reshape(tile * tile, -1)
 
 
-def local_candidates(target: torch.Tensor, memory: torch.Tensor, neighbor_range: float,
-                     topk: int, tile: int = 16) -> Candidates:
+def local_candidates(
+    target: torch.Tensor, memory: torch.Tensor, neighbor_range: float, topk: int, tile: int = 16
+) -> Candidates:
     """Each target pixel's ``topk`` most similar memory pixels within its neighbourhood.
 
     One row of tiles is matched at a time, ``PRODUCT_FLOATS`` affinities at
@@ -86,7 +89,11 @@ def local_candidates(target: torch.Tensor, memory: torch.Tensor, neighbor_range:
     step = max(PRODUCT_FLOATS // (tile * tile * span * span), 1)  # tiles per product
 
     disc = _disc_mask(tile, halo, neighbor_range / 2, device)
-    cols = torch.arange(tiles_x, device=device)[:, None] * tile + torch.arange(span, device=device) - halo
+    cols = (
+        torch.arange(tiles_x, device=device)[:, None] * tile
+        + torch.arange(span, device=device)
+        - halo
+    )
     col_ok = (cols >= 0) & (cols < w)  # [tiles_x, span]
     values = target.new_empty(tiles_y, tile, tiles_x, tile, k)
     index = torch.empty(values.shape, dtype=torch.long, device=device)
@@ -94,30 +101,48 @@ def local_candidates(target: torch.Tensor, memory: torch.Tensor, neighbor_range:
         y0 = row * tile
         rows = torch.arange(y0 - halo, y0 - halo + span, device=device)
         row_ok = (rows >= 0) & (rows < h)
-        band = memory[:, max(y0 - halo, 0):y0 - halo + span]  # rows of the halos, then padded
-        band = F.pad(band, (halo, halo + pad_w, max(halo - y0, 0), span - band.shape[1] - max(halo - y0, 0)))
-        queries = target[:, y0:y0 + tile]
+        band = memory[:, max(y0 - halo, 0) : y0 - halo + span]  # rows of the halos, then padded
+        band = F.pad(
+            band, (halo, halo + pad_w, max(halo - y0, 0), span - band.shape[1] - max(halo - y0, 0))
+        )
+        queries = target[:, y0 : y0 + tile]
         queries = F.pad(queries, (0, pad_w, 0, tile - queries.shape[1]))
-        queries = queries.view(channels, tile, tiles_x, tile).permute(2, 1, 3, 0).reshape(tiles_x, tile * tile, channels)
-        flat = (rows.clamp(0, h - 1)[None, :, None] * w + cols.clamp(0, w - 1)[:, None, :]).view(tiles_x, 1, -1)
+        queries = (
+            queries.view(channels, tile, tiles_x, tile)
+            .permute(2, 1, 3, 0)
+            .reshape(tiles_x, tile * tile, channels)
+        )
+        flat = (rows.clamp(0, h - 1)[None, :, None] * w + cols.clamp(0, w - 1)[:, None, :]).view(
+            tiles_x, 1, -1
+        )
         valid = (row_ok[None, :, None] & col_ok[:, None, :]).view(tiles_x, 1, -1)
         for first in range(0, tiles_x, step):
             chunk = slice(first, first + step)
-            keys = band[:, :, first * tile:].unfold(2, span, tile)[:, :, :step]  # [C, span, n, span]
+            keys = band[:, :, first * tile :].unfold(2, span, tile)[
+                :, :, :step
+            ]  # [C, span, n, span]
             keys = keys.permute(2, 0, 1, 3).reshape(-1, channels, span * span)
-            affinity = torch.bmm(queries[chunk], keys).masked_fill_(~(disc & valid[chunk]), -math.inf)
+            affinity = torch.bmm(queries[chunk], keys).masked_fill_(
+                ~(disc & valid[chunk]), -math.inf
+            )
             top, where = affinity.topk(k, dim=2)
             n = top.shape[0]
             values[row, :, chunk] = top.view(n, tile, tile, k).transpose(0, 1)
-            index[row, :, chunk] = flat[chunk].expand(-1, tile * tile, -1).gather(2, where).view(
-                n, tile, tile, k).transpose(0, 1)
+            index[row, :, chunk] = (
+                flat[chunk]
+                .expand(-1, tile * tile, -1)
+                .gather(2, where)
+                .view(n, tile, tile, k)
+                .transpose(0, 1)
+            )
     values = values.view(tiles_y * tile, tiles_x * tile, k)[:h, :w].reshape(h * w, k)
     index = index.view(tiles_y * tile, tiles_x * tile, k)[:h, :w].reshape(h * w, k)
     return Candidates(values, index)
 
 
-def merge_candidates(candidates: Sequence[Candidates], memory_labels: torch.Tensor,
-                     topk: int, temperature: float) -> torch.Tensor:
+def merge_candidates(
+    candidates: Sequence[Candidates], memory_labels: torch.Tensor, topk: int, temperature: float
+) -> torch.Tensor:
     """Labels ``[N, P]`` of the target pixels from their candidates in every memory frame.
 
     Args:
@@ -141,9 +166,15 @@ def merge_candidates(candidates: Sequence[Candidates], memory_labels: torch.Tens
     return out
 
 
-def propagate_labels(target: torch.Tensor, memory_feats: torch.Tensor,
-                     memory_labels: torch.Tensor, neighbor_range: float, topk: int,
-                     temperature: float, tile: int = 16) -> torch.Tensor:
+def propagate_labels(
+    target: torch.Tensor,
+    memory_feats: torch.Tensor,
+    memory_labels: torch.Tensor,
+    neighbor_range: float,
+    topk: int,
+    temperature: float,
+    tile: int = 16,
+) -> torch.Tensor:
     """Predict the target frame's label maps.
 
     Args:
@@ -159,8 +190,10 @@ def propagate_labels(target: torch.Tensor, memory_feats: torch.Tensor,
         ``[N, h, w]`` label maps of the target frame.
     """
     h, w = target.shape[-2:]
-    candidates = [local_candidates(target, feats, neighbor_range, topk, tile)
-                  for feats in memory_feats]
-    labels = merge_candidates(candidates, memory_labels.transpose(0, 1).flatten(2), topk,
-                              temperature)
+    candidates = [
+        local_candidates(target, feats, neighbor_range, topk, tile) for feats in memory_feats
+    ]
+    labels = merge_candidates(
+        candidates, memory_labels.transpose(0, 1).flatten(2), topk, temperature
+    )
     return labels.view(-1, h, w)

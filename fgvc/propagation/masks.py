@@ -6,6 +6,7 @@ to the feature grid (area interpolation); every later frame's maps come from
 :func:`fgvc.propagation.propagate`, are upsampled bilinearly to the
 raster and the label with the largest value wins at each pixel.
 """
+
 from typing import Iterator, Sequence, Tuple
 
 import torch
@@ -31,8 +32,12 @@ def labels_to_mask(labels: torch.Tensor, raster_hw: Tuple[int, int]) -> torch.Te
     return up.argmax(0)
 
 
-def segment_video(features: Sequence[torch.Tensor], first_mask: torch.Tensor, num_labels: int,
-                  cfg: PropagationConfig) -> Iterator[Tuple[int, torch.Tensor]]:
+def segment_video(
+    features: Sequence[torch.Tensor],
+    first_mask: torch.Tensor,
+    num_labels: int,
+    cfg: PropagationConfig,
+) -> Iterator[Tuple[int, torch.Tensor]]:
     """Yield ``(t, mask_t)`` for frames 1..T-1: integer masks ``[H, W]`` in ``[0, num_labels)``.
 
     Args:

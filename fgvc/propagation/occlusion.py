@@ -8,11 +8,13 @@ no pixel matches it and the label spreads thin. The confidence of point n in
 frame t is ``peaks[n, t] / peaks[n, q_n]`` (``q_n`` its query frame); the
 point is predicted occluded where the confidence is below ``threshold``.
 """
+
 import torch
 
 
-def occlusion_from_peaks(peaks: torch.Tensor, query_frames: torch.Tensor,
-                         threshold: float) -> torch.Tensor:
+def occlusion_from_peaks(
+    peaks: torch.Tensor, query_frames: torch.Tensor, threshold: float
+) -> torch.Tensor:
     """Predicted occlusion ``[N, T]`` bool from label peaks ``[N, T]``.
 
     Args:

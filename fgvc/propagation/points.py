@@ -1,17 +1,20 @@
 """Point tracking by label propagation over a video's features."""
+
 from typing import Sequence, Tuple
 
 import torch
 
 from .config import PropagationConfig
 from .engine import propagate
-from .heatmaps import (gaussian_heatmaps, peak_window_points, upsample_heatmaps,
-                       upsampled_to_points)
+from .heatmaps import gaussian_heatmaps, peak_window_points, upsample_heatmaps, upsampled_to_points
 
 
-def track_points_with_peaks(features: Sequence[torch.Tensor], query_points: torch.Tensor,
-                            raster_hw: Tuple[int, int], cfg: PropagationConfig
-                            ) -> Tuple[torch.Tensor, torch.Tensor]:
+def track_points_with_peaks(
+    features: Sequence[torch.Tensor],
+    query_points: torch.Tensor,
+    raster_hw: Tuple[int, int],
+    cfg: PropagationConfig,
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Track query points and report how strongly each label survives.
 
     Args:
@@ -55,24 +58,30 @@ def track_points_with_peaks(features: Sequence[torch.Tensor], query_points: torc
             features = torch.stack([features[t] for t in range(num_frames)])
         full_maps = first.new_zeros(num_frames, num_points, raster_hw[0] * raster_hw[1])
         reached = torch.zeros(num_frames, num_points, dtype=torch.bool, device=first.device)
-    for backward in ((False, True) if cfg.bidirectional else (False, )):
+    for backward in (False, True) if cfg.bidirectional else (False,):
         for start, t, labels in propagate(features, seeds, cfg, backward):
             if dense:
                 full_maps[t, groups[start]] = upsample_heatmaps(labels, raster_hw)
                 reached[t, groups[start]] = True
             else:
-                tracks[groups[start], t] = peak_window_points(labels, raster_hw, cfg.coord_topk,
-                                                              cfg.coord_radius)
+                tracks[groups[start], t] = peak_window_points(
+                    labels, raster_hw, cfg.coord_topk, cfg.coord_radius
+                )
             peaks[groups[start], t] = labels.flatten(1).amax(1)
     if dense:
         for t in range(num_frames):
-            tracks[reached[t], t] = upsampled_to_points(full_maps[t, reached[t]], raster_hw,
-                                                        cfg.coord_topk)
+            tracks[reached[t], t] = upsampled_to_points(
+                full_maps[t, reached[t]], raster_hw, cfg.coord_topk
+            )
     return tracks, peaks
 
 
-def track_points(features: Sequence[torch.Tensor], query_points: torch.Tensor,
-                 raster_hw: Tuple[int, int], cfg: PropagationConfig) -> torch.Tensor:
+def track_points(
+    features: Sequence[torch.Tensor],
+    query_points: torch.Tensor,
+    raster_hw: Tuple[int, int],
+    cfg: PropagationConfig,
+) -> torch.Tensor:
     """Track query points through a video: the ``tracks`` of
     :func:`track_points_with_peaks`, ``[N, T, 2]`` (x, y) in the raster."""
     return track_points_with_peaks(features, query_points, raster_hw, cfg)[0]

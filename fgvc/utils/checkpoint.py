@@ -5,6 +5,7 @@ checkpoints; torch>=2.6 refuses to unpickle those with its ``weights_only``
 default. Checkpoints handed to the framework are the user's own files, so the
 local loader is replaced by one that unpickles them fully.
 """
+
 import os.path as osp
 
 import torch
@@ -40,14 +41,19 @@ def load_encoder_weights(model, filename: str, prefix: str = 'backbone.') -> Non
     if not isinstance(state, dict):
         raise ValueError(f'Checkpoint {filename} holds no state dict')
     if any(k.startswith(prefix) for k in state):
-        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+        state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
     encoder = getattr(model, 'module', model).backbone
     expected = encoder.state_dict()
     missing = sorted(set(expected) - set(state))
-    wrong = [f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
-             for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    wrong = [
+        f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if missing or wrong:
         lines = [f'missing {len(missing)} key(s): {missing[:8]}'] if missing else []
         lines += [f'shape mismatch {w}' for w in wrong[:8]]
-        raise ValueError(f'Checkpoint {filename} does not fit the encoder:\n  ' + '\n  '.join(lines))
+        raise ValueError(
+            f'Checkpoint {filename} does not fit the encoder:\n  ' + '\n  '.join(lines)
+        )
     encoder.load_state_dict({k: state[k] for k in expected})

@@ -1,4 +1,5 @@
 """Config helpers: overrides that refuse keys the config does not have."""
+
 import difflib
 from typing import Any, Dict
 
@@ -33,6 +34,7 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                 hint = difflib.get_close_matches(part, known, n=1)
                 where = f"'{parent}'" if parent else 'the config'
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ''
-                raise KeyError(f"Unknown config key '{dotted}': '{part}' is not in {where}"
-                               f'{suggestion}')
+                raise KeyError(
+                    f"Unknown config key '{dotted}': '{part}' is not in {where}{suggestion}"
+                )
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]

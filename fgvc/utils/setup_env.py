@@ -1,4 +1,5 @@
 """Process-level set-up shared by the tools: registries, loaders, distributed."""
+
 import datetime
 import os
 
@@ -15,6 +16,7 @@ def register_all_modules(init_scope: bool = True) -> None:
     import fgvc.engine  # noqa: F401
     import fgvc.evaluation  # noqa: F401
     import fgvc.models  # noqa: F401
+
     register_checkpoint_loader()
     if init_scope:
         init_default_scope('fgvc')
@@ -23,6 +25,7 @@ def register_all_modules(init_scope: bool = True) -> None:
 def _slurm_to_torch_env(port: int) -> None:
     """Translate SLURM's process variables into torch.distributed's."""
     import subprocess
+
     node_list = os.environ['SLURM_NODELIST']
     master = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
     os.environ.setdefault('MASTER_ADDR', master)
@@ -52,8 +55,8 @@ def init_distributed(launcher: str, port: int = 29500, timeout_s: int = 1800) ->
     if use_cuda:
         torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     dist.init_process_group(
-        backend='nccl' if use_cuda else 'gloo',
-        timeout=datetime.timedelta(seconds=timeout_s))
+        backend='nccl' if use_cuda else 'gloo', timeout=datetime.timedelta(seconds=timeout_s)
+    )
     return True
 
 

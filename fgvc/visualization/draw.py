@@ -1,4 +1,5 @@
 """Drawing predictions over video frames (uint8 RGB ``[T, H, W, 3]``)."""
+
 from typing import Optional, Tuple
 
 import cv2
@@ -25,9 +26,16 @@ def _cv_point(xy: np.ndarray) -> Tuple[int, int]:
     return tuple(int(round((v - 0.5) * CV_SCALE)) for v in xy)
 
 
-def draw_track_frame(frame: np.ndarray, tracks: np.ndarray, occluded: Optional[np.ndarray],
-                     t: int, colours: np.ndarray, radius: int = 3, trail: int = 0,
-                     trail_width: int = 1) -> np.ndarray:
+def draw_track_frame(
+    frame: np.ndarray,
+    tracks: np.ndarray,
+    occluded: Optional[np.ndarray],
+    t: int,
+    colours: np.ndarray,
+    radius: int = 3,
+    trail: int = 0,
+    trail_width: int = 1,
+) -> np.ndarray:
     """Frame ``t`` of a video with every track drawn: a filled disc where
     visible, a ring where predicted occluded, and a line through its visible
     positions of the previous ``trail`` frames that fades out with age.
@@ -62,13 +70,25 @@ def draw_track_frame(frame: np.ndarray, tracks: np.ndarray, occluded: Optional[n
         if not np.isfinite([x, y]).all():
             continue
         hidden = occluded is not None and occluded[n, t]
-        cv2.circle(out, _cv_point((x, y)), radius * CV_SCALE, colours[n].tolist(),
-                   thickness=1 if hidden else -1, lineType=cv2.LINE_AA, shift=CV_SHIFT)
+        cv2.circle(
+            out,
+            _cv_point((x, y)),
+            radius * CV_SCALE,
+            colours[n].tolist(),
+            thickness=1 if hidden else -1,
+            lineType=cv2.LINE_AA,
+            shift=CV_SHIFT,
+        )
     return out
 
 
-def draw_tracks(video: np.ndarray, tracks: np.ndarray, occluded: Optional[np.ndarray] = None,
-                radius: int = 3, trail: int = 0) -> np.ndarray:
+def draw_tracks(
+    video: np.ndarray,
+    tracks: np.ndarray,
+    occluded: Optional[np.ndarray] = None,
+    radius: int = 3,
+    trail: int = 0,
+) -> np.ndarray:
     """Frames with every track's position drawn: a filled disc where visible, a
     ring where predicted occluded (see :func:`draw_track_frame`).
 
@@ -80,8 +100,12 @@ def draw_tracks(video: np.ndarray, tracks: np.ndarray, occluded: Optional[np.nda
         trail: frames of fading history drawn behind each point.
     """
     colours = track_colours(tracks.shape[0])
-    return np.stack([draw_track_frame(frame, tracks, occluded, t, colours, radius, trail)
-                     for t, frame in enumerate(video)])
+    return np.stack(
+        [
+            draw_track_frame(frame, tracks, occluded, t, colours, radius, trail)
+            for t, frame in enumerate(video)
+        ]
+    )
 
 
 def overlay_masks(video: np.ndarray, masks: np.ndarray, alpha: float = 0.5) -> np.ndarray:

@@ -1,4 +1,5 @@
 """A test-time hook drawing every video's predictions."""
+
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -6,6 +7,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from fgvc.registry import HOOKS
+
 from .draw import draw_tracks, overlay_masks
 from .writers import write_images, write_mp4
 
@@ -22,6 +24,7 @@ class PredictionVisualizationHook(Hook):
         radius: disc radius of drawn points, pixels.
         alpha: opacity of mask colours.
     """
+
     priority = 'LOW'
 
     def __init__(self, out_dir: str, fps: float = 10.0, radius: int = 3, alpha: float = 0.5):
@@ -36,12 +39,17 @@ class PredictionVisualizationHook(Hook):
             return overlay_masks(video, np.asarray(sample.pred_masks), self.alpha)
         if 'pred_tracks' in sample:
             occluded = sample.get('pred_occluded')
-            return draw_tracks(video, np.asarray(sample.pred_tracks),
-                               None if occluded is None else np.asarray(occluded), self.radius)
+            return draw_tracks(
+                video,
+                np.asarray(sample.pred_tracks),
+                None if occluded is None else np.asarray(occluded),
+                self.radius,
+            )
         return None
 
-    def after_test_iter(self, runner, batch_idx: int, data_batch: dict = None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def after_test_iter(
+        self, runner, batch_idx: int, data_batch: dict = None, outputs: Optional[Sequence] = None
+    ) -> None:
         for video, sample in zip(data_batch['inputs'], outputs):
             frames = self.draw(np.asarray(video.cpu()), sample)
             if frames is None:

@@ -1,4 +1,5 @@
 """Writing drawn frames to disk as images and as an mp4 video."""
+
 import os
 import os.path as osp
 
@@ -35,14 +36,16 @@ class Mp4Writer:
         size = (frame.shape[1], frame.shape[0])
         if self._writer is None:
             os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
-            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps,
-                                           size)
+            self._writer = cv2.VideoWriter(
+                self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps, size
+            )
             if not self._writer.isOpened():
                 raise OSError(f'Cannot open video writer for {self.path}')
             self.size = size
         elif size != self.size:
-            raise ValueError(f'Frame of size {size} written to {self.path}, whose frames are '
-                             f'{self.size}')
+            raise ValueError(
+                f'Frame of size {size} written to {self.path}, whose frames are {self.size}'
+            )
         self._writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ positive = big-endian); a single whitespace character separates the header
 from the samples. Rows are stored bottom-to-top. FlyingThings3D stores
 optical flow as ``PF`` with channels (u, v, 0).
 """
+
 import os
 from typing import Tuple
 
@@ -21,10 +22,10 @@ def _header(data: bytes, path: str) -> Tuple[list, int]:
     """The four header tokens and the offset where the samples start."""
     tokens, pos = [], 0
     while len(tokens) < _HEADER_TOKENS:
-        while pos < len(data) and data[pos:pos + 1].isspace():
+        while pos < len(data) and data[pos : pos + 1].isspace():
             pos += 1
         start = pos
-        while pos < len(data) and not data[pos:pos + 1].isspace():
+        while pos < len(data) and not data[pos : pos + 1].isspace():
             pos += 1
         if pos == start or pos >= len(data) or pos > _MAX_HEADER_BYTES:
             raise ValueError(f'{path}: truncated or corrupt PFM header')
@@ -53,8 +54,10 @@ def read_pfm(path: str) -> np.ndarray:
         raise ValueError(f'{path}: corrupt PFM header {b" ".join(tokens)!r}')
     count = width * height * channels
     if len(data) - offset < 4 * count:
-        raise ValueError(f'{path}: truncated PFM data ({len(data) - offset} bytes, '
-                         f'expected {4 * count} for {width}x{height}x{channels})')
+        raise ValueError(
+            f'{path}: truncated PFM data ({len(data) - offset} bytes, '
+            f'expected {4 * count} for {width}x{height}x{channels})'
+        )
     dtype = np.dtype('<f4' if scale < 0 else '>f4')
     samples = np.frombuffer(data, dtype, count, offset).reshape(height, width, channels)
     return np.ascontiguousarray(samples[::-1]).astype(np.float32)

@@ -63,22 +63,44 @@ Public API
 The flow domain (FlyingThings3D) and the video domain (all other formats)
 are drawn from different scene distributions: see :mod:`.presets`.
 """
+
 from .config import MotionConfig, PhotometricConfig, SceneConfig, TextureConfig
 from .datasets import WRITERS, generate_datasets, generate_tapvid_videos, generate_videos
 from .flow import flow_between, future_flows, past_flows
 from .presets import PRESETS, DatasetPreset, get_preset
-from .scene import (Layer, Scene, make_moving_layer_scene, make_scene, make_translation_scene,
-                    render)
+from .scene import Layer, Scene, make_moving_layer_scene, make_scene, make_translation_scene, render
 from .tracks import Tracks, sample_tracks
 from .video import SyntheticVideo, generate_video, seed_rng, video_from_scene
 from .writers.tapvid import kinetics_entry, write_kinetics_shards, write_tapvid_pickle
 
 __all__ = [
-    'MotionConfig', 'PhotometricConfig', 'SceneConfig', 'TextureConfig', 'WRITERS',
-    'generate_datasets', 'generate_tapvid_videos', 'generate_videos', 'flow_between',
-    'future_flows', 'past_flows', 'PRESETS',
-    'DatasetPreset', 'get_preset', 'Layer', 'Scene', 'make_scene', 'make_translation_scene',
+    'MotionConfig',
+    'PhotometricConfig',
+    'SceneConfig',
+    'TextureConfig',
+    'WRITERS',
+    'generate_datasets',
+    'generate_tapvid_videos',
+    'generate_videos',
+    'flow_between',
+    'future_flows',
+    'past_flows',
+    'PRESETS',
+    'DatasetPreset',
+    'get_preset',
+    'Layer',
+    'Scene',
+    'make_scene',
+    'make_translation_scene',
     'make_moving_layer_scene',
-    'render', 'Tracks', 'sample_tracks', 'SyntheticVideo', 'generate_video', 'seed_rng',
-    'video_from_scene', 'kinetics_entry', 'write_kinetics_shards', 'write_tapvid_pickle',
+    'render',
+    'Tracks',
+    'sample_tracks',
+    'SyntheticVideo',
+    'generate_video',
+    'seed_rng',
+    'video_from_scene',
+    'kinetics_entry',
+    'write_kinetics_shards',
+    'write_tapvid_pickle',
 ]

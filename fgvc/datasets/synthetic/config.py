@@ -5,6 +5,7 @@ dataclasses; the presets in :mod:`fgvc.datasets.synthetic.presets` fill them.
 Lengths are in pixels of the rendered frame, times in frames, angles in
 radians.
 """
+
 from dataclasses import dataclass, field
 from typing import Tuple
 
@@ -24,6 +25,7 @@ class TextureConfig:
         saturation: 0 = grey, 1 = random colours as drawn, > 1 more vivid.
         colour_cast: per-channel (R, G, B) gain applied to every texture.
     """
+
     styles: Tuple[str, ...] = ('noise', 'stripes', 'blobs', 'gradient')
     weights: Tuple[float, ...] = (0.4, 0.2, 0.25, 0.15)
     feature_size: Tuple[float, float] = (3.0, 24.0)
@@ -46,6 +48,7 @@ class MotionConfig:
         wobble_cycles: (min, max) number of oscillation cycles per video.
         wobble_terms: number of random sinusoids summed for the wobble.
     """
+
     speed: Tuple[float, float] = (0.5, 3.0)
     rotation_speed: float = 0.02
     scale_speed: float = 0.01
@@ -63,6 +66,7 @@ class PhotometricConfig:
         contrast: max amplitude of a smooth relative contrast change.
         blur_sigma: (min, max) Gaussian blur sigma in pixels; 0 disables.
     """
+
     brightness: float = 0.0
     contrast: float = 0.0
     blur_sigma: Tuple[float, float] = (0.0, 0.0)
@@ -89,6 +93,7 @@ class SceneConfig:
         foreground_point_fraction: fraction of tracks sampled on foreground
             layers (the rest uniformly over visible pixels).
     """
+
     height: int = 64
     width: int = 64
     num_frames: int = 10
@@ -98,8 +103,11 @@ class SceneConfig:
     polygon_vertices: Tuple[int, int] = (3, 8)
     texture: TextureConfig = field(default_factory=TextureConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
-    background_motion: MotionConfig = field(default_factory=lambda: MotionConfig(
-        speed=(0.0, 1.0), rotation_speed=0.005, scale_speed=0.003))
+    background_motion: MotionConfig = field(
+        default_factory=lambda: MotionConfig(
+            speed=(0.0, 1.0), rotation_speed=0.005, scale_speed=0.003
+        )
+    )
     photometric: PhotometricConfig = field(default_factory=PhotometricConfig)
     num_points: int = 32
     late_query_fraction: float = 0.2

@@ -4,6 +4,7 @@ Each output format has a writer ``(out_dir, preset, seed) -> None``; video i
 of a format is drawn with the seed sequence (seed, format stream id, i), so
 formats are independent of each other and of which subset is generated.
 """
+
 import os
 import time
 import zlib
@@ -44,8 +45,9 @@ def generate_videos(cfg: SceneConfig, seed: int, count: int, stream: str) -> Lis
     return [generate_video(cfg, (seed, sid, i)) for i in range(count)]
 
 
-def generate_tapvid_videos(cfg: SceneConfig, seed: int, count: int,
-                           stream: str = 'tapvid_davis') -> Dict[str, Dict]:
+def generate_tapvid_videos(
+    cfg: SceneConfig, seed: int, count: int, stream: str = 'tapvid_davis'
+) -> Dict[str, Dict]:
     """TAP-Vid DAVIS-format dict ``{name: {'video', 'points', 'occluded'}}``."""
     videos = generate_videos(cfg, seed, count, stream)
     return {f'synth{i:04d}': v.tapvid() for i, v in enumerate(videos)}
@@ -57,15 +59,18 @@ def write_tapvid_davis(out_dir: str, preset: DatasetPreset, seed: int) -> None:
 
 
 def write_tapvid_kinetics(out_dir: str, preset: DatasetPreset, seed: int) -> None:
-    entries = generate_tapvid_videos(preset.video_scene, seed, preset.tapvid_kinetics,
-                                     stream='tapvid_kinetics')
+    entries = generate_tapvid_videos(
+        preset.video_scene, seed, preset.tapvid_kinetics, stream='tapvid_kinetics'
+    )
     items = [tapvid.kinetics_entry(e, f'kinetics_{name}') for name, e in entries.items()]
-    tapvid.write_kinetics_shards(items, os.path.join(out_dir, TAPVID_KINETICS_DIR),
-                                 preset.kinetics_shards)
+    tapvid.write_kinetics_shards(
+        items, os.path.join(out_dir, TAPVID_KINETICS_DIR), preset.kinetics_shards
+    )
 
 
-def rendered_scenes(cfg: SceneConfig, seed: int, count: int, stream: str
-                    ) -> Iterator[Tuple[Scene, np.ndarray, np.ndarray, np.random.Generator]]:
+def rendered_scenes(
+    cfg: SceneConfig, seed: int, count: int, stream: str
+) -> Iterator[Tuple[Scene, np.ndarray, np.ndarray, np.random.Generator]]:
     """(scene, frames, layer ids, rng) of ``count`` scenes, without tracks."""
     sid = stream_id(stream)
     for i in range(count):
@@ -96,7 +101,8 @@ def write_davis(out_dir: str, preset: DatasetPreset, seed: int) -> None:
     root = os.path.join(out_dir, DAVIS_DIR)
     names = []
     for i, (_, frames, ids, _) in enumerate(
-            rendered_scenes(preset.video_scene, seed, preset.davis, 'davis')):
+        rendered_scenes(preset.video_scene, seed, preset.davis, 'davis')
+    ):
         names.append(f'synth-{i:03d}')
         davis.write_davis2017_sequence(root, names[-1], frames, ids)
     davis.write_davis2017_list(root, names)
@@ -106,7 +112,8 @@ def write_jhmdb(out_dir: str, preset: DatasetPreset, seed: int) -> None:
     root = os.path.join(out_dir, JHMDB_DIR)
     lines = []
     for i, (scene, frames, _, rng) in enumerate(
-            rendered_scenes(preset.video_scene, seed, preset.jhmdb, 'jhmdb')):
+        rendered_scenes(preset.video_scene, seed, preset.jhmdb, 'jhmdb')
+    ):
         points, _ = layer_keypoints(scene, actor_layer(scene), jhmdb.NUM_JOINTS, rng)
         cls = JHMDB_CLASSES[i % len(JHMDB_CLASSES)]
         lines.append(jhmdb.write_video(root, cls, f'synth_{cls}_{i:03d}', frames, points))
@@ -121,13 +128,17 @@ def write_badja(out_dir: str, preset: DatasetPreset, seed: int) -> None:
     davis_root = os.path.join(out_dir, DAVIS2016_DIR)
     names, lengths = [], []
     for i, (scene, frames, ids, rng) in enumerate(
-            rendered_scenes(cfg, seed, preset.badja, 'badja')):
+        rendered_scenes(cfg, seed, preset.badja, 'badja')
+    ):
         seq = f'synth-animal-{i:03d}'
         actor = actor_layer(scene)
         points, occluded = layer_keypoints(scene, actor, len(badja.USED_JOINTS), rng)
         davis.write_davis2016_sequence(davis_root, seq, frames, ids == actor)
-        badja.write_annotations(os.path.join(out_dir, BADJA_DIR), seq,
-                                badja.annotations(seq, points, occluded, cfg.height, cfg.width))
+        badja.write_annotations(
+            os.path.join(out_dir, BADJA_DIR),
+            seq,
+            badja.annotations(seq, points, occluded, cfg.height, cfg.width),
+        )
         names.append(seq)
         lengths.append(len(frames))
     davis.write_davis2016_list(davis_root, names, lengths)
@@ -144,8 +155,9 @@ WRITERS: Dict[str, Writer] = {
 }
 
 
-def generate_datasets(out_dir: str, preset: DatasetPreset, seed: int = 0,
-                      formats: Optional[Iterable[str]] = None) -> Dict[str, float]:
+def generate_datasets(
+    out_dir: str, preset: DatasetPreset, seed: int = 0, formats: Optional[Iterable[str]] = None
+) -> Dict[str, float]:
     """Write the chosen formats (default all) under ``out_dir``; returns seconds per format."""
     names = list(WRITERS) if formats is None else list(formats)
     unknown = sorted(set(names) - set(WRITERS))

@@ -12,6 +12,7 @@ layer k = ids[t, p]:  flow(p) = A_s^k (A_t^k)^-1 p - p.
 The flow is defined everywhere, also where the point becomes occluded or
 leaves the frame, as in FlyingThings3D.
 """
+
 import numpy as np
 
 from . import geometry

@@ -8,6 +8,7 @@ converted with :func:`to_index_affine` before calling them.
 
 An affine map is a float64 array [2, 3]: ``p' = M[:, :2] @ p + M[:, 2]``.
 """
+
 import numpy as np
 
 
@@ -68,7 +69,8 @@ def bilinear(image: np.ndarray, points: np.ndarray, fill: float = 0.0) -> np.nda
             xi = x0 + dx
             yi = y0 + dy
             inside = (xi >= 0) & (xi < w) & (yi >= 0) & (yi < h)
-            val = np.where(inside[(...,) + extra],
-                           image[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], fill)
+            val = np.where(
+                inside[(...,) + extra], image[np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)], fill
+            )
             out = out + (wx * wy)[(...,) + extra] * val
     return out

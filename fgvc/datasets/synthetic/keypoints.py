@@ -5,6 +5,7 @@ most frames (ties: the nearest layer). Keypoints are canonical pixel centres
 drawn inside its mask, away from its edge, and follow its affine motion; their
 occlusion follows the track rule of :mod:`.tracks`.
 """
+
 from typing import Tuple
 
 import cv2
@@ -30,8 +31,9 @@ def actor_layer(scene: Scene) -> int:
     return best
 
 
-def layer_keypoints(scene: Scene, layer_id: int, count: int,
-                    rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+def layer_keypoints(
+    scene: Scene, layer_id: int, count: int, rng: np.random.Generator
+) -> Tuple[np.ndarray, np.ndarray]:
     """Positions float64 [count, T, 2] and occlusion bool [count, T] of keypoints on a layer."""
     layer = scene.layers[layer_id]
     kernel = np.ones((2 * EDGE_MARGIN + 1,) * 2, np.uint8)
@@ -40,5 +42,4 @@ def layer_keypoints(scene: Scene, layer_id: int, count: int,
     pick = rng.choice(len(rows), count, replace=len(rows) < count)
     canon = np.stack([cols[pick], rows[pick]], -1) + 0.5
     at_zero = geometry.apply(layer.motion[0], canon)
-    return follow(scene, np.zeros(count, np.int64), at_zero,
-                  np.full(count, layer_id, np.int64))
+    return follow(scene, np.zeros(count, np.int64), at_zero, np.full(count, layer_id, np.int64))

@@ -9,6 +9,7 @@ to the front-most layer whose warped mask is >= 0.5 at the pixel centre, and
 takes that layer's warped texture colour. Coordinates follow the pixel-centre
 convention of :mod:`.geometry` (pixel i's centre is at i + 0.5).
 """
+
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -40,6 +41,7 @@ class Layer:
         mask: float32 [h, w], 1 inside the layer's shape, 0 outside.
         motion: float64 [T, 2, 3], canonical -> frame coordinates per frame.
     """
+
     texture: np.ndarray
     mask: np.ndarray
     motion: np.ndarray
@@ -56,6 +58,7 @@ class Scene:
         contrast: float [T] gain around mid-grey.
         blur_sigma: Gaussian blur sigma in pixels (0 = none).
     """
+
     height: int
     width: int
     layers: List[Layer]
@@ -75,8 +78,9 @@ def _frame_corners(height: int, width: int) -> np.ndarray:
 def _covering_background(rng: np.random.Generator, cfg: SceneConfig) -> Layer:
     """A background whose texture covers the frame at every time."""
     h, w, n = cfg.height, cfg.width, cfg.num_frames
-    motion = random_trajectory(rng, n, np.zeros(2), np.array([w / 2.0, h / 2.0]),
-                               (n - 1) / 2.0, cfg.background_motion)
+    motion = random_trajectory(
+        rng, n, np.zeros(2), np.array([w / 2.0, h / 2.0]), (n - 1) / 2.0, cfg.background_motion
+    )
     corners = _frame_corners(h, w)
     canon = np.concatenate([geometry.apply(m, corners) for m in geometry.invert(motion)])
     origin = canon.min(axis=0) - TEXTURE_MARGIN
@@ -87,8 +91,9 @@ def _covering_background(rng: np.random.Generator, cfg: SceneConfig) -> Layer:
     return Layer(texture, np.ones(texture.shape[:2], np.float32), motion)
 
 
-def random_mask(rng: np.random.Generator, side: int, diameter: float,
-                cfg: SceneConfig) -> np.ndarray:
+def random_mask(
+    rng: np.random.Generator, side: int, diameter: float, cfg: SceneConfig
+) -> np.ndarray:
     """Binary float32 [side, side] mask: a random star-shaped polygon or an ellipse."""
     mask = np.zeros((side, side), np.uint8)
     centre = np.array([side / 2.0, side / 2.0])
@@ -104,10 +109,18 @@ def random_mask(rng: np.random.Generator, side: int, diameter: float,
         cv2.fillPoly(mask, [pts], 1, cv2.LINE_8, MASK_SHIFT_BITS)
     else:
         axes = radius * rng.uniform(*SHAPE_RADIUS_RANGE, 2)
-        cv2.ellipse(mask, tuple(int(v) for v in np.round((centre - 0.5) * scale)),
-                    tuple(int(v) for v in np.round(axes * scale)),
-                    float(rng.uniform(0.0, 180.0)), 0, 360, 1, -1, cv2.LINE_8,
-                    MASK_SHIFT_BITS)
+        cv2.ellipse(
+            mask,
+            tuple(int(v) for v in np.round((centre - 0.5) * scale)),
+            tuple(int(v) for v in np.round(axes * scale)),
+            float(rng.uniform(0.0, 180.0)),
+            0,
+            360,
+            1,
+            -1,
+            cv2.LINE_8,
+            MASK_SHIFT_BITS,
+        )
     return mask.astype(np.float32)
 
 
@@ -117,20 +130,28 @@ def _foreground_layer(rng: np.random.Generator, cfg: SceneConfig) -> Layer:
     mask = random_mask(rng, side, diameter, cfg)
     texture = random_texture(rng, side, side, cfg.texture)
     through = rng.uniform([0.0, 0.0], [cfg.width, cfg.height])
-    motion = random_trajectory(rng, cfg.num_frames, np.array([side / 2.0, side / 2.0]),
-                               through, rng.uniform(0.0, cfg.num_frames - 1), cfg.motion)
+    motion = random_trajectory(
+        rng,
+        cfg.num_frames,
+        np.array([side / 2.0, side / 2.0]),
+        through,
+        rng.uniform(0.0, cfg.num_frames - 1),
+        cfg.motion,
+    )
     return Layer(texture, mask, motion)
 
 
 def _smooth_curve(rng: np.random.Generator, num_frames: int, amplitude: float) -> np.ndarray:
     t = np.arange(num_frames, dtype=np.float64)
     cycles = rng.uniform(*PHOTOMETRIC_CYCLES)
-    return (rng.uniform(-amplitude, amplitude)
-            * np.sin(2.0 * np.pi * cycles * t / max(num_frames - 1, 1) + rng.uniform(0, 2 * np.pi)))
+    return rng.uniform(-amplitude, amplitude) * np.sin(
+        2.0 * np.pi * cycles * t / max(num_frames - 1, 1) + rng.uniform(0, 2 * np.pi)
+    )
 
 
-def _photometric(rng: np.random.Generator, num_frames: int,
-                 cfg: PhotometricConfig) -> Tuple[np.ndarray, np.ndarray, float]:
+def _photometric(
+    rng: np.random.Generator, num_frames: int, cfg: PhotometricConfig
+) -> Tuple[np.ndarray, np.ndarray, float]:
     brightness = _smooth_curve(rng, num_frames, cfg.brightness)
     contrast = 1.0 + _smooth_curve(rng, num_frames, cfg.contrast)
     return brightness, contrast, float(rng.uniform(*cfg.blur_sigma))
@@ -145,9 +166,14 @@ def make_scene(cfg: SceneConfig, rng: np.random.Generator) -> Scene:
     return Scene(cfg.height, cfg.width, layers, brightness, contrast, blur)
 
 
-def make_translation_scene(height: int, width: int, num_frames: int,
-                           velocity: Tuple[float, float], seed: int,
-                           texture: TextureConfig = TextureConfig()) -> Scene:
+def make_translation_scene(
+    height: int,
+    width: int,
+    num_frames: int,
+    velocity: Tuple[float, float],
+    seed: int,
+    texture: TextureConfig = TextureConfig(),
+) -> Scene:
     """One full-frame random texture translating with a constant velocity (px/frame).
 
     Content at frame point p in frame t is at p + velocity in frame t + 1.
@@ -160,14 +186,20 @@ def make_translation_scene(height: int, width: int, num_frames: int,
     offset = -TEXTURE_MARGIN - np.maximum(0.0, v * (num_frames - 1))
     size = np.ceil(np.array([width, height]) + travel + 2 * TEXTURE_MARGIN).astype(int)
     tex = random_texture(rng, int(size[1]), int(size[0]), texture)
-    layer = Layer(tex, np.ones(tex.shape[:2], np.float32),
-                  constant_translation(num_frames, v, offset))
+    layer = Layer(
+        tex, np.ones(tex.shape[:2], np.float32), constant_translation(num_frames, v, offset)
+    )
     return Scene(height, width, [layer], np.zeros(num_frames), np.ones(num_frames))
 
 
-def make_moving_layer_scene(height: int, width: int, offsets: np.ndarray,
-                            layer_box: Tuple[int, int, int, int], seed: int,
-                            texture: TextureConfig = TextureConfig()) -> Scene:
+def make_moving_layer_scene(
+    height: int,
+    width: int,
+    offsets: np.ndarray,
+    layer_box: Tuple[int, int, int, int],
+    seed: int,
+    texture: TextureConfig = TextureConfig(),
+) -> Scene:
     """A static textured background and one textured rectangle translating by
     known offsets: a test scene for trackers with exact ground truth.
 
@@ -182,8 +214,11 @@ def make_moving_layer_scene(height: int, width: int, offsets: np.ndarray,
     offsets = np.asarray(offsets, np.float64)
     num_frames = len(offsets)
     bg_size = (height + 2 * TEXTURE_MARGIN, width + 2 * TEXTURE_MARGIN)
-    background = Layer(random_texture(rng, *bg_size, texture), np.ones(bg_size, np.float32),
-                       constant_translation(num_frames, np.zeros(2), np.full(2, -TEXTURE_MARGIN)))
+    background = Layer(
+        random_texture(rng, *bg_size, texture),
+        np.ones(bg_size, np.float32),
+        constant_translation(num_frames, np.zeros(2), np.full(2, -TEXTURE_MARGIN)),
+    )
     x, y, w, h = layer_box
     side = (h + 2 * TEXTURE_MARGIN, w + 2 * TEXTURE_MARGIN)
     mask = np.zeros(side, np.float32)
@@ -194,15 +229,27 @@ def make_moving_layer_scene(height: int, width: int, offsets: np.ndarray,
     return Scene(height, width, [background, layer], np.zeros(num_frames), np.ones(num_frames))
 
 
-def warp_layer(image: np.ndarray, motion: np.ndarray, height: int, width: int,
-               border: int = cv2.BORDER_CONSTANT) -> np.ndarray:
+def warp_layer(
+    image: np.ndarray,
+    motion: np.ndarray,
+    height: int,
+    width: int,
+    border: int = cv2.BORDER_CONSTANT,
+) -> np.ndarray:
     """Bilinearly inverse-warp a canonical image by one [2, 3] map into the frame."""
-    return cv2.warpAffine(image, geometry.to_index_affine(motion), (width, height),
-                          flags=cv2.INTER_LINEAR, borderMode=border, borderValue=0)
+    return cv2.warpAffine(
+        image,
+        geometry.to_index_affine(motion),
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=border,
+        borderValue=0,
+    )
 
 
-def render(scene: Scene, start: int = 0, stop: Optional[int] = None
-           ) -> Tuple[np.ndarray, np.ndarray]:
+def render(
+    scene: Scene, start: int = 0, stop: Optional[int] = None
+) -> Tuple[np.ndarray, np.ndarray]:
     """Render frames uint8 [n, H, W, 3] (RGB) and layer ids uint8 [n, H, W] of
     frames ``[start, stop)`` (default: all), so a long video renders in parts."""
     h, w = scene.height, scene.width

@@ -5,6 +5,7 @@ value noise (several octaves), stripes, blobs and gradients. Every texture
 gets a fine value-noise detail layer so that no region is flat, and the
 colour is shaped by the config's saturation and colour cast.
 """
+
 from typing import Callable, Dict, Tuple
 
 import cv2
@@ -19,8 +20,9 @@ BLOB_COVERAGE = 2.0
 BLOB_COUNT = (4, 400)
 
 
-def value_noise(rng: np.random.Generator, height: int, width: int,
-                feature_size: float) -> np.ndarray:
+def value_noise(
+    rng: np.random.Generator, height: int, width: int, feature_size: float
+) -> np.ndarray:
     """Smooth noise in [0, 1] with features of about ``feature_size`` pixels."""
     gh = max(2, int(np.ceil(height / feature_size)) + 1)
     gw = max(2, int(np.ceil(width / feature_size)) + 1)
@@ -28,15 +30,16 @@ def value_noise(rng: np.random.Generator, height: int, width: int,
     return cv2.resize(grid, (width, height), interpolation=cv2.INTER_CUBIC).clip(0.0, 1.0)
 
 
-def fractal_noise(rng: np.random.Generator, height: int, width: int,
-                  sizes: Tuple[float, float]) -> np.ndarray:
+def fractal_noise(
+    rng: np.random.Generator, height: int, width: int, sizes: Tuple[float, float]
+) -> np.ndarray:
     """Octaves of value noise between the two feature sizes, stretched to [0, 1]."""
     lo, hi = sizes
     octaves = max(1, int(np.floor(np.log2(hi / lo))) + 1)
     out = np.zeros((height, width), np.float32)
     for k in range(octaves):
-        size = hi / 2 ** k
-        amp = OCTAVE_PERSISTENCE ** k
+        size = hi / 2**k
+        amp = OCTAVE_PERSISTENCE**k
         out += amp * value_noise(rng, height, width, size)
     return (out - out.min()) / max(float(np.ptp(out)), 1e-6)
 
@@ -74,8 +77,7 @@ def _blobs(rng: np.random.Generator, h: int, w: int, cfg: TextureConfig) -> np.n
         centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         axes = (int(rng.uniform(lo, hi)), int(rng.uniform(lo, hi)))
         colour = tuple(float(c) for c in _random_colours(rng, 1)[0])
-        cv2.ellipse(out, centre, axes, float(rng.uniform(0, 180)), 0, 360, colour, -1,
-                    cv2.LINE_AA)
+        cv2.ellipse(out, centre, axes, float(rng.uniform(0, 180)), 0, 360, colour, -1, cv2.LINE_AA)
     return out
 
 
@@ -95,8 +97,9 @@ STYLES: Dict[str, Callable[[np.random.Generator, int, int, TextureConfig], np.nd
 }
 
 
-def random_texture(rng: np.random.Generator, height: int, width: int,
-                   cfg: TextureConfig) -> np.ndarray:
+def random_texture(
+    rng: np.random.Generator, height: int, width: int, cfg: TextureConfig
+) -> np.ndarray:
     """A random texture float32 [height, width, 3] in [0, 255]."""
     weights = np.asarray(cfg.weights, np.float64)
     style = cfg.styles[int(rng.choice(len(cfg.styles), p=weights / weights.sum()))]

@@ -9,6 +9,7 @@ a layer in front of its owner covers it (that layer's mask, sampled
 bilinearly at the position's canonical point, is >= 0.5, the same rule the
 renderer uses at pixel centres).
 """
+
 from dataclasses import dataclass
 from typing import Tuple
 
@@ -32,6 +33,7 @@ class Tracks:
         query_frames: int64 [N] frame each point was sampled in (visible there).
         layers: int64 [N] id of the layer the point belongs to.
     """
+
     points: np.ndarray
     occluded: np.ndarray
     query_frames: np.ndarray
@@ -43,8 +45,9 @@ def apply_per_frame(motions: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.einsum('tij,ntj->nti', motions[:, :, :2], points) + motions[:, :, 2]
 
 
-def follow(scene: Scene, frames: np.ndarray, xy: np.ndarray,
-           layers: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+def follow(
+    scene: Scene, frames: np.ndarray, xy: np.ndarray, layers: np.ndarray
+) -> Tuple[np.ndarray, np.ndarray]:
     """Positions [N, T, 2] and occlusion [N, T] of points ``xy`` [N, 2] in ``frames`` [N]."""
     n, t_all = len(xy), scene.num_frames
     points = np.empty((n, t_all, 2))
@@ -69,8 +72,9 @@ def follow(scene: Scene, frames: np.ndarray, xy: np.ndarray,
     return points, occluded
 
 
-def _pick_pixels(rng: np.random.Generator, ids: np.ndarray, count: int,
-                 foreground_fraction: float) -> np.ndarray:
+def _pick_pixels(
+    rng: np.random.Generator, ids: np.ndarray, count: int, foreground_fraction: float
+) -> np.ndarray:
     """Flat pixel indices: a fraction on foreground layers, the rest anywhere."""
     flat = ids.ravel()
     fg = np.flatnonzero(flat > 0)
@@ -89,8 +93,14 @@ def _candidates(scene: Scene, ids: np.ndarray, frames: np.ndarray, flat: np.ndar
     return points[ok], occluded[ok], frames[ok], layers[ok]
 
 
-def sample_tracks(scene: Scene, ids: np.ndarray, rng: np.random.Generator, num_points: int,
-                  late_query_fraction: float, foreground_fraction: float) -> Tracks:
+def sample_tracks(
+    scene: Scene,
+    ids: np.ndarray,
+    rng: np.random.Generator,
+    num_points: int,
+    late_query_fraction: float,
+    foreground_fraction: float,
+) -> Tracks:
     """Sample ``num_points`` tracks on visible pixels (see module docstring).
 
     Most points are sampled in frame 0; ``late_query_fraction`` of them in a
@@ -109,8 +119,12 @@ def sample_tracks(scene: Scene, ids: np.ndarray, rng: np.random.Generator, num_p
         keep = np.flatnonzero(late[1][:, 0])[:n_late]
         parts.append(tuple(a[keep] for a in late))
     n_first = num_points - sum(len(p[0]) for p in parts)
-    first = _candidates(scene, ids, np.zeros(2 * n_first, np.int64),
-                        _pick_pixels(rng, ids[0], 2 * n_first, foreground_fraction))
+    first = _candidates(
+        scene,
+        ids,
+        np.zeros(2 * n_first, np.int64),
+        _pick_pixels(rng, ids[0], 2 * n_first, foreground_fraction),
+    )
     parts.insert(0, tuple(a[:n_first] for a in first))
     points, occluded, frames, layers = (np.concatenate(a) for a in zip(*parts))
     return Tracks(points.astype(np.float32), occluded, frames, layers)

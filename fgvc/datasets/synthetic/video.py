@@ -1,4 +1,5 @@
 """One synthetic video with its exact ground truth, deterministic by seed."""
+
 from dataclasses import dataclass
 from typing import Dict, Sequence, Union
 
@@ -22,6 +23,7 @@ class SyntheticVideo:
         tracks: ground-truth tracks in pixels (pixel-centre convention).
         scene: the scene model (layers, motions) that produced the video.
     """
+
     video: np.ndarray
     layer_ids: np.ndarray
     tracks: Tracks
@@ -52,6 +54,7 @@ def generate_video(cfg: SceneConfig, seed: Seed) -> SyntheticVideo:
 def video_from_scene(scene: Scene, rng: np.random.Generator, cfg: SceneConfig) -> SyntheticVideo:
     """Render a given scene and sample tracks with ``cfg``'s point settings."""
     video, ids = render(scene)
-    tracks = sample_tracks(scene, ids, rng, cfg.num_points, cfg.late_query_fraction,
-                           cfg.foreground_point_fraction)
+    tracks = sample_tracks(
+        scene, ids, rng, cfg.num_points, cfg.late_query_fraction, cfg.foreground_point_fraction
+    )
     return SyntheticVideo(video, ids, tracks, scene)

@@ -1,4 +1,5 @@
 """Keypoint tracks to tracker queries."""
+
 from mmcv.transforms import BaseTransform
 
 from fgvc.evaluation.functional import sample_queries_first
@@ -19,6 +20,7 @@ class SampleKeypointQueries(BaseTransform):
     def transform(self, results: dict) -> dict:
         visible = results.pop('keypoint_visible')
         queries = sample_queries_first(~visible, results.pop('keypoints'))
-        results.update(queries, joint_ids=visible.any(1).nonzero()[0],
-                       raster_hw=results['video'].shape[1:3])
+        results.update(
+            queries, joint_ids=visible.any(1).nonzero()[0], raster_hw=results['video'].shape[1:3]
+        )
         return results

@@ -7,6 +7,7 @@ Geometric transforms move the flows with the frames: crops crop them,
 resizes scale their vectors, flips flip them and negate u. Photometric
 transforms touch the frames only.
 """
+
 import math
 from typing import Sequence, Tuple
 
@@ -41,8 +42,9 @@ def resize_pair(results: dict, size: Tuple[int, int]) -> dict:
     if (height, width) == tuple(size):
         return results
     dsize = (size[1], size[0])
-    results['imgs'] = np.stack([cv2.resize(im, dsize, interpolation=cv2.INTER_LINEAR)
-                                for im in results['imgs']])
+    results['imgs'] = np.stack(
+        [cv2.resize(im, dsize, interpolation=cv2.INTER_LINEAR) for im in results['imgs']]
+    )
     scale = np.array([size[1] / width, size[0] / height], dtype=np.float32)
     for key in _flows(results):
         results[key] = cv2.resize(results[key], dsize, interpolation=cv2.INTER_LINEAR) * scale
@@ -60,8 +62,10 @@ class PairRandomCrop(BaseTransform):
         height, width = results['imgs'].shape[1:3]
         crop_h, crop_w = self.size
         if crop_h > height or crop_w > width:
-            raise ValueError(f'Cannot crop {self.size} from frames of {(height, width)} '
-                             f'({results.get("sources")})')
+            raise ValueError(
+                f'Cannot crop {self.size} from frames of {(height, width)} '
+                f'({results.get("sources")})'
+            )
         top = np.random.randint(height - crop_h + 1)
         left = np.random.randint(width - crop_w + 1)
         return crop_pair(results, top, left, crop_h, crop_w)
@@ -75,8 +79,13 @@ class PairRandomResizedCrop(BaseTransform):
     whole frame is used.
     """
 
-    def __init__(self, size: Sequence[int], area: Sequence[float],
-                 aspect_ratio: Sequence[float], max_attempts: int = 10) -> None:
+    def __init__(
+        self,
+        size: Sequence[int],
+        area: Sequence[float],
+        aspect_ratio: Sequence[float],
+        max_attempts: int = 10,
+    ) -> None:
         self.size = tuple(size)
         self.area = tuple(area)
         self.log_ratio = (math.log(aspect_ratio[0]), math.log(aspect_ratio[1]))
@@ -138,8 +147,9 @@ class PairGaussianBlur(BaseTransform):
     def transform(self, results: dict) -> dict:
         if np.random.rand() < self.prob:
             sigma = np.random.uniform(*self.sigma)
-            results['imgs'] = np.stack([cv2.GaussianBlur(im, (0, 0), sigma)
-                                        for im in results['imgs']])
+            results['imgs'] = np.stack(
+                [cv2.GaussianBlur(im, (0, 0), sigma) for im in results['imgs']]
+            )
         return results
 
 
@@ -156,12 +166,16 @@ class PackMixedInputs(BaseTransform):
     def transform(self, results: dict) -> dict:
         labelled, unlabelled = results['labelled'], results['unlabelled']
         if labelled['imgs'].shape != unlabelled['imgs'].shape:
-            raise ValueError(f"Labelled frames {labelled['imgs'].shape} and unlabelled frames "
-                             f"{unlabelled['imgs'].shape} differ in size after their pipelines")
+            raise ValueError(
+                f'Labelled frames {labelled["imgs"].shape} and unlabelled frames '
+                f'{unlabelled["imgs"].shape} differ in size after their pipelines'
+            )
         frames = np.concatenate([labelled['imgs'], unlabelled['imgs']])
         sample = BaseDataElement(
-            metainfo=dict(sources=(*labelled['sources'], *unlabelled['sources'])))
+            metainfo=dict(sources=(*labelled['sources'], *unlabelled['sources']))
+        )
         for key in FLOW_KEYS:
-            sample.set_field(torch.from_numpy(np.ascontiguousarray(
-                labelled[key].transpose(2, 0, 1))), key)
+            sample.set_field(
+                torch.from_numpy(np.ascontiguousarray(labelled[key].transpose(2, 0, 1))), key
+            )
         return dict(inputs=torch.from_numpy(frames), data_samples=sample)

@@ -1,4 +1,5 @@
 """Transforms on whole videos and their point tracks."""
+
 from typing import Sequence
 
 import cv2
@@ -17,15 +18,19 @@ class ResizeVideo(BaseTransform):
 
     def __init__(self, size: Sequence[int], interpolation: str = 'bilinear'):
         self.size = tuple(size)
-        self.interpolation = {'bilinear': cv2.INTER_LINEAR, 'area': cv2.INTER_AREA,
-                              'nearest': cv2.INTER_NEAREST}[interpolation]
+        self.interpolation = {
+            'bilinear': cv2.INTER_LINEAR,
+            'area': cv2.INTER_AREA,
+            'nearest': cv2.INTER_NEAREST,
+        }[interpolation]
 
     def transform(self, results: dict) -> dict:
         video = results['video']
         if video.shape[1:3] != self.size:
             dsize = (self.size[1], self.size[0])
             results['video'] = np.stack(
-                [cv2.resize(frame, dsize, interpolation=self.interpolation) for frame in video])
+                [cv2.resize(frame, dsize, interpolation=self.interpolation) for frame in video]
+            )
         return results
 
 
@@ -61,11 +66,21 @@ class SampleTapVidQueries(BaseTransform):
 class PackTrackInputs(BaseTransform):
     """Pack frames as ``inputs`` and everything in ``meta_keys`` as a data sample."""
 
-    def __init__(self, meta_keys: Sequence[str] = (
-            'video_name', 'query_points', 'target_points', 'occluded', 'raster_hw', 'query_mode')):
+    def __init__(
+        self,
+        meta_keys: Sequence[str] = (
+            'video_name',
+            'query_points',
+            'target_points',
+            'occluded',
+            'raster_hw',
+            'query_mode',
+        ),
+    ):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
         sample = BaseDataElement(metainfo={k: results[k] for k in self.meta_keys if k in results})
-        return dict(inputs=torch.from_numpy(np.ascontiguousarray(results['video'])),
-                    data_samples=sample)
+        return dict(
+            inputs=torch.from_numpy(np.ascontiguousarray(results['video'])), data_samples=sample
+        )

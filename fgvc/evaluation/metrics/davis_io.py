@@ -1,4 +1,5 @@
 """DAVIS palette PNGs: the colour table and writing label maps with it."""
+
 import os
 import os.path as osp
 

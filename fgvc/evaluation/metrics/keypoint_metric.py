@@ -7,6 +7,7 @@ its query frame where its ground truth is visible (JHMDB: every joint in every
 frame but the first). Frames are pooled over all videos for the overall
 score, as :func:`fgvc.evaluation.functional.pck` expects.
 """
+
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -14,6 +15,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from fgvc.registry import METRICS
+
 from ..functional import BADJA_THRESHOLD, JHMDB_THRESHOLDS, badja_normaliser, jhmdb_normaliser, pck
 from .tapvid_metric import write_json_atomic
 
@@ -35,12 +37,18 @@ class KeypointPCKMetric(BaseMetric):
         out_dir: where ``<task>_summary.json`` and ``<task>_per_video.json`` go.
         task: file-name prefix of those files.
     """
+
     default_prefix = ''
     average = 'joint'
 
-    def __init__(self, thresholds: Sequence[float], out_dir: Optional[str] = None,
-                 task: str = 'keypoints', collect_device: str = 'cpu',
-                 prefix: Optional[str] = None):
+    def __init__(
+        self,
+        thresholds: Sequence[float],
+        out_dir: Optional[str] = None,
+        task: str = 'keypoints',
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.thresholds = tuple(float(a) for a in thresholds)
         self.out_dir = out_dir
@@ -53,19 +61,31 @@ class KeypointPCKMetric(BaseMetric):
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
             gt = np.asarray(sample['target_points'], np.float64)
-            self.results.append(dict(
-                video_name=sample['video_name'],
-                pred=np.asarray(sample['pred_tracks'], np.float64).transpose(1, 0, 2),
-                gt=gt.transpose(1, 0, 2),
-                evaluated=evaluated_joints(np.asarray(sample['query_points']),
-                                           np.asarray(sample['occluded'], bool)).T,
-                normaliser=self.normaliser(sample)))
+            self.results.append(
+                dict(
+                    video_name=sample['video_name'],
+                    pred=np.asarray(sample['pred_tracks'], np.float64).transpose(1, 0, 2),
+                    gt=gt.transpose(1, 0, 2),
+                    evaluated=evaluated_joints(
+                        np.asarray(sample['query_points']), np.asarray(sample['occluded'], bool)
+                    ).T,
+                    normaliser=self.normaliser(sample),
+                )
+            )
 
     def _pck(self, results: List[dict]) -> Dict[str, float]:
-        pooled = {k: np.concatenate([r[k] for r in results]) for k in
-                  ('pred', 'gt', 'evaluated', 'normaliser')}
-        values = pck(pooled['pred'], pooled['gt'], self.thresholds, pooled['normaliser'],
-                     pooled['evaluated'], average=self.average)
+        pooled = {
+            k: np.concatenate([r[k] for r in results])
+            for k in ('pred', 'gt', 'evaluated', 'normaliser')
+        }
+        values = pck(
+            pooled['pred'],
+            pooled['gt'],
+            self.thresholds,
+            pooled['normaliser'],
+            pooled['evaluated'],
+            average=self.average,
+        )
         return {f'PCK@{alpha:g}': float(v) for alpha, v in values.items()}
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -84,10 +104,12 @@ class KeypointPCKMetric(BaseMetric):
 class JhmdbPCKMetric(KeypointPCKMetric):
     """JHMDB: alpha x ``box_scale`` x diagonal of the frame's ground-truth joint
     box; PCK of every joint over all frames, then the mean over joints."""
+
     average = 'joint'
 
-    def __init__(self, thresholds: Sequence[float] = JHMDB_THRESHOLDS, box_scale: float = 0.6,
-                 **kwargs):
+    def __init__(
+        self, thresholds: Sequence[float] = JHMDB_THRESHOLDS, box_scale: float = 0.6, **kwargs
+    ):
         super().__init__(thresholds, **kwargs)
         self.box_scale = box_scale
 
@@ -100,9 +122,10 @@ class JhmdbPCKMetric(KeypointPCKMetric):
 class BadjaPCKMetric(KeypointPCKMetric):
     """BADJA: alpha x sqrt(area of the frame's ground-truth mask); correct
     joints over all evaluated (frame, joint) pairs pooled."""
+
     average = 'all'
 
-    def __init__(self, thresholds: Sequence[float] = (BADJA_THRESHOLD, ), **kwargs):
+    def __init__(self, thresholds: Sequence[float] = (BADJA_THRESHOLD,), **kwargs):
         super().__init__(thresholds, **kwargs)
 
     def normaliser(self, sample: dict) -> np.ndarray:

@@ -1,4 +1,5 @@
 """TAP-Vid point-tracking metric, averaged over videos."""
+
 import json
 import os
 import os.path as osp
@@ -8,6 +9,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from fgvc.registry import METRICS
+
 from ..functional import compute_tapvid_metrics
 
 
@@ -29,18 +31,32 @@ class TapVidMetric(BaseMetric):
             are written (nothing is written when None).
         task: file-name prefix of those files.
     """
+
     default_prefix = ''  # keys keep the TAP-Vid names
 
-    def __init__(self, out_dir: Optional[str] = None, task: str = 'tapvid',
-                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+    def __init__(
+        self,
+        out_dir: Optional[str] = None,
+        task: str = 'tapvid',
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.out_dir = out_dir
         self.task = task
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            batched = [np.asarray(sample[k])[None] for k in (
-                'query_points', 'occluded', 'target_points', 'pred_occluded', 'pred_tracks')]
+            batched = [
+                np.asarray(sample[k])[None]
+                for k in (
+                    'query_points',
+                    'occluded',
+                    'target_points',
+                    'pred_occluded',
+                    'pred_tracks',
+                )
+            ]
             metrics = compute_tapvid_metrics(*batched, query_mode=sample['query_mode'])
             per_video = {k: float(v[0]) for k, v in metrics.items()}
             per_video['num_queries'] = int(len(sample['query_points']))
@@ -52,6 +68,8 @@ class TapVidMetric(BaseMetric):
         summary = {k: float(np.mean([r['metrics'][k] for r in results])) for k in keys}
         if self.out_dir is not None:
             write_json_atomic(osp.join(self.out_dir, f'{self.task}_summary.json'), summary)
-            write_json_atomic(osp.join(self.out_dir, f'{self.task}_per_video.json'),
-                              {r['video_name']: r['metrics'] for r in results})
+            write_json_atomic(
+                osp.join(self.out_dir, f'{self.task}_per_video.json'),
+                {r['video_name']: r['metrics'] for r in results},
+            )
         return summary

@@ -9,6 +9,7 @@ decay of J and F come from :func:`fgvc.evaluation.functional.summary_statistics`
 the overall scores are their means over all sequence-objects and
 ``J&F-Mean = (J-Mean + F-Mean) / 2``.
 """
+
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
@@ -16,6 +17,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from fgvc.registry import METRICS
+
 from ..functional import boundary_f_measure, region_similarity, summary_statistics
 from .davis_io import write_palette_png
 from .tapvid_metric import write_json_atomic
@@ -24,8 +26,9 @@ VOID_LABEL = 255
 STATISTICS = ('Mean', 'Recall', 'Decay')
 
 
-def sequence_scores(gt_masks: np.ndarray, pred_masks: np.ndarray, num_objects: int,
-                    bound_th: float) -> Dict[int, Dict[str, float]]:
+def sequence_scores(
+    gt_masks: np.ndarray, pred_masks: np.ndarray, num_objects: int, bound_th: float
+) -> Dict[int, Dict[str, float]]:
     """``{object id: {'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', ...}}`` of one sequence.
 
     Args:
@@ -40,10 +43,15 @@ def sequence_scores(gt_masks: np.ndarray, pred_masks: np.ndarray, num_objects: i
     void = gt == VOID_LABEL
     scores = {}
     for obj in range(1, num_objects + 1):
-        per_frame = dict(J=region_similarity(gt == obj, pred == obj, void),
-                         F=boundary_f_measure(gt == obj, pred == obj, void, bound_th))
-        scores[obj] = {f'{m}-{s}': float(v) for m, values in per_frame.items()
-                       for s, v in zip(STATISTICS, summary_statistics(values))}
+        per_frame = dict(
+            J=region_similarity(gt == obj, pred == obj, void),
+            F=boundary_f_measure(gt == obj, pred == obj, void, bound_th),
+        )
+        scores[obj] = {
+            f'{m}-{s}': float(v)
+            for m, values in per_frame.items()
+            for s, v in zip(STATISTICS, summary_statistics(values))
+        }
     return scores
 
 
@@ -61,11 +69,18 @@ class DavisVOSMetric(BaseMetric):
         task: file-name prefix of those.
         save_predictions: write the palette PNGs.
     """
+
     default_prefix = ''
 
-    def __init__(self, bound_th: float = 0.008, out_dir: Optional[str] = None,
-                 task: str = 'vos', save_predictions: bool = True,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+    def __init__(
+        self,
+        bound_th: float = 0.008,
+        out_dir: Optional[str] = None,
+        task: str = 'vos',
+        save_predictions: bool = True,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.bound_th = bound_th
         self.out_dir = out_dir
@@ -79,8 +94,12 @@ class DavisVOSMetric(BaseMetric):
                 folder = osp.join(self.out_dir, f'{self.task}_predictions', name)
                 for t, labels in enumerate(pred):
                     write_palette_png(osp.join(folder, f'{t:05d}.png'), labels)
-            scores = sequence_scores(np.asarray(sample['gt_masks'], np.uint8), pred,
-                                     int(sample['num_objects']), self.bound_th)
+            scores = sequence_scores(
+                np.asarray(sample['gt_masks'], np.uint8),
+                pred,
+                int(sample['num_objects']),
+                self.bound_th,
+            )
             # one result per video: the evaluator keeps as many results as videos
             self.results.append({f'{name}_{obj}': s for obj, s in scores.items()})
 

@@ -1,10 +1,20 @@
-from .checkpoint_utils import (LoadReport, drop_prefixed, extract_state_dict,
-                               load_checkpoint_file, match_state_dict,
-                               strip_prefixes)
+from .checkpoint_utils import (
+    LoadReport,
+    drop_prefixed,
+    extract_state_dict,
+    load_checkpoint_file,
+    match_state_dict,
+    strip_prefixes,
+)
 from .resnet import ResNet
 
 __all__ = [
-    'ResNet', 'LoadReport', 'drop_prefixed', 'extract_state_dict',
-    'load_checkpoint_file', 'match_state_dict', 'strip_prefixes'
+    'ResNet',
+    'LoadReport',
+    'drop_prefixed',
+    'extract_state_dict',
+    'load_checkpoint_file',
+    'match_state_dict',
+    'strip_prefixes',
 ]
 from .lab_patch import RawPatchEncoder  # noqa: F401

@@ -1,4 +1,5 @@
 """A parameter-free feature: the input's raw patches, for checking the plumbing."""
+
 from typing import Tuple
 
 import torch
@@ -19,8 +20,7 @@ class RawPatchEncoder(BaseModule):
     one-element tuple like the learnt backbones.
     """
 
-    def __init__(self, patch_size: int = 3, stride: int = 2, zero_mean: bool = True,
-                 init_cfg=None):
+    def __init__(self, patch_size: int = 3, stride: int = 2, zero_mean: bool = True, init_cfg=None):
         super().__init__(init_cfg)
         self.patch_size = patch_size
         self.stride = stride
@@ -31,7 +31,7 @@ class RawPatchEncoder(BaseModule):
         pad = self.patch_size // 2
         patches = F.unfold(x, self.patch_size, padding=pad, stride=self.stride)
         out_h = (h + 2 * pad - self.patch_size) // self.stride + 1
-        patches = patches.view(b, c, self.patch_size ** 2, -1)
+        patches = patches.view(b, c, self.patch_size**2, -1)
         if self.zero_mean:
             patches = patches - patches.mean(dim=2, keepdim=True)
-        return (patches.reshape(b, c * self.patch_size ** 2, out_h, -1), )
+        return (patches.reshape(b, c * self.patch_size**2, out_h, -1),)

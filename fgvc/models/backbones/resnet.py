@@ -11,6 +11,7 @@ torchvision checkpoint into such a model with ``strict=False`` reports the
 ``layer4.*`` keys as unexpected, which is harmless; converting the checkpoint
 with ``--out-indices 2`` drops them so that it loads with no report at all.
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
 
 from mmengine.model import BaseModule
@@ -42,11 +43,11 @@ def build_norm(norm_cfg: dict, num_features: int) -> _BatchNorm:
     return layer
 
 
-def conv3x3(in_channels: int, out_channels: int, stride: int,
-            dilation: int) -> nn.Conv2d:
+def conv3x3(in_channels: int, out_channels: int, stride: int, dilation: int) -> nn.Conv2d:
     """Bias-free 3x3 convolution padded to keep the size at stride 1."""
-    return nn.Conv2d(in_channels, out_channels, 3, stride=stride,
-                     padding=dilation, dilation=dilation, bias=False)
+    return nn.Conv2d(
+        in_channels, out_channels, 3, stride=stride, padding=dilation, dilation=dilation, bias=False
+    )
 
 
 class BasicBlock(nn.Module):
@@ -54,9 +55,15 @@ class BasicBlock(nn.Module):
 
     expansion = 1
 
-    def __init__(self, in_channels: int, planes: int, stride: int,
-                 dilation: int, norm_cfg: dict,
-                 downsample: Optional[nn.Module]) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int,
+        dilation: int,
+        norm_cfg: dict,
+        downsample: Optional[nn.Module],
+    ) -> None:
         super().__init__()
         self.conv1 = conv3x3(in_channels, planes, stride, dilation)
         self.bn1 = build_norm(norm_cfg, planes)
@@ -77,9 +84,15 @@ class Bottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self, in_channels: int, planes: int, stride: int,
-                 dilation: int, norm_cfg: dict,
-                 downsample: Optional[nn.Module]) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        planes: int,
+        stride: int,
+        dilation: int,
+        norm_cfg: dict,
+        downsample: Optional[nn.Module],
+    ) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, planes, 1, bias=False)
         self.bn1 = build_norm(norm_cfg, planes)
@@ -115,8 +128,7 @@ def build_stem_pool(pool_type: str) -> nn.Module:
         return nn.AvgPool2d(kernel_size=3, stride=2, padding=1)
     if pool_type == 'none':
         return nn.Identity()
-    raise ValueError(f"pool_type must be 'max', 'mean' or 'none', "
-                     f'got {pool_type!r}')
+    raise ValueError(f"pool_type must be 'max', 'mean' or 'none', got {pool_type!r}")
 
 
 @MODELS.register_module()
@@ -140,18 +152,20 @@ class ResNet(BaseModule):
         init_cfg: mmengine initialisation config.
     """
 
-    def __init__(self,
-                 depth: int,
-                 in_channels: int = 3,
-                 base_channels: int = 64,
-                 strides: Sequence[int] = (1, 2, 2, 2),
-                 dilations: Sequence[int] = (1, 1, 1, 1),
-                 out_indices: Sequence[int] = (3, ),
-                 frozen_stages: int = -1,
-                 pool_type: str = 'max',
-                 norm_eval: bool = False,
-                 norm_cfg: Optional[dict] = None,
-                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+    def __init__(
+        self,
+        depth: int,
+        in_channels: int = 3,
+        base_channels: int = 64,
+        strides: Sequence[int] = (1, 2, 2, 2),
+        dilations: Sequence[int] = (1, 1, 1, 1),
+        out_indices: Sequence[int] = (3,),
+        frozen_stages: int = -1,
+        pool_type: str = 'max',
+        norm_eval: bool = False,
+        norm_cfg: Optional[dict] = None,
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+    ) -> None:
         if init_cfg is None:
             init_cfg = [
                 dict(type='Kaiming', layer='Conv2d'),
@@ -159,27 +173,25 @@ class ResNet(BaseModule):
             ]
         super().__init__(init_cfg=init_cfg)
         if depth not in ARCH_SETTINGS:
-            raise KeyError(f'depth must be one of {list(ARCH_SETTINGS)}, '
-                           f'got {depth}')
+            raise KeyError(f'depth must be one of {list(ARCH_SETTINGS)}, got {depth}')
         block, stage_blocks = ARCH_SETTINGS[depth]
         num_stages = len(stage_blocks)
         if len(strides) != num_stages or len(dilations) != num_stages:
             raise ValueError(f'strides and dilations need {num_stages} values')
-        if not out_indices or not all(0 <= i < num_stages
-                                      for i in out_indices):
-            raise ValueError(f'out_indices must be in [0, {num_stages}), '
-                             f'got {out_indices}')
+        if not out_indices or not all(0 <= i < num_stages for i in out_indices):
+            raise ValueError(f'out_indices must be in [0, {num_stages}), got {out_indices}')
         if frozen_stages > max(out_indices) + 1:
-            raise ValueError(f'frozen_stages={frozen_stages} freezes stages '
-                             f'that out_indices={out_indices} does not build')
+            raise ValueError(
+                f'frozen_stages={frozen_stages} freezes stages '
+                f'that out_indices={out_indices} does not build'
+            )
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         self.depth = depth
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
 
-        self.conv1 = nn.Conv2d(in_channels, base_channels, 7, stride=2,
-                               padding=3, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, base_channels, 7, stride=2, padding=3, bias=False)
         self.bn1 = build_norm(norm_cfg, base_channels)
         self.relu = nn.ReLU(inplace=True)
         self.pool = build_stem_pool(pool_type)
@@ -188,8 +200,9 @@ class ResNet(BaseModule):
         stage_channels = []
         for i in range(max(self.out_indices) + 1):
             planes = base_channels * 2**i
-            stage = self._make_stage(block, channels, planes, stage_blocks[i],
-                                     strides[i], dilations[i], norm_cfg)
+            stage = self._make_stage(
+                block, channels, planes, stage_blocks[i], strides[i], dilations[i], norm_cfg
+            )
             self.add_module(f'layer{i + 1}', stage)
             channels = planes * block.expansion
             stage_channels.append(channels)
@@ -197,22 +210,25 @@ class ResNet(BaseModule):
         self._freeze_stages()
 
     @staticmethod
-    def _make_stage(block: Block, in_channels: int, planes: int,
-                    num_blocks: int, stride: int, dilation: int,
-                    norm_cfg: dict) -> nn.Sequential:
+    def _make_stage(
+        block: Block,
+        in_channels: int,
+        planes: int,
+        num_blocks: int,
+        stride: int,
+        dilation: int,
+        norm_cfg: dict,
+    ) -> nn.Sequential:
         out_channels = planes * block.expansion
         downsample = None
         if stride != 1 or in_channels != out_channels:
             downsample = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride=stride,
-                          bias=False),
-                build_norm(norm_cfg, out_channels))
-        layers = [
-            block(in_channels, planes, stride, dilation, norm_cfg, downsample)
-        ]
+                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
+                build_norm(norm_cfg, out_channels),
+            )
+        layers = [block(in_channels, planes, stride, dilation, norm_cfg, downsample)]
         layers += [
-            block(out_channels, planes, 1, dilation, norm_cfg, None)
-            for _ in range(num_blocks - 1)
+            block(out_channels, planes, 1, dilation, norm_cfg, None) for _ in range(num_blocks - 1)
         ]
         return nn.Sequential(*layers)
 
@@ -220,8 +236,7 @@ class ResNet(BaseModule):
         if self.frozen_stages < 0:
             return []
         return [self.conv1, self.bn1] + [
-            getattr(self, f'layer{i}')
-            for i in range(1, self.frozen_stages + 1)
+            getattr(self, f'layer{i}') for i in range(1, self.frozen_stages + 1)
         ]
 
     def _freeze_stages(self) -> None:

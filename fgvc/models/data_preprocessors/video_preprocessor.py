@@ -1,4 +1,5 @@
 """Turns uint8 RGB frames into the encoder's normalised input."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -6,6 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseDataPreprocessor
 
 from fgvc.registry import MODELS
+
 from .color import rgb_to_lab
 
 
@@ -21,10 +23,13 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
             trackers map coordinates back to the frames' own raster.
     """
 
-    def __init__(self, color_space: str = 'lab',
-                 mean: Sequence[float] = (50.0, 0.0, 0.0),
-                 std: Sequence[float] = (50.0, 127.0, 127.0),
-                 input_size: Optional[Sequence[int]] = None):
+    def __init__(
+        self,
+        color_space: str = 'lab',
+        mean: Sequence[float] = (50.0, 0.0, 0.0),
+        std: Sequence[float] = (50.0, 127.0, 127.0),
+        input_size: Optional[Sequence[int]] = None,
+    ):
         super().__init__()
         if color_space not in ('lab', 'rgb'):
             raise ValueError(f"color_space must be 'lab' or 'rgb', got {color_space!r}")
@@ -38,8 +43,12 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         frames = frames.to(self.device).movedim(-1, -3).float()
         if self.input_size is not None and tuple(frames.shape[-2:]) != self.input_size:
             lead = frames.shape[:-3]
-            frames = F.interpolate(frames.reshape(-1, *frames.shape[-3:]), size=self.input_size,
-                                   mode='bilinear', align_corners=False)
+            frames = F.interpolate(
+                frames.reshape(-1, *frames.shape[-3:]),
+                size=self.input_size,
+                mode='bilinear',
+                align_corners=False,
+            )
             frames = frames.reshape(*lead, *frames.shape[-3:]).clamp(0, 255)
         if self.color_space == 'lab':
             frames = rgb_to_lab(frames / 255.0)

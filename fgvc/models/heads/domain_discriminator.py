@@ -1,4 +1,5 @@
 """Per-pixel domain discriminator behind a gradient-reversal layer."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -7,6 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from fgvc.registry import MODELS
+
 from ..losses import GradientReversal
 
 SOURCE_LABEL = 0.0  # the labelled (synthetic) domain
@@ -31,8 +33,14 @@ class DomainDiscriminator(BaseModule):
             None), bounding the MLP's cost.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: Sequence[int], grl_alpha: float,
-                 max_pixels: Optional[int] = None, init_cfg=None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: Sequence[int],
+        grl_alpha: float,
+        max_pixels: Optional[int] = None,
+        init_cfg=None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.reversal = GradientReversal(grl_alpha)
         widths = [in_channels, *hidden_channels]
@@ -51,7 +59,7 @@ class DomainDiscriminator(BaseModule):
         """``[B, C, h, w]`` -> ``[N, C]`` pixel vectors, subsampled to ``max_pixels``."""
         vectors = maps.permute(0, 2, 3, 1).reshape(-1, maps.shape[1])
         if self.max_pixels is not None and vectors.shape[0] > self.max_pixels:
-            keep = torch.randperm(vectors.shape[0], device=vectors.device)[:self.max_pixels]
+            keep = torch.randperm(vectors.shape[0], device=vectors.device)[: self.max_pixels]
             vectors = vectors[keep]
         return vectors
 
@@ -60,6 +68,10 @@ class DomainDiscriminator(BaseModule):
         (label 0) from ``target`` pixels (label 1); both ``[B, C, h, w]``."""
         src, tgt = self._pixels(source), self._pixels(target)
         logits = self(torch.cat([src, tgt]))
-        labels = torch.cat([logits.new_full((src.shape[0], ), SOURCE_LABEL),
-                            logits.new_full((tgt.shape[0], ), TARGET_LABEL)])
+        labels = torch.cat(
+            [
+                logits.new_full((src.shape[0],), SOURCE_LABEL),
+                logits.new_full((tgt.shape[0],), TARGET_LABEL),
+            ]
+        )
         return F.binary_cross_entropy_with_logits(logits, labels)

@@ -6,6 +6,7 @@ its match in the reference frame. A feature map of ``[h, w]`` cells has
 stride ``H / h``; window displacements ``d = (dy, dx)`` in ``[-R, R]^2`` are
 ordered row-major, as in :func:`fgvc.models.ops.local_correlation`.
 """
+
 from typing import Tuple
 
 import torch
@@ -17,8 +18,10 @@ def grid_stride(frame_hw: Tuple[int, int], grid_hw: Tuple[int, int]) -> int:
     """Integer stride between a frame raster and a feature grid."""
     stride = frame_hw[0] // grid_hw[0]
     if stride * grid_hw[0] != frame_hw[0] or stride * grid_hw[1] != frame_hw[1]:
-        raise ValueError(f'frame size {tuple(frame_hw)} is not an integer multiple of '
-                         f'feature size {tuple(grid_hw)} in both dimensions')
+        raise ValueError(
+            f'frame size {tuple(frame_hw)} is not an integer multiple of '
+            f'feature size {tuple(grid_hw)} in both dimensions'
+        )
     return stride
 
 
@@ -42,14 +45,17 @@ def sample_at(values: Tensor, displacement: Tensor) -> Tensor:
     """Bilinearly sample ``values`` ``[B, C, h, w]`` at ``p + displacement(p)``
     (``[B, 2, h, w]``, cells); zero outside the map."""
     b, _, h, w = values.shape
-    ys, xs = torch.meshgrid(torch.arange(h, device=values.device, dtype=values.dtype),
-                            torch.arange(w, device=values.device, dtype=values.dtype),
-                            indexing='ij')
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=values.device, dtype=values.dtype),
+        torch.arange(w, device=values.device, dtype=values.dtype),
+        indexing='ij',
+    )
     x = xs + displacement[:, 0]
     y = ys + displacement[:, 1]
     grid = torch.stack([(2 * x + 1) / w - 1, (2 * y + 1) / h - 1], dim=-1)
-    return F.grid_sample(values, grid.expand(b, h, w, 2), mode='bilinear',
-                         padding_mode='zeros', align_corners=False)
+    return F.grid_sample(
+        values, grid.expand(b, h, w, 2), mode='bilinear', padding_mode='zeros', align_corners=False
+    )
 
 
 def inside_frame(displacement: Tensor) -> Tensor:
@@ -63,9 +69,9 @@ def inside_frame(displacement: Tensor) -> Tensor:
     return (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)
 
 
-def forward_backward_consistent(flow: Tensor, flow_back: Tensor,
-                                relative_tolerance: float,
-                                absolute_tolerance: float) -> Tensor:
+def forward_backward_consistent(
+    flow: Tensor, flow_back: Tensor, relative_tolerance: float, absolute_tolerance: float
+) -> Tensor:
     """``[B, H, W]`` bool: target pixels whose flow is undone by the backward flow.
 
     With ``b = flow_back(p + flow(p))``, pixel p is consistent when

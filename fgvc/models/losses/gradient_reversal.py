@@ -1,4 +1,5 @@
 """Gradient reversal: identity forward, gradient times ``-alpha`` backward."""
+
 from typing import Tuple
 
 import torch
@@ -6,7 +7,6 @@ from torch import Tensor, nn
 
 
 class _ReverseGradient(torch.autograd.Function):
-
     @staticmethod
     def forward(ctx, x: Tensor, alpha: float) -> Tensor:
         ctx.alpha = alpha

@@ -1,4 +1,5 @@
 """``l1_loss``: reconstruct a dropped colour channel of the target frame."""
+
 import math
 
 import torch
@@ -6,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fgvc.registry import MODELS
+
 from .flow_labels import grid_stride, window_inside
 
 
@@ -61,8 +63,9 @@ class ReconstructionLoss(nn.Module):
         self.value_scale = value_scale
         self.beta = beta
 
-    def forward(self, corr: Tensor, channels: int, ref_values: Tensor,
-                tgt_values: Tensor) -> Tensor:
+    def forward(
+        self, corr: Tensor, channels: int, ref_values: Tensor, tgt_values: Tensor
+    ) -> Tensor:
         """Loss of reconstructing ``tgt_values`` from ``ref_values``.
 
         Args:
@@ -74,7 +77,9 @@ class ReconstructionLoss(nn.Module):
         affinity = window_affinity(corr, self.radius, 1 / math.sqrt(channels))
         grid_values = F.avg_pool2d(ref_values, stride)
         recon = reconstruct(affinity, grid_values, self.radius)
-        recon = F.interpolate(recon, size=tgt_values.shape[-2:], mode='bilinear',
-                              align_corners=False)
-        return F.smooth_l1_loss(recon * self.value_scale, tgt_values * self.value_scale,
-                                beta=self.beta)
+        recon = F.interpolate(
+            recon, size=tgt_values.shape[-2:], mode='bilinear', align_corners=False
+        )
+        return F.smooth_l1_loss(
+            recon * self.value_scale, tgt_values * self.value_scale, beta=self.beta
+        )

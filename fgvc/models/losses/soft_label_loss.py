@@ -1,4 +1,5 @@
 """``sup_loss``: correlation of synthetic pairs against soft labels from flow."""
+
 from typing import Optional, Tuple
 
 import torch
@@ -7,14 +8,23 @@ from torch import Tensor, nn
 
 from fgvc.models.ops import local_correlation_fast
 from fgvc.registry import MODELS
-from .flow_labels import (flow_to_grid, forward_backward_consistent, gaussian_logits,
-                          grid_stride, inside_frame, sample_at, window_inside)
+
+from .flow_labels import (
+    flow_to_grid,
+    forward_backward_consistent,
+    gaussian_logits,
+    grid_stride,
+    inside_frame,
+    sample_at,
+    window_inside,
+)
 
 LABEL_KINDS = ('teacher', 'gaussian', 'bilateral')
 
 
-def soft_cross_entropy(label_logits: Tensor, logits: Tensor, inside: Tensor,
-                       valid: Tensor) -> Tensor:
+def soft_cross_entropy(
+    label_logits: Tensor, logits: Tensor, inside: Tensor, valid: Tensor
+) -> Tensor:
     """Mean over ``valid`` pixels of ``sum_d -softmax(label) * log_softmax(logits)``.
 
     ``label_logits`` and ``logits`` are ``[B, K, h, w]``; displacements where
@@ -57,22 +67,28 @@ class FlowSoftLabelLoss(nn.Module):
             :func:`.flow_labels.forward_backward_consistent`.
     """
 
-    def __init__(self, radius: int, temperature: float, label: str = 'teacher',
-                 sigma: Optional[float] = None,
-                 fb_tolerance: Tuple[float, float] = (0.01, 0.5)) -> None:
+    def __init__(
+        self,
+        radius: int,
+        temperature: float,
+        label: str = 'teacher',
+        sigma: Optional[float] = None,
+        fb_tolerance: Tuple[float, float] = (0.01, 0.5),
+    ) -> None:
         super().__init__()
         if label not in LABEL_KINDS:
             raise ValueError(f'label must be one of {LABEL_KINDS}, got {label!r}')
         if label != 'teacher' and sigma is None:
-            raise ValueError(f"label={label!r} needs sigma")
+            raise ValueError(f'label={label!r} needs sigma')
         self.radius = radius
         self.temperature = temperature
         self.label = label
         self.sigma = sigma
         self.fb_tolerance = tuple(fb_tolerance)
 
-    def targets(self, teacher_ref: Tensor, flow: Tensor,
-                flow_back: Tensor) -> Tuple[Tensor, Tensor]:
+    def targets(
+        self, teacher_ref: Tensor, flow: Tensor, flow_back: Tensor
+    ) -> Tuple[Tensor, Tensor]:
         """Label logits ``[B, K, h, w]`` and the ``[B, h, w]`` mask of pixels
         that carry a loss.
 
@@ -95,8 +111,14 @@ class FlowSoftLabelLoss(nn.Module):
             logits = logits + gaussian_logits(grid_flow, self.radius, self.sigma)
         return logits, valid
 
-    def forward(self, student_tgt: Tensor, student_ref: Tensor, teacher_ref: Tensor,
-                flow: Tensor, flow_back: Tensor) -> Tensor:
+    def forward(
+        self,
+        student_tgt: Tensor,
+        student_ref: Tensor,
+        teacher_ref: Tensor,
+        flow: Tensor,
+        flow_back: Tensor,
+    ) -> Tensor:
         """Loss of the student's target-to-reference correlation.
 
         ``student_tgt``/``student_ref`` are raw ``[B, C, h, w]`` features,
@@ -104,8 +126,11 @@ class FlowSoftLabelLoss(nn.Module):
         """
         with torch.no_grad():
             label_logits, valid = self.targets(teacher_ref, flow, flow_back)
-        logits = local_correlation_fast(F.normalize(student_tgt, dim=1),
-                                        F.normalize(student_ref, dim=1),
-                                        self.radius) / self.temperature
+        logits = (
+            local_correlation_fast(
+                F.normalize(student_tgt, dim=1), F.normalize(student_ref, dim=1), self.radius
+            )
+            / self.temperature
+        )
         inside = window_inside(logits.shape[-2:], self.radius, logits.device)
         return soft_cross_entropy(label_logits, logits, inside, valid)

@@ -1,4 +1,5 @@
 """Common part of the trackers: encode frames as propagation needs them."""
+
 from typing import Callable, List, Optional, Sequence
 
 import torch
@@ -8,6 +9,7 @@ from mmengine.structures import BaseDataElement
 
 from fgvc.propagation import PropagationConfig
 from fgvc.registry import MODELS
+
 from .lazy_features import LazyFeatures
 
 
@@ -21,9 +23,14 @@ class PropagationTracker(BaseModel):
         frames_per_batch: frames encoded at once (bounds encoder memory).
     """
 
-    def __init__(self, backbone: dict, propagation: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None, frames_per_batch: int = 8,
-                 init_cfg=None):
+    def __init__(
+        self,
+        backbone: dict,
+        propagation: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        frames_per_batch: int = 8,
+        init_cfg=None,
+    ):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.propagation = PropagationConfig.from_dict(propagation or {})
@@ -34,8 +41,9 @@ class PropagationTracker(BaseModel):
         """``[n, 3, H, W]`` normalised frames -> ``[n, C, h, w]`` unit-norm features."""
         return F.normalize(self.backbone(frames)[-1], dim=1)
 
-    def lazy_features(self, num_frames: int,
-                      load: Callable[[int, int], torch.Tensor]) -> LazyFeatures:
+    def lazy_features(
+        self, num_frames: int, load: Callable[[int, int], torch.Tensor]
+    ) -> LazyFeatures:
         """Features of a video whose normalised frames ``[start, stop)`` come from
         ``load``, encoded ``frames_per_batch`` at a time when first needed."""
         return LazyFeatures(num_frames, load, self.encode, self.frames_per_batch)
@@ -51,8 +59,9 @@ class PropagationTracker(BaseModel):
         raise NotImplementedError
 
     @torch.no_grad()
-    def forward(self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement],
-                mode: str = 'predict') -> List[BaseDataElement]:
+    def forward(
+        self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement], mode: str = 'predict'
+    ) -> List[BaseDataElement]:
         if mode != 'predict':
             raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
         for frames, sample in zip(inputs, data_samples):

@@ -1,4 +1,5 @@
 """Features of a video encoded a chunk of frames at a time, on first access."""
+
 from typing import Callable, List, Optional
 
 import torch
@@ -22,8 +23,13 @@ class LazyFeatures:
         chunk: frames encoded at once.
     """
 
-    def __init__(self, num_frames: int, load: Callable[[int, int], torch.Tensor],
-                 encode: Callable[[torch.Tensor], torch.Tensor], chunk: int):
+    def __init__(
+        self,
+        num_frames: int,
+        load: Callable[[int, int], torch.Tensor],
+        encode: Callable[[torch.Tensor], torch.Tensor],
+        chunk: int,
+    ):
         if chunk < 1:
             raise ValueError(f'chunk must be >= 1, got {chunk}')
         self.num_frames = num_frames

@@ -1,4 +1,5 @@
 """A tracker that propagates a first-frame segmentation through a video."""
+
 from typing import Sequence
 
 import numpy as np
@@ -7,6 +8,7 @@ from mmengine.structures import BaseDataElement
 
 from fgvc.propagation import segment_video
 from fgvc.registry import MODELS
+
 from .base import PropagationTracker
 
 

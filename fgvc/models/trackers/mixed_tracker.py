@@ -1,4 +1,5 @@
 """FGVC training: flow-supervised synthetic pairs plus unlabelled real pairs."""
+
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -9,6 +10,7 @@ from torch import Tensor
 
 from fgvc.models.ops import local_correlation_fast
 from fgvc.registry import MODELS
+
 from .point_tracker import PointTracker
 
 LOSS_NAMES = ('sup_loss', 'l1_loss', 'corr_da_loss', 'da_loss')
@@ -22,11 +24,14 @@ def _check_teacher_checkpoint(teacher: dict) -> None:
     init_cfg = teacher.get('init_cfg') or {}
     path = init_cfg.get('checkpoint') if isinstance(init_cfg, dict) else None
     if path is None:
-        raise ValueError('model.teacher needs init_cfg=dict(type="Pretrained", '
-                         'checkpoint=...): a frozen teacher must be loaded from a checkpoint')
+        raise ValueError(
+            'model.teacher needs init_cfg=dict(type="Pretrained", '
+            'checkpoint=...): a frozen teacher must be loaded from a checkpoint'
+        )
     if '://' not in path and not osp.isfile(osp.expanduser(path)):
-        raise FileNotFoundError(f'Teacher checkpoint not found: {path} '
-                                '(set by model.teacher.init_cfg.checkpoint)')
+        raise FileNotFoundError(
+            f'Teacher checkpoint not found: {path} (set by model.teacher.init_cfg.checkpoint)'
+        )
 
 
 @MODELS.register_module()
@@ -67,14 +72,29 @@ class MixedTracker(PointTracker):
             :class:`PointTracker`.
     """
 
-    def __init__(self, backbone: dict, radius: int, loss_weight: Dict[str, float],
-                 sup_loss: dict, l1_loss: dict, corr_da_head: dict, da_head: dict,
-                 teacher: Optional[dict] = None, drop_channels: Sequence[int] = (1, 2),
-                 propagation: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
-                 frames_per_batch: int = 8, init_cfg=None) -> None:
-        super().__init__(backbone=backbone, propagation=propagation,
-                         data_preprocessor=data_preprocessor,
-                         frames_per_batch=frames_per_batch, init_cfg=init_cfg)
+    def __init__(
+        self,
+        backbone: dict,
+        radius: int,
+        loss_weight: Dict[str, float],
+        sup_loss: dict,
+        l1_loss: dict,
+        corr_da_head: dict,
+        da_head: dict,
+        teacher: Optional[dict] = None,
+        drop_channels: Sequence[int] = (1, 2),
+        propagation: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        frames_per_batch: int = 8,
+        init_cfg=None,
+    ) -> None:
+        super().__init__(
+            backbone=backbone,
+            propagation=propagation,
+            data_preprocessor=data_preprocessor,
+            frames_per_batch=frames_per_batch,
+            init_cfg=init_cfg,
+        )
         unknown = sorted(set(loss_weight) - set(LOSS_NAMES))
         if unknown:
             raise KeyError(f'Unknown loss_weight key(s) {unknown}; known: {list(LOSS_NAMES)}')
@@ -86,10 +106,12 @@ class MixedTracker(PointTracker):
         if self.weight('l1_loss'):
             self.l1_loss = MODELS.build(dict(l1_loss, radius=radius))
         if self.weight('corr_da_loss'):
-            window = (2 * radius + 1)**2
+            window = (2 * radius + 1) ** 2
             if corr_da_head.get('in_channels') != window:
-                raise ValueError(f'corr_da_head.in_channels must be (2R+1)^2 = {window} for '
-                                 f'radius {radius}, got {corr_da_head.get("in_channels")}')
+                raise ValueError(
+                    f'corr_da_head.in_channels must be (2R+1)^2 = {window} for '
+                    f'radius {radius}, got {corr_da_head.get("in_channels")}'
+                )
             self.corr_da_head = MODELS.build(corr_da_head)
         if self.weight('da_loss'):
             self.da_head = MODELS.build(da_head)
@@ -112,8 +134,9 @@ class MixedTracker(PointTracker):
 
     def forward(self, inputs, data_samples: List[BaseDataElement], mode: str = 'predict'):
         if mode == 'loss':
-            return self.loss(torch.stack(inputs) if isinstance(inputs, list) else inputs,
-                             data_samples)
+            return self.loss(
+                torch.stack(inputs) if isinstance(inputs, list) else inputs, data_samples
+            )
         return super().forward(inputs, data_samples, mode)
 
     def drop_colour(self, frames: Tensor) -> Tuple[Tensor, Tensor]:
@@ -124,7 +147,7 @@ class MixedTracker(PointTracker):
         ``[B, 2, 1, H, W]``.
         """
         batch, _, channels = frames.shape[:3]
-        choice = torch.randint(len(self.drop_channels), (batch, ), device=frames.device)
+        choice = torch.randint(len(self.drop_channels), (batch,), device=frames.device)
         dropped = torch.as_tensor(self.drop_channels, device=frames.device)[choice]
         keep = torch.ones(batch, 1, channels, 1, 1, device=frames.device, dtype=frames.dtype)
         keep[torch.arange(batch, device=frames.device), 0, dropped] = 0
@@ -147,9 +170,9 @@ class MixedTracker(PointTracker):
         use_real = any(self.weight(n) for n in ('l1_loss', 'corr_da_loss', 'da_loss'))
         pairs, dropped = [], None
         if use_syn:
-            pairs.append(frames[:, SYN_REF:SYN_TGT + 1])
+            pairs.append(frames[:, SYN_REF : SYN_TGT + 1])
         if use_real:
-            real, dropped = self.drop_colour(frames[:, REAL_REF:REAL_TGT + 1])
+            real, dropped = self.drop_colour(frames[:, REAL_REF : REAL_TGT + 1])
             pairs.append(real)
         batch = frames.shape[0]
         stacked = torch.cat(pairs, dim=1)
@@ -168,14 +191,16 @@ class MixedTracker(PointTracker):
         if self.weight('l1_loss') or self.weight('corr_da_loss'):
             real_corr = local_correlation_fast(real_tgt, real_ref, self.radius)
         if self.weight('l1_loss'):
-            losses['l1_loss'] = self.l1_loss(real_corr, real_ref.shape[1], dropped[:, 0],
-                                             dropped[:, 1])
+            losses['l1_loss'] = self.l1_loss(
+                real_corr, real_ref.shape[1], dropped[:, 0], dropped[:, 1]
+            )
         if self.weight('corr_da_loss'):
             syn_corr = local_correlation_fast(syn_tgt, syn_ref, self.radius)
             losses['corr_da_loss'] = self.corr_da_head.loss(syn_corr, real_corr)
         if self.weight('da_loss'):
-            losses['da_loss'] = self.da_head.loss(torch.cat([syn_ref, syn_tgt]),
-                                                  torch.cat([real_ref, real_tgt]))
+            losses['da_loss'] = self.da_head.loss(
+                torch.cat([syn_ref, syn_tgt]), torch.cat([real_ref, real_tgt])
+            )
         losses = {name: value * self.weight(name) for name, value in losses.items()}
         check_finite(losses, data_samples)
         return losses
@@ -187,5 +212,6 @@ def check_finite(losses: Dict[str, Tensor], data_samples: List[BaseDataElement])
     for name, value in losses.items():
         if not torch.isfinite(value).all():
             sources = [s.metainfo.get('sources') for s in data_samples]
-            raise FloatingPointError(f'{name} is {value.item()} on the batch of samples '
-                                     f'{sources}; training stopped')
+            raise FloatingPointError(
+                f'{name} is {value.item()} on the batch of samples {sources}; training stopped'
+            )

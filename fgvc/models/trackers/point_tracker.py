@@ -1,4 +1,5 @@
 """A tracker that encodes frames and propagates query points through them."""
+
 from dataclasses import replace
 from typing import Optional, Sequence
 
@@ -7,6 +8,7 @@ from mmengine.structures import BaseDataElement
 
 from fgvc.propagation import occlusion_from_peaks, track_points_with_peaks
 from fgvc.registry import MODELS
+
 from .base import PropagationTracker
 
 
@@ -28,15 +30,22 @@ class PointTracker(PropagationTracker):
             every point visible everywhere (the released method).
     """
 
-    def __init__(self, backbone: dict, propagation: Optional[dict] = None,
-                 data_preprocessor: Optional[dict] = None, frames_per_batch: int = 8,
-                 occlusion_threshold: Optional[float] = None, init_cfg=None):
+    def __init__(
+        self,
+        backbone: dict,
+        propagation: Optional[dict] = None,
+        data_preprocessor: Optional[dict] = None,
+        frames_per_batch: int = 8,
+        occlusion_threshold: Optional[float] = None,
+        init_cfg=None,
+    ):
         super().__init__(backbone, propagation, data_preprocessor, frames_per_batch, init_cfg)
         self.occlusion_threshold = occlusion_threshold
 
     def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
-        queries = torch.as_tensor(sample.query_points, dtype=torch.float32,
-                                  device=features[0].device)
+        queries = torch.as_tensor(
+            sample.query_points, dtype=torch.float32, device=features[0].device
+        )
         # 'strided' evaluation scores frames before each query frame too.
         cfg = self.propagation
         if sample.get('query_mode') == 'strided' and not cfg.bidirectional:

@@ -5,6 +5,7 @@ Evaluation exchanges no gradients, so DistributedDataParallel is not needed
 encoders). Each rank runs its share of the data through the bare model; the
 evaluator gathers the results.
 """
+
 from mmengine.model import BaseModel
 from torch import nn
 
@@ -13,7 +14,6 @@ from fgvc.registry import MODEL_WRAPPERS
 
 @MODEL_WRAPPERS.register_module()
 class EvalModelWrapper(nn.Module):
-
     def __init__(self, module: BaseModel):
         super().__init__()
         self.module = module
@@ -25,5 +25,6 @@ class EvalModelWrapper(nn.Module):
         return self.module.test_step(data)
 
     def train_step(self, data, optim_wrapper):
-        raise RuntimeError('EvalModelWrapper is for evaluation only; train with '
-                           'MMDistributedDataParallel')
+        raise RuntimeError(
+            'EvalModelWrapper is for evaluation only; train with MMDistributedDataParallel'
+        )

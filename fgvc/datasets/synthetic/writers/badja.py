@@ -9,6 +9,7 @@ indices (a pixel's centre at an integer): y_full = y * FULL_H / H - 0.5 for a
 pixel-centre-convention y. Only the joints of USED_JOINTS are real; the others
 are (0, 0) and invisible.
 """
+
 import json
 import os
 from typing import Dict, List
@@ -28,8 +29,9 @@ def to_full_resolution(points: np.ndarray, height: int, width: int) -> np.ndarra
     return (points * scale - INDEX_OFFSET)[..., ::-1]
 
 
-def annotations(seq: str, points: np.ndarray, occluded: np.ndarray,
-                height: int, width: int) -> List[Dict]:
+def annotations(
+    seq: str, points: np.ndarray, occluded: np.ndarray, height: int, width: int
+) -> List[Dict]:
     """Annotation records for joints [20, T, 2] / occlusion [20, T] of one sequence."""
     full = to_full_resolution(points, height, width)
     records = []
@@ -39,12 +41,14 @@ def annotations(seq: str, points: np.ndarray, occluded: np.ndarray,
         joints[list(USED_JOINTS)] = full[:, t]
         visible[list(USED_JOINTS)] = ~occluded[:, t]
         joints[~visible] = 0.0
-        records.append({
-            'segmentation_path': f'DAVIS/Annotations/Full-Resolution/{seq}/{t:05d}.png',
-            'image_path': f'DAVIS/JPEGImages/Full-Resolution/{seq}/{t:05d}.jpg',
-            'visibility': visible.tolist(),
-            'joints': joints.tolist(),
-        })
+        records.append(
+            {
+                'segmentation_path': f'DAVIS/Annotations/Full-Resolution/{seq}/{t:05d}.png',
+                'image_path': f'DAVIS/JPEGImages/Full-Resolution/{seq}/{t:05d}.jpg',
+                'visibility': visible.tolist(),
+                'joints': joints.tolist(),
+            }
+        )
     return records
 
 

@@ -9,6 +9,7 @@ DAVIS-2016 (single object, used with BADJA):
     Annotations/480p/<seq>/%05d.png   grey 0 / 255
     ImageSets/480p/val.txt            '/JPEGImages/... /Annotations/... ' per frame
 """
+
 import os
 from typing import List, Sequence
 
@@ -89,8 +90,9 @@ def write_davis2017_sequence(root: str, seq: str, frames: np.ndarray, ids: np.nd
     """Frames and palette annotations (objects, void band) of one sequence."""
     write_frames(root, seq, frames)
     for t, labels in enumerate(object_labels(ids)):
-        write_palette_png(os.path.join(annotations_dir(root, seq), f'{t:05d}.png'),
-                          with_void_band(labels))
+        write_palette_png(
+            os.path.join(annotations_dir(root, seq), f'{t:05d}.png'), with_void_band(labels)
+        )
 
 
 def write_davis2017_list(root: str, sequences: Sequence[str]) -> None:
@@ -112,5 +114,8 @@ def write_davis2016_list(root: str, sequences: Sequence[str], num_frames: List[i
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
         for seq, n in zip(sequences, num_frames):
-            f.writelines(f'/JPEGImages/{RESOLUTION}/{seq}/{t:05d}.jpg '
-                         f'/Annotations/{RESOLUTION}/{seq}/{t:05d}.png \n' for t in range(n))
+            f.writelines(
+                f'/JPEGImages/{RESOLUTION}/{seq}/{t:05d}.jpg '
+                f'/Annotations/{RESOLUTION}/{seq}/{t:05d}.png \n'
+                for t in range(n)
+            )

@@ -10,6 +10,7 @@ flows a pair loader uses). The right view repeats the left one (hard links
 where the file system allows). Frames are lossless WebP, flows (u, v, 0)
 little-endian PFM; see :mod:`..flow` for the flow definition.
 """
+
 import os
 import shutil
 from functools import partial
@@ -47,16 +48,25 @@ def _write_views(path_of: Callable[[str], str], write: Callable[[str], None]) ->
 
 
 def frame_path(root: str, seq: int, number: int, view: str = 'left') -> str:
-    return os.path.join(root, 'frames_cleanpass_webp', SPLIT, LETTER, f'{seq:04d}', view,
-                        f'{number:04d}.webp')
+    return os.path.join(
+        root, 'frames_cleanpass_webp', SPLIT, LETTER, f'{seq:04d}', view, f'{number:04d}.webp'
+    )
 
 
 def flow_path(root: str, seq: int, number: int, direction: str, view: str = 'left') -> str:
     """direction: 'into_future' or 'into_past'."""
     word = 'Future' if direction == 'into_future' else 'Past'
     letter = dict(VIEWS)[view]
-    return os.path.join(root, 'optical_flow', SPLIT, LETTER, f'{seq:04d}', direction, view,
-                        f'OpticalFlowInto{word}_{number:04d}_{letter}.pfm')
+    return os.path.join(
+        root,
+        'optical_flow',
+        SPLIT,
+        LETTER,
+        f'{seq:04d}',
+        direction,
+        view,
+        f'OpticalFlowInto{word}_{number:04d}_{letter}.pfm',
+    )
 
 
 def write_sequence(root: str, seq: int, scene: Scene, frames: np.ndarray, ids: np.ndarray) -> None:
@@ -66,9 +76,9 @@ def write_sequence(root: str, seq: int, scene: Scene, frames: np.ndarray, ids: n
         _write_views(partial(frame_path, root, seq, n), partial(write_rgb, rgb=frame))
     for t, flow in enumerate(future_flows(scene, ids)):
         n = FIRST_FRAME_NUMBER + t
-        _write_views(partial(flow_path, root, seq, n, 'into_future'),
-                     partial(write_pfm, array=flow))
+        _write_views(
+            partial(flow_path, root, seq, n, 'into_future'), partial(write_pfm, array=flow)
+        )
     for t, flow in enumerate(past_flows(scene, ids)):
         n = FIRST_FRAME_NUMBER + t + 1
-        _write_views(partial(flow_path, root, seq, n, 'into_past'),
-                     partial(write_pfm, array=flow))
+        _write_views(partial(flow_path, root, seq, n, 'into_past'), partial(write_pfm, array=flow))

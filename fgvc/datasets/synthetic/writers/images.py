@@ -1,4 +1,5 @@
 """Image encoding helpers shared by the writers (RGB arrays in, files out)."""
+
 import os
 
 import cv2
@@ -21,7 +22,9 @@ def write_rgb(path: str, rgb: np.ndarray) -> None:
     """Write an RGB uint8 image; the format follows the extension (jpg, png, webp)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     ext = os.path.splitext(path)[1].lower()
-    params = {'.jpg': [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY],
-              '.webp': [cv2.IMWRITE_WEBP_QUALITY, WEBP_LOSSLESS_QUALITY]}.get(ext, [])
+    params = {
+        '.jpg': [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY],
+        '.webp': [cv2.IMWRITE_WEBP_QUALITY, WEBP_LOSSLESS_QUALITY],
+    }.get(ext, [])
     if not cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1]), params):
         raise OSError(f'could not write {path}')

@@ -9,6 +9,7 @@ covers [k - 0.5, k + 0.5], so a pixel-centre-convention coordinate x (pixel
 i's centre at i + 0.5) is x + 0.5 there. ``pos_world`` is
 (pos_img - image centre) / (WORLD_SCALE * height), like the real files.
 """
+
 import io
 import os
 from typing import Dict, Iterable

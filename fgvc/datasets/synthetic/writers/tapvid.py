@@ -5,6 +5,7 @@
 * Kinetics format: shards ``NNNN_of_MMMM.pkl``, each a list of dicts with the
   same keys plus ``'video_id'``, whose ``'video'`` is a list of JPEG bytes.
 """
+
 import os
 import pickle
 from typing import Dict, List, Sequence

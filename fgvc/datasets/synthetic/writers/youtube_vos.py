@@ -1,8 +1,9 @@
 """YouTube-VOS 2018 layout (frames only, as used for unlabelled training).
 
-    train/JPEGImages/<video>/<frame>.jpg   frames named 00000.jpg, 00005.jpg, ...
-    train/youtube2018_train.json           {video: [frame file names]}
+train/JPEGImages/<video>/<frame>.jpg   frames named 00000.jpg, 00005.jpg, ...
+train/youtube2018_train.json           {video: [frame file names]}
 """
+
 import json
 import os
 from typing import Dict, List
