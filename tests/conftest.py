@@ -10,14 +10,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-#: ``shared/`` lives beside the clone (``<clone>/../shared``), both locally
-#: and in CI.
-SHARED_DIR = REPO_ROOT.parent / 'shared'
+#: Real samples and reference fixtures kept in the repository (see its README).
+DATA_DIR = Path(__file__).resolve().parent / 'data'
 
 
 @pytest.fixture(scope='session')
-def shared_dir() -> Path:
-    """Path to the shared directory (docs, fixtures) beside the repo."""
-    if not SHARED_DIR.is_dir():
-        pytest.fail(f'shared directory not found at {SHARED_DIR}')
-    return SHARED_DIR
+def data_dir() -> Path:
+    """``tests/data``: the real samples and metric fixtures the tests read."""
+    return DATA_DIR

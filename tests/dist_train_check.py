@@ -14,7 +14,7 @@ import torch
 import torch.distributed as dist
 from mmengine.runner import Runner
 
-from fgvc.utils import init_distributed, register_all_modules
+from fgvc.utils import finish_distributed, init_distributed, register_all_modules
 
 TRAIN_TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'train.py'
 
@@ -67,7 +67,7 @@ def main() -> None:
                 )
             )
         )
-    dist.destroy_process_group()
+    finish_distributed()
 
 
 if __name__ == '__main__':

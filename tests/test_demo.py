@@ -176,8 +176,11 @@ def test_folder_mp4_and_array_give_the_same_tracks(clip, raw_predictor):
     from_mp4 = raw_predictor(str(clip['mp4']), queries)
     from_folder = raw_predictor(str(clip['frames_dir']), queries)
     from_array = raw_predictor(clip['decoded'], queries)
+    # The three readers hand over bit-identical frames, but in chunks of
+    # different sizes; the encoder's float sums then differ in order, which
+    # moves a position (a weighted mean of heatmap peaks) by ~1e-4 px.
     for tracks, visible in (from_folder, from_array):
-        np.testing.assert_array_equal(tracks, from_mp4[0])
+        np.testing.assert_allclose(tracks, from_mp4[0], rtol=0, atol=1e-3)
         np.testing.assert_array_equal(visible, from_mp4[1])
 
 

@@ -85,8 +85,8 @@ def test_badja_pck_equals_brute_force(tmp_path):
     assert [saved[f'v{i}']['PCK@0.2'] for i in range(3)] == pytest.approx(per_video)
 
 
-def test_vos_metric_reproduces_the_official_fixture(shared_dir):
-    d = np.load(shared_dir / 'fixtures' / 'metrics' / 'davis_jf.npz')
+def test_vos_metric_reproduces_the_official_fixture(data_dir):
+    d = np.load(data_dir / 'fixtures' / 'metrics' / 'davis_jf.npz')
     gt, pred = d['gt'].astype(np.uint8), d['pred'].astype(np.uint8)
     # The metric skips the first and the last frame: pad the fixture with two.
     gt_masks = np.concatenate([gt[:1], gt, gt[-1:]])

@@ -16,8 +16,8 @@ TAPVID_KEYS = ['occlusion_accuracy', 'average_jaccard', 'average_pts_within_thre
 
 
 @pytest.fixture(scope='module')
-def metrics_dir(shared_dir):
-    return shared_dir / 'fixtures' / 'metrics'
+def metrics_dir(data_dir):
+    return data_dir / 'fixtures' / 'metrics'
 
 
 def test_no_torch_or_models_import():
