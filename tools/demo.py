@@ -31,8 +31,8 @@ from fgvc.apis.outputs import (
 )
 from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
-from fgvc.datasets.frames import read_index_png
 from fgvc.datasets.video_reader import open_video
+from fgvc.fileio import read_index_png
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')

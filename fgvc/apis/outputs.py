@@ -12,9 +12,8 @@ from typing import Iterable, Iterator, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from fgvc.datasets.frames import list_images, read_index_png
 from fgvc.datasets.video_reader import VideoReader
-from fgvc.evaluation.metrics.davis_io import write_palette_png
+from fgvc.fileio import list_images, read_index_png, write_palette_png
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
 
 #: Frames read at once when drawing.

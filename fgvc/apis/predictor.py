@@ -25,8 +25,8 @@ import torch
 from mmengine.config import Config
 from tqdm import tqdm
 
-from fgvc.datasets.davis import DAVIS_VOID
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
+from fgvc.fileio import VOID
 from fgvc.propagation import (
     PropagationConfig,
     occlusion_from_peaks,
@@ -240,9 +240,9 @@ class Predictor:
             )
         if mask.dtype != np.uint8:
             raise ValueError(f'The first-frame mask must be uint8 object ids, got {mask.dtype}')
-        if set(np.unique(mask).tolist()) == {0, DAVIS_VOID}:
+        if set(np.unique(mask).tolist()) == {0, VOID}:
             mask = (mask != 0).astype(np.uint8)
-        if not np.where(mask == DAVIS_VOID, 0, mask).any():
+        if not np.where(mask == VOID, 0, mask).any():
             raise ValueError('The first-frame mask shows no object (all background or void)')
         return mask
 
@@ -259,7 +259,7 @@ class Predictor:
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
         model = self.model(self.mask_task)
-        num_labels = int(np.where(mask == DAVIS_VOID, 0, mask).max()) + 1
+        num_labels = int(np.where(mask == VOID, 0, mask).max()) + 1
         with self._bar(len(reader), 'segmenting') as bar:
             features = self._features(model, reader, self.encoder_size(reader), bar)
             yield 0, np.where(mask < num_labels, mask, 0).astype(np.uint8)
