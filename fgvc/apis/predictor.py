@@ -34,9 +34,8 @@ from fgvc.propagation import (
     track_points_with_peaks,
 )
 from fgvc.registry import MODELS
-from fgvc.utils import load_encoder_weights, register_all_modules
+from fgvc.utils import EncoderCheckpoint, register_all_modules
 
-from .checkpoints import encoder_shape_options, resolve_checkpoint
 from .evaluation import prepare_test_config
 from .queries import Queries, parse_queries, validate_queries
 
@@ -89,7 +88,9 @@ class Predictor:
             file or a training work dir holding one; None keeps the encoder
             untrained (a warning says so, unless the encoder has no weights).
             The encoder's width and depth are taken from the training config
-            stored in the checkpoint when it has one.
+            stored in the checkpoint when it has one. The file is read once,
+            safely: a checkpoint holding types other than weights is refused
+            (:class:`fgvc.utils.UnsafeCheckpointError`) unless ``trust_checkpoint``.
         device: 'auto' (CUDA when available, else CPU), or a torch device.
         short_side: encoder input short side (see :func:`encoder_size`).
         point_task, mask_task: the config's tasks whose model settings track
@@ -100,6 +101,8 @@ class Predictor:
             sets one: many query frames are then tracked in several passes.
         progress: show progress bars over frames.
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
+        trust_checkpoint: load a checkpoint holding other types with full
+            unpickling, which runs any code it names (only for trusted files).
     """
 
     def __init__(
@@ -114,11 +117,15 @@ class Predictor:
         max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
         progress: bool = False,
         warn_untrained: bool = True,
+        trust_checkpoint: bool = False,
     ):
         register_all_modules()
         self.config = Config.fromfile(config) if isinstance(config, str) else config
-        self.checkpoint = None if checkpoint is None else resolve_checkpoint(checkpoint)
-        self.options = dict(encoder_shape_options(self.checkpoint) if self.checkpoint else {})
+        self._weights = (
+            None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
+        )
+        self.checkpoint = None if self._weights is None else self._weights.path
+        self.options = dict(self._weights.options if self._weights else {})
         self.options.update(cfg_options or {})
         if device == 'auto':
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -146,8 +153,8 @@ class Predictor:
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
             model = MODELS.build(cfg.model)
-            if self.checkpoint is not None:
-                load_encoder_weights(model, self.checkpoint)
+            if self._weights is not None:
+                self._weights.load_into(model)
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 
