@@ -26,11 +26,11 @@ from fgvc.apis.checkpoints import LAST_CHECKPOINT
 from fgvc.apis.outputs import staged_output_dir
 from fgvc.apis.predictor import encoder_size
 from fgvc.apis.queries import grid_queries, parse_queries, validate_queries
-from fgvc.datasets.frames import read_index_png
 from fgvc.datasets.synthetic import TextureConfig, make_moving_layer_scene, render
 from fgvc.datasets.synthetic.tracks import follow
 from fgvc.datasets.video_reader import open_video
 from fgvc.evaluation.functional import region_similarity
+from fgvc.fileio import read_index_png
 from fgvc.visualization import draw_tracks
 
 ROOT = Path(__file__).resolve().parents[1]

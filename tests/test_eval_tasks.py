@@ -22,8 +22,9 @@ from mmengine.runner import Runner
 from fgvc.apis import prepare_test_config
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
-from fgvc.datasets.synthetic.writers.davis import write_davis2016_list, write_palette_png
+from fgvc.datasets.synthetic.writers.davis import write_davis2016_list
 from fgvc.evaluation.metrics import TapVidMetric
+from fgvc.fileio import write_palette_png
 from fgvc.propagation import occlusion_from_peaks
 from fgvc.registry import MODELS
 from fgvc.utils import register_all_modules

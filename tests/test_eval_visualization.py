@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from fgvc.evaluation.metrics.davis_io import davis_palette
+from fgvc.fileio import davis_palette
 from fgvc.visualization import draw_tracks, overlay_masks, write_images, write_mp4
 
 

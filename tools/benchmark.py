@@ -35,7 +35,7 @@ from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_fi
 from fgvc.models.ops import local_correlation, local_correlation_fast
 from fgvc.propagation import MODES, PropagationConfig, track_points_with_peaks
 from fgvc.registry import MODELS
-from fgvc.utils import load_encoder_weights, register_all_modules
+from fgvc.utils import TRUST_FLAG, load_encoder_weights, register_all_modules
 
 EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
 MIB = 2**20
@@ -56,6 +56,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'by default every point is queried in frame 0',
     )
     parser.add_argument('--checkpoint', default=None, help='encoder weights (default: untrained)')
+    parser.add_argument(
+        TRUST_FLAG, action='store_true', help='load a checkpoint that may run code (trusted files)'
+    )
     parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=MODES)
     parser.add_argument(
         '--scaling-sizes',
@@ -315,7 +318,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     register_all_modules()
     model = MODELS.build(Config.fromfile(EVAL_CONFIG).model).to(device).eval()
     if args.checkpoint:
-        load_encoder_weights(model, args.checkpoint)
+        load_encoder_weights(model, args.checkpoint, trust=args.trust_checkpoint)
     base = PropagationConfig.from_dict({**WORKLOAD, **args.cfg_options})
 
     work = make_workload(args.size, args.frames, args.points, args.late_queries, args.seed)

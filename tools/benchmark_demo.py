@@ -44,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--config', help="demo --config (default: the demo's)")
     parser.add_argument('--checkpoint', help='demo --checkpoint (default: untrained encoder)')
+    parser.add_argument(
+        '--trust-checkpoint', action='store_true', help='passed to the demo (trusted files only)'
+    )
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark_demo'))
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
@@ -88,6 +91,8 @@ def main() -> None:
         command += ['--config', args.config]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
+    if args.trust_checkpoint:
+        command.append('--trust-checkpoint')
     print('Running:', ' '.join(command), flush=True)
     start = time.time()
     result = subprocess.run(command)

@@ -5,8 +5,13 @@ Unwraps ``state_dict`` / ``model`` / ``module``, strips wrapper prefixes
 any ``--prefix``), drops classifier heads, checks the result against our
 ``ResNet`` and saves ``{'state_dict': ...}`` with keys under ``--out-prefix``
 (``backbone.conv1.weight``), ready for a model whose encoder attribute is
-``backbone``. Keys the model lacks and keys of the wrong shape are reported
-and left out.
+``backbone``. Keys the model lacks are reported and left out. An encoder with
+missing or wrong-shape weights is not saved (exit status 1) unless
+``--allow-partial``.
+
+The input is loaded safely (weights, numpy values and argument namespaces
+only); a checkpoint holding other types is refused unless
+``--trust-checkpoint``. The output holds only tensors.
 
 With ``--out-indices 2`` (FGVC's encoder) ``layer4`` is not built, so its
 keys are reported as unexpected and dropped: the output then loads with no
@@ -19,20 +24,22 @@ Example::
 """
 
 import argparse
+import io
 import sys
 from typing import List, Optional
 
 import torch
 
+from fgvc.fileio import atomic_write
 from fgvc.models.backbones import (
     ResNet,
     drop_prefixed,
     extract_state_dict,
-    load_checkpoint_file,
     match_state_dict,
     strip_prefixes,
 )
 from fgvc.models.backbones.checkpoint_utils import HEAD_PREFIXES, WRAPPER_PREFIXES
+from fgvc.utils import TRUST_FLAG, UnsafeCheckpointError, load_checkpoint
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,25 +66,42 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--out-prefix', default='backbone.', help="prefix of the saved keys ('' for none)"
     )
     parser.add_argument(
-        '--strict',
+        '--allow-partial',
         action='store_true',
-        help='exit with status 1 and save nothing if a key is missing or has the wrong shape',
+        help='save the matching weights even if some of the encoder are missing or of the '
+        'wrong shape (by default nothing is saved and the exit status is 1)',
+    )
+    parser.add_argument(
+        TRUST_FLAG,
+        action='store_true',
+        help='load an input holding types other than weights: unpickling it can run code',
     )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    state_dict = extract_state_dict(load_checkpoint_file(args.input))
+    try:
+        checkpoint = load_checkpoint(args.input, trust=args.trust_checkpoint)
+    except (UnsafeCheckpointError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    state_dict = extract_state_dict(checkpoint)
     state_dict = strip_prefixes(state_dict, WRAPPER_PREFIXES + tuple(args.prefix))
     state_dict = drop_prefixed(state_dict, HEAD_PREFIXES + tuple(args.drop))
     model = ResNet(args.depth, out_indices=args.out_indices)
     matched, report = match_state_dict(model, state_dict)
     print(report.format())
-    if args.strict and (report.missing or report.mismatched):
-        print('not saved: --strict and the checkpoint does not fit', file=sys.stderr)
+    if (report.missing or report.mismatched) and not args.allow_partial:
+        print(
+            f'not saved: {len(report.missing)} missing and {len(report.mismatched)} wrong-shape '
+            'encoder weights (--allow-partial saves the rest)',
+            file=sys.stderr,
+        )
         return 1
-    torch.save({'state_dict': {args.out_prefix + k: v for k, v in matched.items()}}, args.output)
+    buffer = io.BytesIO()
+    torch.save({'state_dict': {args.out_prefix + k: v for k, v in matched.items()}}, buffer)
+    atomic_write(args.output, buffer.getvalue())
     print(f'saved {len(matched)} tensors to {args.output}')
     return 0
 

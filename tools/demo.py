@@ -31,8 +31,8 @@ from fgvc.apis.outputs import (
 )
 from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
-from fgvc.datasets.frames import read_index_png
 from fgvc.datasets.video_reader import open_video
+from fgvc.fileio import read_index_png
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
@@ -66,7 +66,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         'propagate it instead of tracking points',
     )
     parser.add_argument('--out', help=f'output folder (default {DEFAULT_OUT_ROOT}/<video name>)')
-    parser.add_argument('--overwrite', action='store_true', help='replace an existing --out')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing --out, if an earlier run of this tool wrote it',
+    )
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint holding types other than weights: unpickling it can run code',
+    )
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
     parser.add_argument(
         '--cfg-options',
@@ -107,6 +116,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         cfg_options=args.cfg_options,
         progress=True,
         warn_untrained=False,
+        trust_checkpoint=args.trust_checkpoint,
     )
     if predictor.untrained:
         print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)

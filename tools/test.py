@@ -2,20 +2,40 @@
 
 import argparse
 import os.path as osp
+import sys
+from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
-from fgvc.apis.evaluation import format_table, load_encoder_weights, prepare_test_config
-from fgvc.utils import finish_distributed, init_distributed, register_all_modules
+from fgvc.apis.evaluation import format_table, prepare_test_config
+from fgvc.utils import (
+    TRUST_FLAG,
+    EncoderCheckpoint,
+    UnsafeCheckpointError,
+    check_config,
+    finish_distributed,
+    init_distributed,
+    register_all_modules,
+)
 from fgvc.visualization import PredictionVisualizationHook
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Evaluate an FGVC encoder on one task')
     parser.add_argument('config', help='evaluation config file')
-    parser.add_argument('checkpoint', help="checkpoint file, or 'none' for an untrained encoder")
+    parser.add_argument(
+        'checkpoint',
+        help="checkpoint file, a last_checkpoint file or a training work dir; 'none' for an "
+        'untrained encoder. The encoder width and depth come from the training config '
+        'stored in the checkpoint',
+    )
+    parser.add_argument(
+        TRUST_FLAG,
+        action='store_true',
+        help='load a checkpoint holding types other than weights: unpickling it can run code',
+    )
     parser.add_argument('--task', required=True, help="a key of the config's `tasks` dict")
     parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
@@ -34,14 +54,28 @@ def parse_args():
     return parser.parse_args()
 
 
+def load_checkpoint_arg(args) -> Optional[EncoderCheckpoint]:
+    """The encoder weights the checkpoint argument names (read once, safely
+    unless trusted); None for 'none'."""
+    if args.checkpoint.lower() == 'none':
+        return None
+    try:
+        return EncoderCheckpoint(args.checkpoint, trust=args.trust_checkpoint)
+    except (UnsafeCheckpointError, FileNotFoundError) as err:
+        sys.exit(f'error: {err}')
+
+
 def main():
     args = parse_args()
     register_all_modules()
+    checkpoint = load_checkpoint_arg(args)
     cfg = Config.fromfile(args.config)
     work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    options = {**(checkpoint.options if checkpoint else {}), **args.cfg_options}
     cfg = prepare_test_config(
-        cfg, args.task, work_dir=work_dir, data_root=args.data_root, options=args.cfg_options
+        cfg, args.task, work_dir=work_dir, data_root=args.data_root, options=options
     )
+    check_config(cfg)
     cfg.launcher = args.launcher
     if args.show_dir:
         cfg.custom_hooks = [
@@ -53,8 +87,8 @@ def main():
         ]
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
-    if args.checkpoint.lower() != 'none':
-        load_encoder_weights(runner.model, args.checkpoint)
+    if checkpoint is not None:
+        checkpoint.load_into(runner.model)
     else:
         runner.logger.warning(
             'No checkpoint: evaluating an untrained (randomly initialised) encoder'

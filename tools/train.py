@@ -2,16 +2,23 @@
 
 import argparse
 import os.path as osp
+import sys
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from fgvc.utils import (
+    TRUST_FLAG,
+    UnsafeCheckpointError,
+    check_config,
     check_override_keys,
+    find_resume_checkpoint,
     finish_distributed,
     init_distributed,
     register_all_modules,
+    register_checkpoint_loader,
+    resolve_checkpoint,
 )
 
 
@@ -26,7 +33,14 @@ def parse_args() -> argparse.Namespace:
         nargs='?',
         const='auto',
         default=None,
-        help='resume from CKPT, or without a value from the latest checkpoint in the work dir',
+        help='resume from CKPT (a checkpoint, a last_checkpoint file or a work dir), or '
+        'without a value from the latest checkpoint in the work dir',
+    )
+    parser.add_argument(
+        TRUST_FLAG,
+        action='store_true',
+        help='load checkpoints (--resume, load_from, pretrained weights) even if they hold '
+        'types other than weights: unpickling them can run code, so only for files you trust',
     )
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
@@ -56,10 +70,14 @@ def build_config(args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
+    if args.resume is not None:
+        cfg.resume, cfg.load_from = True, None if args.resume == 'auto' else args.resume
+    if cfg.get('resume') and not cfg.get('load_from'):
+        # mmengine's own lookup reads last_checkpoint as an absolute path
+        found = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = found is not None, found
+    elif cfg.get('load_from'):
+        cfg.load_from = resolve_checkpoint(cfg.load_from)
     if args.launcher != 'none' and not torch.cuda.is_available():
         # DistributedDataParallel on CPU processes takes no device ids.
         cfg.setdefault('model_wrapper_cfg', dict(type='MMDistributedDataParallel', device_ids=None))
@@ -69,10 +87,15 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     register_all_modules()
+    register_checkpoint_loader(trust=args.trust_checkpoint)
     cfg = build_config(args)
+    check_config(cfg)
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    except UnsafeCheckpointError as err:
+        sys.exit(f'error: {err}')
     finish_distributed()
 
 

@@ -3,18 +3,29 @@ videos of them drawn over the frames, into a folder that only appears once
 everything in it is complete."""
 
 import contextlib
+import fcntl
+import json
 import os
 import os.path as osp
 import shutil
+import signal
+import sys
 import tempfile
-from typing import Iterable, Iterator, Tuple
+import threading
+from typing import Iterable, Iterator, List, Tuple
 
 import numpy as np
 from tqdm import tqdm
 
-from fgvc.datasets.frames import list_images, read_index_png
 from fgvc.datasets.video_reader import VideoReader
-from fgvc.evaluation.metrics.davis_io import write_palette_png
+from fgvc.fileio import (
+    FILE_MODE,
+    FOLDER_MODE,
+    current_umask,
+    list_images,
+    read_index_png,
+    write_palette_png,
+)
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
 
 #: Frames read at once when drawing.
@@ -22,38 +33,123 @@ RENDER_CHUNK = 16
 MASK_TEMPLATE = '{:05d}.png'
 CSV_HEADER = 'frame,point,x,y,visible'
 CSV_DECIMALS = 3
-FOLDER_MODE = 0o777
+# A process ended by signal n exits with this plus n, as shells report it.
+EXIT_STATUS_BASE = 128
+
+
+#: File marking a folder as written by :func:`staged_output_dir`, listing its files.
+MANIFEST = '.fgvc-output.json'
+
+
+def _files_below(folder: str) -> List[str]:
+    return sorted(
+        osp.relpath(osp.join(root, name), folder)
+        for root, _, names in os.walk(folder)
+        for name in names
+    )
+
+
+def _check_replaceable(out_dir: str, overwrite: bool) -> None:
+    """Refuse to write over anything but a missing or empty folder, or with
+    ``overwrite`` a folder this module wrote whose files are all its own."""
+    if not osp.lexists(out_dir) or (osp.isdir(out_dir) and not os.listdir(out_dir)):
+        return
+    if not overwrite:
+        raise FileExistsError(
+            f'Output folder {out_dir} exists and is not empty: choose another '
+            f'one or allow replacing it (--overwrite)'
+        )
+    manifest = osp.join(out_dir, MANIFEST)
+    if osp.islink(out_dir) or not osp.isfile(manifest):
+        raise FileExistsError(
+            f'Refusing to replace {out_dir}: it was not written by this tool (no {MANIFEST}); '
+            'remove it yourself or choose another --out'
+        )
+    with open(manifest) as f:
+        listed = set(json.load(f).get('files', []))
+    foreign = [name for name in _files_below(out_dir) if name not in listed and name != MANIFEST]
+    if foreign:
+        raise FileExistsError(
+            f'Refusing to replace {out_dir}: it holds files this tool did not write, '
+            f'e.g. {foreign[:3]}'
+        )
+
+
+@contextlib.contextmanager
+def _exclusive_lock(out_dir: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` for the whole run, so that two
+    runs writing to it cannot both succeed."""
+    parent, name = osp.split(out_dir)
+    path = osp.join(parent, f'.{name}.lock')
+    busy = FileExistsError(
+        f'Another run is writing to {out_dir} (it holds {path}): wait for it or choose another --out'
+    )
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        # the holder before us may have removed the file after we opened it
+        if not osp.exists(path) or os.stat(path).st_ino != os.fstat(fd).st_ino:
+            raise busy
+        try:
+            yield
+        finally:
+            os.remove(path)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into an exit that unwinds like Ctrl-C (clean-ups run)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        sys.exit(EXIT_STATUS_BASE + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager
 def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
     """Yield a hidden temporary folder beside ``out_dir`` to write into; on
-    success it is renamed to ``out_dir`` (replacing it if ``overwrite``), on any
-    error it is deleted, so ``out_dir`` never holds partial results."""
+    success it gets a manifest (:data:`MANIFEST`) and is renamed to
+    ``out_dir``, on any error, Ctrl-C or SIGTERM it is deleted, so ``out_dir``
+    never holds partial results.
+
+    ``overwrite`` replaces only a folder written here (a manifest listing every
+    file in it), never anything else; a second run writing to the same
+    ``out_dir`` at the same time fails at once (an exclusive lock).
+    """
     out_dir = osp.abspath(out_dir)
-    if osp.exists(out_dir) and not overwrite and (not osp.isdir(out_dir) or os.listdir(out_dir)):
-        raise FileExistsError(
-            f'Output folder {out_dir} exists and is not empty: choose another '
-            f'one or allow replacing it (--overwrite)'
-        )
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, FOLDER_MODE & ~umask)  # mkdtemp's folder is private
-    try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if osp.exists(out_dir):
-        retired = tempfile.mkdtemp(prefix=f'.{name}.old-', dir=parent)
-        os.rename(out_dir, osp.join(retired, name))
-        os.rename(staging, out_dir)
-        shutil.rmtree(retired)
-    else:
-        os.rename(staging, out_dir)
+    with _exclusive_lock(out_dir), _terminate_as_interrupt():
+        _check_replaceable(out_dir, overwrite)
+        staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
+        os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
+        try:
+            yield staging
+            with open(osp.join(staging, MANIFEST), 'w') as f:
+                json.dump(dict(tool='fgvc', files=_files_below(staging)), f, indent=1)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if osp.lexists(out_dir):
+            retired = tempfile.mkdtemp(prefix=f'.{name}.old-', dir=parent)
+            os.rename(out_dir, osp.join(retired, name))
+            os.rename(staging, out_dir)
+            shutil.rmtree(retired)
+        else:
+            os.rename(staging, out_dir)
 
 
 def write_tracks_npz(

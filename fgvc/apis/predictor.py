@@ -25,8 +25,8 @@ import torch
 from mmengine.config import Config
 from tqdm import tqdm
 
-from fgvc.datasets.davis import DAVIS_VOID
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
+from fgvc.fileio import VOID
 from fgvc.propagation import (
     PropagationConfig,
     occlusion_from_peaks,
@@ -34,9 +34,8 @@ from fgvc.propagation import (
     track_points_with_peaks,
 )
 from fgvc.registry import MODELS
-from fgvc.utils import load_encoder_weights, register_all_modules
+from fgvc.utils import EncoderCheckpoint, register_all_modules
 
-from .checkpoints import encoder_shape_options, resolve_checkpoint
 from .evaluation import prepare_test_config
 from .queries import Queries, parse_queries, validate_queries
 
@@ -89,7 +88,9 @@ class Predictor:
             file or a training work dir holding one; None keeps the encoder
             untrained (a warning says so, unless the encoder has no weights).
             The encoder's width and depth are taken from the training config
-            stored in the checkpoint when it has one.
+            stored in the checkpoint when it has one. The file is read once,
+            safely: a checkpoint holding types other than weights is refused
+            (:class:`fgvc.utils.UnsafeCheckpointError`) unless ``trust_checkpoint``.
         device: 'auto' (CUDA when available, else CPU), or a torch device.
         short_side: encoder input short side (see :func:`encoder_size`).
         point_task, mask_task: the config's tasks whose model settings track
@@ -100,6 +101,8 @@ class Predictor:
             sets one: many query frames are then tracked in several passes.
         progress: show progress bars over frames.
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
+        trust_checkpoint: load a checkpoint holding other types with full
+            unpickling, which runs any code it names (only for trusted files).
     """
 
     def __init__(
@@ -114,11 +117,15 @@ class Predictor:
         max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
         progress: bool = False,
         warn_untrained: bool = True,
+        trust_checkpoint: bool = False,
     ):
         register_all_modules()
         self.config = Config.fromfile(config) if isinstance(config, str) else config
-        self.checkpoint = None if checkpoint is None else resolve_checkpoint(checkpoint)
-        self.options = dict(encoder_shape_options(self.checkpoint) if self.checkpoint else {})
+        self._weights = (
+            None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
+        )
+        self.checkpoint = None if self._weights is None else self._weights.path
+        self.options = dict(self._weights.options if self._weights else {})
         self.options.update(cfg_options or {})
         if device == 'auto':
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -146,8 +153,8 @@ class Predictor:
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
             model = MODELS.build(cfg.model)
-            if self.checkpoint is not None:
-                load_encoder_weights(model, self.checkpoint)
+            if self._weights is not None:
+                self._weights.load_into(model)
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 
@@ -240,9 +247,9 @@ class Predictor:
             )
         if mask.dtype != np.uint8:
             raise ValueError(f'The first-frame mask must be uint8 object ids, got {mask.dtype}')
-        if set(np.unique(mask).tolist()) == {0, DAVIS_VOID}:
+        if set(np.unique(mask).tolist()) == {0, VOID}:
             mask = (mask != 0).astype(np.uint8)
-        if not np.where(mask == DAVIS_VOID, 0, mask).any():
+        if not np.where(mask == VOID, 0, mask).any():
             raise ValueError('The first-frame mask shows no object (all background or void)')
         return mask
 
@@ -259,7 +266,7 @@ class Predictor:
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
         model = self.model(self.mask_task)
-        num_labels = int(np.where(mask == DAVIS_VOID, 0, mask).max()) + 1
+        num_labels = int(np.where(mask == VOID, 0, mask).max()) + 1
         with self._bar(len(reader), 'segmenting') as bar:
             features = self._features(model, reader, self.encoder_size(reader), bar)
             yield 0, np.where(mask < num_labels, mask, 0).astype(np.uint8)

@@ -21,10 +21,10 @@ from typing import Dict, List, Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import list_images, read_index_png, read_video
 from fgvc.registry import DATASETS
 
 from .davis import FRAME_EXTENSIONS
-from .frames import list_images, read_index_png, read_video
 
 PIXEL_INDEX_TO_CENTRE = 0.5
 RECORD_KEYS = ('image_path', 'segmentation_path', 'joints', 'visibility')

@@ -19,11 +19,9 @@ from typing import Dict, List, Tuple
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import VOID, list_images, read_index_png, read_video
 from fgvc.registry import DATASETS
 
-from .frames import list_images, read_index_png, read_video
-
-DAVIS_VOID = 255
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 MASK_EXTENSIONS = ('.png',)
 
@@ -130,7 +128,7 @@ class DavisVOSDataset(BaseDataset):
         if info['layout'] == '2016':
             masks = (masks != 0).astype(np.uint8)
         first = masks[0]
-        num_objects = int(np.where(first == DAVIS_VOID, 0, first).max())
+        num_objects = int(np.where(first == VOID, 0, first).max())
         if num_objects == 0:
             raise ValueError(
                 f'DAVIS sequence {info["video_name"]!r}: the first mask '

@@ -8,10 +8,10 @@ from typing import Dict, List, Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import read_rgb
 from fgvc.registry import DATASETS
 
 from .io import read_pfm
-from .pair_io import read_rgb
 
 FRAME_DIR = 'frames_cleanpass_webp'
 FLOW_DIR = 'optical_flow'

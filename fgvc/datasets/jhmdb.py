@@ -15,9 +15,8 @@ import numpy as np
 import scipy.io
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import read_video
 from fgvc.registry import DATASETS
-
-from .frames import read_video
 
 MATLAB_TO_PIXEL_CENTRE = -0.5
 

@@ -12,7 +12,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from .frames import list_images, read_rgb
+from fgvc.fileio import list_images, read_rgb
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Frame rate reported for inputs that carry none (arrays, folders of frames).
@@ -102,7 +102,8 @@ class CaptureVideo(VideoReader):
 
     The frames are counted by decoding the file once when it is opened (the
     container's frame count is only an estimate for many files); reads in
-    increasing order continue decoding, others seek.
+    increasing order continue decoding, others seek (or decode again from the
+    start where the file cannot seek).
     """
 
     def __init__(self, path: str, default_fps: float = DEFAULT_FPS):
@@ -134,12 +135,25 @@ class CaptureVideo(VideoReader):
             )
         return capture
 
+    def _reopen_at(self, start: int) -> None:
+        """Decode from the beginning up to ``start``: for files whose container
+        cannot seek (a 1-frame video cannot seek back to frame 0)."""
+        self._capture.release()
+        self._capture = self._open()
+        for t in range(start):
+            if not self._capture.grab():
+                raise ValueError(f'Cannot decode frame {t} of {self.name}')
+
     def _read(self, start: int, stop: int) -> np.ndarray:
-        if start != self._next:
+        seeking = start != self._next
+        if seeking:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, start)
         frames = []
         for t in range(start, stop):
             ok, frame = self._capture.read()
+            if not ok and seeking and t == start:
+                self._reopen_at(start)
+                ok, frame = self._capture.read()
             if not ok:
                 raise ValueError(f'Cannot decode frame {t} of {self.name}')
             frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))

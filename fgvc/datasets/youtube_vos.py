@@ -7,9 +7,8 @@ from typing import List, Sequence
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import read_rgb
 from fgvc.registry import DATASETS
-
-from .pair_io import read_rgb
 
 
 @DATASETS.register_module()

@@ -1,11 +1,34 @@
-from .checkpoint import load_encoder_weights, load_trusted_checkpoint, register_checkpoint_loader
-from .config import check_override_keys
+from .checkpoint import (
+    TRUST_FLAG,
+    EncoderCheckpoint,
+    UnsafeCheckpointError,
+    load_checkpoint,
+    load_encoder_weights,
+    register_checkpoint_loader,
+)
+from .checkpoint_files import (
+    LAST_CHECKPOINT,
+    find_resume_checkpoint,
+    latest_checkpoint,
+    resolve_checkpoint,
+    write_last_checkpoint,
+)
+from .config import check_config, check_override_keys
 from .setup_env import finish_distributed, init_distributed, register_all_modules
 
 __all__ = [
+    'TRUST_FLAG',
+    'EncoderCheckpoint',
+    'UnsafeCheckpointError',
+    'load_checkpoint',
     'load_encoder_weights',
-    'load_trusted_checkpoint',
     'register_checkpoint_loader',
+    'LAST_CHECKPOINT',
+    'find_resume_checkpoint',
+    'latest_checkpoint',
+    'resolve_checkpoint',
+    'write_last_checkpoint',
+    'check_config',
     'check_override_keys',
     'finish_distributed',
     'init_distributed',

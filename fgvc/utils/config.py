@@ -1,9 +1,14 @@
-"""Config helpers: overrides that refuse keys the config does not have."""
+"""Config checks: overrides, top-level keys and hook arguments that the config
+or the code does not know are refused before anything runs."""
 
 import difflib
-from typing import Any, Dict
+import inspect
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
+from mmengine.hooks import CheckpointHook
+
+from fgvc.registry import HOOKS
 
 
 def _known_keys(node) -> list:
@@ -38,3 +43,87 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                     f"Unknown config key '{dotted}': '{part}' is not in {where}{suggestion}"
                 )
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
+
+
+#: Top-level keys the Runner and the tools read besides the Runner's arguments.
+TOOL_KEYS = (
+    'model_wrapper_cfg',
+    'vis_backends',
+    'tasks',
+    'compile',
+    'strategy',
+    'find_unused_parameters',
+)
+#: Keys of a hook's config that the Runner reads itself.
+HOOK_CONFIG_KEYS = ('type', 'priority')
+# A top-level key this close to a known one (difflib ratio) is taken for a typo of it.
+TYPO_RATIO = 0.8
+
+
+def _runner_keys() -> List[str]:
+    from mmengine.runner import Runner
+
+    params = inspect.signature(Runner.__init__).parameters
+    return [name for name in params if name not in ('self', 'cfg')] + list(TOOL_KEYS)
+
+
+def _accepted_arguments(cls: type) -> Optional[set]:
+    """Keyword arguments ``cls(...)`` accepts, following ``**kwargs`` passed up
+    to base classes; None when some ``**kwargs`` goes elsewhere (unknown)."""
+    names = set()
+    for klass in cls.__mro__:
+        if klass is object:  # takes no arguments
+            return names
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters.values()
+        names |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names - {'self'}
+        if klass is CheckpointHook:
+            # CheckpointHook hands its extra keywords to Runner.save_checkpoint.
+            from mmengine.runner import Runner
+
+            saver = inspect.signature(Runner.save_checkpoint).parameters
+            return (names | set(saver)) - {'self', 'out_dir', 'filename', 'meta'}
+    return None
+
+
+def _check_hook(hook: Any, where: str) -> None:
+    if not isinstance(hook, dict) or 'type' not in hook:
+        return
+    hook_type = hook['type']
+    cls = hook_type if isinstance(hook_type, type) else HOOKS.get(hook_type)
+    if cls is None:
+        raise KeyError(f"{where}: unknown hook type '{hook_type}'")
+    accepted = _accepted_arguments(cls)
+    if accepted is None:
+        return
+    for key in hook:
+        if key not in accepted and key not in HOOK_CONFIG_KEYS:
+            hint = difflib.get_close_matches(key, sorted(accepted), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ''
+            raise KeyError(
+                f"{where}: {cls.__name__} takes no argument '{key}'{suggestion}; "
+                f'it takes {sorted(accepted)}'
+            )
+
+
+def check_config(cfg: Config) -> None:
+    """Refuse, before anything runs, top-level keys that look like a typo of a
+    key the Runner reads (``train_cfgg``) and hook arguments the hook does not
+    take. Other top-level names are config variables (``crop_size = ...``)."""
+    known = _runner_keys()
+    for key in cfg.keys():
+        if key in known:
+            continue
+        hint = difflib.get_close_matches(key, known, n=1, cutoff=TYPO_RATIO)
+        if hint:
+            raise KeyError(
+                f"Unknown top-level config key '{key}' (did you mean '{hint[0]}'?): "
+                'the Runner would ignore it'
+            )
+    for name, hook in (cfg.get('default_hooks') or {}).items():
+        _check_hook(hook, f'default_hooks.{name}')
+    for index, hook in enumerate(cfg.get('custom_hooks') or []):
+        _check_hook(hook, f'custom_hooks[{index}]')

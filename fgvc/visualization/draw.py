@@ -5,7 +5,7 @@ from typing import Optional, Tuple
 import cv2
 import numpy as np
 
-from fgvc.evaluation.metrics.davis_io import davis_palette
+from fgvc.fileio import davis_palette
 
 HUE_RANGE = 180  # OpenCV's hue scale
 FULL = 255

@@ -16,13 +16,12 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
+from fgvc.fileio import VOID, write_palette_png
 from fgvc.registry import METRICS
 
 from ..functional import boundary_f_measure, region_similarity, summary_statistics
-from .davis_io import write_palette_png
 from .tapvid_metric import write_json_atomic
 
-VOID_LABEL = 255
 STATISTICS = ('Mean', 'Recall', 'Decay')
 
 
@@ -40,7 +39,7 @@ def sequence_scores(
     if gt_masks.shape != pred_masks.shape:
         raise ValueError(f'ground truth {gt_masks.shape} and prediction {pred_masks.shape} differ')
     gt, pred = gt_masks[1:-1], pred_masks[1:-1]
-    void = gt == VOID_LABEL
+    void = gt == VOID
     scores = {}
     for obj in range(1, num_objects + 1):
         per_frame = dict(

@@ -2,7 +2,6 @@ from .checkpoint_utils import (
     LoadReport,
     drop_prefixed,
     extract_state_dict,
-    load_checkpoint_file,
     match_state_dict,
     strip_prefixes,
 )
@@ -13,7 +12,6 @@ __all__ = [
     'LoadReport',
     'drop_prefixed',
     'extract_state_dict',
-    'load_checkpoint_file',
     'match_state_dict',
     'strip_prefixes',
 ]

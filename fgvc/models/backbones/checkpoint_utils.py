@@ -7,36 +7,15 @@ strip the prefixes, drop classifier heads and compare the result with a
 model, reporting missing, unexpected and wrong-shape keys.
 """
 
-import pickle
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Tuple
 
-import torch
 from torch import Tensor, nn
 
 NESTED_KEYS: Tuple[str, ...] = ('state_dict', 'model', 'module')
 WRAPPER_PREFIXES: Tuple[str, ...] = ('module.', 'encoder_q.', 'encoder.', 'backbone.', 'student.')
 HEAD_PREFIXES: Tuple[str, ...] = ('fc.', 'head.', 'heads.', 'neck.')
-
-
-def load_checkpoint_file(path: str) -> dict:
-    """Load a checkpoint on the CPU, with ``weights_only=True`` if possible.
-
-    Checkpoints that pickle other objects (an ``argparse.Namespace`` of
-    training arguments, say) fail the safe loader; they are loaded again with
-    ``weights_only=False`` after a warning, so only load files you trust.
-    """
-    try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as error:
-        warnings.warn(
-            f'{path} holds objects other than tensors ({error}); loading it '
-            'with weights_only=False, which runs its pickled code.',
-            stacklevel=2,
-        )
-        return torch.load(path, map_location='cpu', weights_only=False)
 
 
 def extract_state_dict(

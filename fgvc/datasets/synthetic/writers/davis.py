@@ -15,31 +15,14 @@ from typing import List, Sequence
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from .images import write_rgb
+from fgvc.fileio import VOID, write_grey_png, write_palette_png, write_rgb
 
 RESOLUTION = '480p'
-VOID = 255
 # Width in pixels of the void band drawn along object boundaries.
 VOID_BAND = 1
 # A foreground layer is an object when it shows at least this many pixels in frame 0.
 MIN_OBJECT_PIXELS = 16
-PALETTE_SIZE = 256
-
-
-def davis_palette() -> np.ndarray:
-    """The DAVIS / PASCAL VOC palette, uint8 [256, 3]."""
-    palette = np.zeros((PALETTE_SIZE, 3), np.uint8)
-    for i in range(PALETTE_SIZE):
-        c, r, g, b = i, 0, 0, 0
-        for bit in range(8):
-            r |= ((c >> 0) & 1) << (7 - bit)
-            g |= ((c >> 1) & 1) << (7 - bit)
-            b |= ((c >> 2) & 1) << (7 - bit)
-            c >>= 3
-        palette[i] = (r, g, b)
-    return palette
 
 
 def object_labels(ids: np.ndarray) -> np.ndarray:
@@ -59,18 +42,6 @@ def with_void_band(labels: np.ndarray, band: int = VOID_BAND) -> np.ndarray:
     out = labels.copy()
     out[edge] = VOID
     return out
-
-
-def write_palette_png(path: str, labels: np.ndarray) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    img = Image.fromarray(labels, mode='P')
-    img.putpalette(davis_palette().ravel().tolist())
-    img.save(path)
-
-
-def write_grey_png(path: str, mask: np.ndarray) -> None:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    Image.fromarray(np.where(mask, 255, 0).astype(np.uint8), mode='L').save(path)
 
 
 def frames_dir(root: str, seq: str) -> str:

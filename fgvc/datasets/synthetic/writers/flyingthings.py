@@ -19,10 +19,10 @@ from typing import Callable
 import numpy as np
 
 from fgvc.datasets.io.pfm import write_pfm
+from fgvc.fileio import write_rgb
 
 from ..flow import future_flows, past_flows
 from ..scene import Scene
-from .images import write_rgb
 
 FIRST_FRAME_NUMBER = 6
 SPLIT = 'TRAIN'

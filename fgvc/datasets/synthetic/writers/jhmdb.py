@@ -17,7 +17,7 @@ from typing import Dict, Iterable
 import numpy as np
 import scipy.io
 
-from .images import write_rgb
+from fgvc.fileio import write_rgb
 
 MATLAB_OFFSET = 0.5
 # MAT-file v5 headers start with 116 bytes of free text; scipy puts the

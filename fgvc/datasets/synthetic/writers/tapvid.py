@@ -12,7 +12,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .images import encode_jpeg
+from fgvc.fileio import encode_jpeg
 
 PICKLE_PROTOCOL = 4
 

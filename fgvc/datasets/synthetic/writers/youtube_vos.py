@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from .images import write_rgb
+from fgvc.fileio import write_rgb
 
 SPLIT = 'train'
 LIST_NAME = 'youtube2018_train.json'

@@ -1,0 +1,35 @@
+"""File reading and writing shared by datasets, metrics, visualization and tools.
+
+Depends on no other part of the package.
+"""
+
+from .atomic import FILE_MODE, FOLDER_MODE, atomic_write, current_umask
+from .images import (
+    VOID,
+    davis_palette,
+    encode_jpeg,
+    list_images,
+    read_index_png,
+    read_rgb,
+    read_video,
+    write_grey_png,
+    write_palette_png,
+    write_rgb,
+)
+
+__all__ = [
+    'FILE_MODE',
+    'FOLDER_MODE',
+    'VOID',
+    'atomic_write',
+    'current_umask',
+    'davis_palette',
+    'encode_jpeg',
+    'list_images',
+    'read_index_png',
+    'read_rgb',
+    'read_video',
+    'write_grey_png',
+    'write_palette_png',
+    'write_rgb',
+]

@@ -1,0 +1,36 @@
+"""Files that appear complete or not at all, with ordinary permissions."""
+
+import os
+import os.path as osp
+import tempfile
+
+#: Mode of new files and folders before the umask, as ``open`` and ``mkdir`` use.
+FILE_MODE = 0o666
+FOLDER_MODE = 0o777
+
+
+def current_umask() -> int:
+    """The process umask (reading it means setting it, so it is set back at once)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk and
+    move it over ``path``: readers and crashes see the old file or the new one,
+    never a part. The file gets the permissions of an ordinary new file."""
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.', dir=folder)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            os.fchmod(f.fileno(), FILE_MODE & ~current_umask())
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
