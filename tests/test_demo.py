@@ -22,7 +22,6 @@ from mmengine.config import Config
 from PIL import Image
 
 from fgvc.apis import Predictor
-from fgvc.apis.checkpoints import LAST_CHECKPOINT
 from fgvc.apis.outputs import staged_output_dir
 from fgvc.apis.predictor import encoder_size
 from fgvc.apis.queries import grid_queries, parse_queries, validate_queries
@@ -31,6 +30,7 @@ from fgvc.datasets.synthetic.tracks import follow
 from fgvc.datasets.video_reader import open_video
 from fgvc.evaluation.functional import region_similarity
 from fgvc.fileio import read_index_png
+from fgvc.utils import LAST_CHECKPOINT
 from fgvc.visualization import draw_tracks
 
 ROOT = Path(__file__).resolve().parents[1]

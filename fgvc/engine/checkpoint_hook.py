@@ -9,9 +9,9 @@ from mmengine.fileio import register_backend
 from mmengine.fileio.backends import LocalBackend
 from mmengine.hooks import CheckpointHook
 
-from fgvc.fileio import atomic_write
+from fgvc.fileio import atomic_write, remove_partial_writes
 from fgvc.registry import HOOKS
-from fgvc.utils import write_last_checkpoint
+from fgvc.utils import LAST_CHECKPOINT, write_last_checkpoint
 
 ATOMIC_BACKEND = 'atomic_local'
 
@@ -34,13 +34,21 @@ class AtomicCheckpointHook(CheckpointHook):
     (:class:`AtomicLocalBackend`), then ``last_checkpoint`` is pointed at it
     (atomically, relative to the work dir), and only then are checkpoints
     beyond ``max_keep_ckpts`` removed. mmengine removes first, so a kill while
-    saving with ``max_keep_ckpts=1`` can leave none. Takes the same arguments
+    saving with ``max_keep_ckpts=1`` can leave none. Temporary files of a run
+    killed while writing are removed when training starts. Takes the same arguments
     except ``backend_args``."""
 
     def __init__(self, *args, **kwargs) -> None:
         if 'backend_args' in kwargs or 'file_client_args' in kwargs:
             raise ValueError('AtomicCheckpointHook chooses its own storage backend')
         super().__init__(*args, backend_args=dict(backend=ATOMIC_BACKEND), **kwargs)
+
+    def before_train(self, runner) -> None:
+        super().before_train(runner)
+        if is_main_process():
+            # what a run killed while writing left behind
+            remove_partial_writes(self.out_dir, ('.pth',))
+            remove_partial_writes(runner.work_dir, (LAST_CHECKPOINT,))
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         retired = []

@@ -3,7 +3,7 @@
 Depends on no other part of the package.
 """
 
-from .atomic import FILE_MODE, FOLDER_MODE, atomic_write, current_umask
+from .atomic import FILE_MODE, FOLDER_MODE, atomic_write, current_umask, remove_partial_writes
 from .images import (
     VOID,
     davis_palette,
@@ -23,6 +23,7 @@ __all__ = [
     'VOID',
     'atomic_write',
     'current_umask',
+    'remove_partial_writes',
     'davis_palette',
     'encode_jpeg',
     'list_images',

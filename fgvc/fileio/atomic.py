@@ -2,11 +2,15 @@
 
 import os
 import os.path as osp
+import re
 import tempfile
+from typing import List
 
 #: Mode of new files and folders before the umask, as ``open`` and ``mkdir`` use.
 FILE_MODE = 0o666
 FOLDER_MODE = 0o777
+# Temporary files of atomic_write: '.<name>.' and mkstemp's 8 random characters.
+_TEMPORARY = re.compile(r'^\.(?P<name>.+)\.[a-z0-9_]{8}$')
 
 
 def current_umask() -> int:
@@ -34,3 +38,15 @@ def atomic_write(path: str, data: bytes) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def remove_partial_writes(folder: str, suffixes: tuple) -> List[str]:
+    """Remove the temporaries that :func:`atomic_write` left in ``folder`` when
+    killed, for files ending with one of ``suffixes``; returns their paths."""
+    removed = []
+    for name in os.listdir(folder) if osp.isdir(folder) else []:
+        match = _TEMPORARY.match(name)
+        if match and match.group('name').endswith(suffixes):
+            os.remove(osp.join(folder, name))
+            removed.append(osp.join(folder, name))
+    return removed

@@ -48,16 +48,17 @@ def _history_buffer_attribute(owner: Any, name: str) -> Any:
     statistics = set(HISTORY_STATISTICS) | set(HistoryBuffer._statistics_methods)
     if owner is HistoryBuffer and name in statistics:
         return getattr(owner, name)
-    raise pickle.UnpicklingError(
-        f'Unsupported global: GLOBAL builtins.getattr({owner!r}, {name!r})'
-    )
+    owner_name = getattr(owner, '__qualname__', type(owner).__qualname__)
+    # no spaces before the end: _refused_type reads the name up to one
+    raise pickle.UnpicklingError(f'Unsupported global: GLOBAL getattr({owner_name},{name!r}) ')
 
 
 def _allowed_globals() -> list:
     """The types (and their pickle names) a checkpoint may hold besides tensors."""
     numpy_dtypes = [getattr(np.dtypes, name) for name in dir(np.dtypes) if name.endswith('DType')]
+    multiarray = (getattr(np, '_core', None) or np.core).multiarray  # numpy 2 or 1
     reconstructors = [
-        (getattr(np._core.multiarray, fn), f'{module}.{fn}')
+        (getattr(multiarray, fn), f'{module}.{fn}')
         for module in _NUMPY_MODULES
         for fn in ('_reconstruct', 'scalar')
     ]
@@ -76,7 +77,7 @@ def _refused_type(error: Exception) -> str:
     """The type or function named in torch's weights-only refusal."""
     message = str(error)
     for pattern in (
-        r'GLOBAL (\S+?)[ (]',
+        r'GLOBAL (\S+) ',
         r'unrecognized function (.+?)( which|$)',
         r'but got (\S+)',
     ):
@@ -111,7 +112,7 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
         refused = _refused_type(err)
         if not trust:
             raise UnsafeCheckpointError(
-                f'Refusing to load checkpoint {filename}: it holds {refused}, which is not a '
+                f'Refusing to load checkpoint {filename}: it holds `{refused}`, which is not a '
                 f'type a checkpoint of this framework holds, and unpickling it could run code. '
                 f'If you trust where the file comes from, pass {TRUST_FLAG} '
                 f'(trust_checkpoint=True for the Predictor) to load it anyway.'
