@@ -138,8 +138,9 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
         try:
             yield staging
+            manifest = dict(tool='fgvc', files=_files_below(staging))
             with open(osp.join(staging, MANIFEST), 'w') as f:
-                json.dump(dict(tool='fgvc', files=_files_below(staging)), f, indent=1)
+                json.dump(manifest, f, indent=1)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
