@@ -88,8 +88,11 @@ def main() -> None:
     args = parse_args()
     register_all_modules()
     register_checkpoint_loader(trust=args.trust_checkpoint)
-    cfg = build_config(args)
-    check_config(cfg)
+    try:
+        cfg = build_config(args)
+        check_config(cfg)
+    except KeyError as err:
+        sys.exit(f'error: {err.args[0]}')
     init_distributed(args.launcher, port=args.port)
     runner = Runner.from_cfg(cfg)
     try:

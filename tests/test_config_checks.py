@@ -1,0 +1,63 @@
+"""Config typos are refused before anything runs."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+from train_utils import QUICKSTART_CONFIG, REPO_ROOT
+
+from fgvc.utils import check_config, register_all_modules
+
+
+@pytest.fixture(scope='module')
+def cfg() -> Config:
+    register_all_modules()
+    return Config.fromfile(str(QUICKSTART_CONFIG))
+
+
+@pytest.mark.parametrize(
+    'override, message',
+    [
+        (dict(train_cfgg=dict(max_epochs=1)), "'train_cfgg' (did you mean 'train_cfg'?)"),
+        (
+            dict(default_hooks=dict(checkpoint=dict(max_keep_ckpt=1))),
+            "default_hooks.checkpoint: AtomicCheckpointHook takes no argument 'max_keep_ckpt' "
+            "(did you mean 'max_keep_ckpts'?)",
+        ),
+        (
+            dict(default_hooks=dict(logger=dict(intervall=5))),
+            "LoggerHook takes no argument 'intervall' (did you mean 'interval'?)",
+        ),
+        (dict(custom_hooks=[dict(type='EpochSeedHook', seed=1)]), "takes no argument 'seed'"),
+    ],
+)
+def test_typos_are_refused(cfg, override, message):
+    bad = cfg.copy()
+    bad.merge_from_dict(override)
+    with pytest.raises(KeyError) as error:
+        check_config(bad)
+    assert message in str(error.value)
+
+
+def test_every_config_passes_and_variables_are_allowed(cfg):
+    for path in sorted((REPO_ROOT / 'configs').glob('*/*.py')):
+        check_config(Config.fromfile(str(path)))
+    fine = cfg.copy()
+    fine.merge_from_dict(dict(my_crop_size=(32, 32), default_hooks=dict(logger=dict(priority=1))))
+    check_config(fine)
+
+
+def test_train_tool_stops_before_training(tmp_path):
+    work = tmp_path / 'work'
+    result = subprocess.run(
+        [
+            sys.executable, 'tools/train.py', str(QUICKSTART_CONFIG), '--work-dir', str(work),
+            '--cfg-options', 'default_hooks.checkpoint.max_keep_ckpt=1',
+        ],
+        cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0 and "'max_keep_ckpt'" in result.stderr
+    assert not work.exists()
