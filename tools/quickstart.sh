@@ -25,17 +25,17 @@ python tools/train.py "$CONFIG" --work-dir "$WORK/train" --cfg-options \
     train_dataloader.dataset.labelled.data_root="$DATA/FlyingThings3D" \
     train_dataloader.dataset.unlabelled.data_root="$DATA/YouTube-VOS/train"
 train_seconds=$(( $(date +%s) - start ))
-CHECKPOINT=$(cat "$WORK/train/last_checkpoint")
 
-# Evaluate the encoder the config trains (same width) on 128x128 frames,
-# tracking forward from each query frame ('first' queries).
+# Evaluate on 128x128 frames, tracking forward from each query frame ('first'
+# queries): the trained encoder from its work dir (test.py reads the encoder's
+# width from the checkpoint), and an untrained encoder of the same width.
 WIDTH=$(python -c "from mmengine import Config; print(Config.fromfile('$CONFIG').model.backbone.base_channels)")
-EVAL_OPTIONS=(model.backbone.base_channels="$WIDTH" model.data_preprocessor.input_size="(128,128)"
-              model.propagation.bidirectional=False)
-python tools/test.py configs/eval/res18_d1_eval.py "$CHECKPOINT" --task davis \
+EVAL_OPTIONS=(model.data_preprocessor.input_size="(128,128)" model.propagation.bidirectional=False)
+python tools/test.py configs/eval/res18_d1_eval.py "$WORK/train" --task davis \
     --data-root "$TAPVID" --work-dir "$WORK/eval_trained" --cfg-options "${EVAL_OPTIONS[@]}"
 python tools/test.py configs/eval/res18_d1_eval.py none --task davis \
-    --data-root "$TAPVID" --work-dir "$WORK/eval_untrained" --cfg-options "${EVAL_OPTIONS[@]}"
+    --data-root "$TAPVID" --work-dir "$WORK/eval_untrained" \
+    --cfg-options "${EVAL_OPTIONS[@]}" model.backbone.base_channels="$WIDTH"
 
 python - "$WORK" "$train_seconds" <<'PY'
 import json, sys
