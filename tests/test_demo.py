@@ -22,7 +22,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from fgvc.apis import Predictor
-from fgvc.apis.outputs import staged_output_dir
+from fgvc.apis.outputs import MANIFEST, staged_output_dir
 from fgvc.apis.predictor import encoder_size
 from fgvc.apis.queries import grid_queries, parse_queries, validate_queries
 from fgvc.datasets.synthetic import TextureConfig, make_moving_layer_scene, render
@@ -272,7 +272,8 @@ def test_failure_after_writing_started_leaves_nothing(tmp_path):
             pass
     with staged_output_dir(str(out), overwrite=True) as staging:
         Path(staging, 'b.txt').write_text('second')
-    assert sorted(p.name for p in out.iterdir()) == ['b.txt'] and leftovers(tmp_path) == []
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, 'b.txt']
+    assert leftovers(tmp_path) == []
 
 
 def test_untrained_encoder_is_announced(clip, capsys):
