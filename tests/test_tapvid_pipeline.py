@@ -196,7 +196,7 @@ def test_encoder_checkpoint_loads_and_wrong_shapes_are_named(tmp_path):
     model = MODELS.build(model_cfg)
     donor = MODELS.build(model_cfg)
     path = tmp_path / 'ckpt.pth'
-    # An mmengine-style checkpoint: numpy objects in meta need weights_only=False.
+    # An mmengine-style checkpoint: numpy scalars in meta are on the safe loader's allow-list.
     torch.save(dict(state_dict=donor.state_dict(), meta=dict(seed=np.int64(0))), path)
     load_encoder_weights(model, str(path))
     for key, value in donor.backbone.state_dict().items():

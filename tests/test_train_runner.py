@@ -14,6 +14,8 @@ import pytest
 import torch
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
+from fgvc.utils import load_checkpoint
+
 TRAIN = [sys.executable, str(REPO_ROOT / 'tools' / 'train.py')]
 
 
@@ -56,7 +58,7 @@ def scalars(work_dir: Path) -> dict:
 
 
 def final_state(work_dir: Path, epoch: int) -> dict:
-    return torch.load(work_dir / f'epoch_{epoch}.pth', weights_only=False)['state_dict']
+    return load_checkpoint(str(work_dir / f'epoch_{epoch}.pth'))['state_dict']
 
 
 def test_two_process_ddp_keeps_ranks_equal(tiny_root, tmp_path):
