@@ -93,6 +93,16 @@ def test_safe_loader_refuses_and_names_the_file_and_the_type(tmp_path):
     assert marker.read_text() == 'ran\n'
 
 
+def test_the_stored_training_config_is_parsed_not_run(tmp_path):
+    marker = tmp_path / 'pwned.txt'
+    code = f'open({str(marker)!r}, "w")\nmodel = dict(backbone=dict(depth=34, base_channels=8))\n'
+    path = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict={}, meta=dict(cfg=code)), path)
+    weights = EncoderCheckpoint(str(path))
+    assert weights.options == {'model.backbone.depth': 34, 'model.backbone.base_channels': 8}
+    assert not marker.exists()
+
+
 def test_getattr_is_allowed_only_for_history_buffer_statistics(tmp_path):
     class Getter:
         def __init__(self, owner: type, name: str) -> None:

@@ -14,6 +14,7 @@ warning.
 """
 
 import argparse
+import ast
 import os.path as osp
 import pickle
 import re
@@ -22,7 +23,6 @@ from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -154,19 +154,56 @@ def state_dict_of(checkpoint: Any, filename: str) -> Dict[str, torch.Tensor]:
     return state
 
 
+def _mapping_items(node: ast.AST) -> Dict[str, ast.AST]:
+    """The keys and value nodes of a ``dict(k=v)`` call or a ``{'k': v}`` literal."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict':
+        return {kw.arg: kw.value for kw in node.keywords if kw.arg is not None}
+    if isinstance(node, ast.Dict):
+        return {
+            k.value: v
+            for k, v in zip(node.keys, node.values)
+            if isinstance(k, ast.Constant) and isinstance(k.value, str)
+        }
+    return {}
+
+
 def encoder_shape_options(
     checkpoint: Any, keys: Sequence[str] = ENCODER_SHAPE_KEYS
 ) -> Dict[str, Any]:
     """``{'model.backbone.<key>': value}`` for the ``keys`` set in the training
     config stored in a checkpoint written by this framework's Runner (e.g. the
     quickstart's quarter-width encoder, ``base_channels=16``); empty for a
-    checkpoint without a stored config (e.g. a converted torchvision ResNet)."""
+    checkpoint without a stored config (e.g. a converted torchvision ResNet).
+
+    The stored config is Python source; it is parsed, never run (a crafted
+    checkpoint could put code there), and only literal values are read.
+    """
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     text = meta.get('cfg') if isinstance(meta, dict) else None
     if not isinstance(text, str):
         return {}
-    backbone = Config.fromstring(text, '.py').get('model', {}).get('backbone', {})
-    return {f'model.backbone.{k}': backbone[k] for k in keys if k in backbone}
+    try:
+        module = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return {}
+    model = next(
+        (
+            statement.value
+            for statement in module.body
+            if isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == 'model' for t in statement.targets)
+        ),
+        None,
+    )
+    backbone = _mapping_items(_mapping_items(model).get('backbone')) if model else {}
+    options = {}
+    for key in keys:
+        if key in backbone:
+            try:
+                options[f'model.backbone.{key}'] = ast.literal_eval(backbone[key])
+            except ValueError:
+                continue
+    return options
 
 
 class EncoderCheckpoint:
