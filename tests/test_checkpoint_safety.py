@@ -14,6 +14,7 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
 from fgvc.apis import Predictor
+from fgvc.fileio import write_rgb
 from fgvc.models.backbones import ResNet
 from fgvc.utils import TRUST_FLAG, EncoderCheckpoint, UnsafeCheckpointError, load_checkpoint
 
@@ -72,14 +73,8 @@ def frames(tmp_path) -> Path:
     folder.mkdir()
     rng = np.random.default_rng(0)
     for t in range(3):
-        Image_save(folder / f'{t:05d}.png', rng.integers(0, 255, (32, 32, 3), np.uint8))
+        write_rgb(str(folder / f'{t:05d}.png'), rng.integers(0, 255, (32, 32, 3), np.uint8))
     return folder
-
-
-def Image_save(path: Path, rgb: np.ndarray) -> None:
-    from fgvc.fileio import write_rgb
-
-    write_rgb(str(path), rgb)
 
 
 def test_safe_loader_refuses_and_names_the_file_and_the_type(tmp_path):
