@@ -11,6 +11,10 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
 * points: tracks.npz (tracks [T, N, 2], visibility [T, N], queries [N, 3]),
   tracks.csv (frame, point, x, y, visible) and tracks.mp4;
 * mask: masks/<video name>/%05d.png (DAVIS palette PNGs) and overlay.mp4.
+
+``--overwrite`` replaces only a folder an earlier run of this tool wrote. The
+checkpoint is loaded safely; ``--trust-checkpoint`` allows one that may run
+code (see the README's "Security and data safety").
 """
 
 import argparse
