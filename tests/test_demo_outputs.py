@@ -66,6 +66,10 @@ def wait_for(predicate, proc: subprocess.Popen) -> None:
         time.sleep(POLL_S)
 
 
+def staging_exists(parent: Path) -> bool:
+    return any('.partial-' in p.name for p in parent.iterdir())
+
+
 def snapshot(folder: Path) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob('*') if p.is_file()}
 
@@ -96,10 +100,10 @@ def test_overwrite_refuses_a_folder_the_demo_did_not_write(video, tmp_path):
 
 def test_two_concurrent_demos_on_one_output_folder_cannot_both_succeed(video, tmp_path):
     out = tmp_path / 'out'
-    lock = tmp_path / '.out.lock'
     first = start_demo(video, out)
     try:
-        wait_for(lock.exists, first)
+        # the staging folder appears once the first run holds the lock
+        wait_for(lambda: staging_exists(tmp_path), first)
         first.send_signal(signal.SIGSTOP)  # hold the first run while it owns the folder
         second = run_demo(video, out, '--overwrite')
     finally:
@@ -116,7 +120,7 @@ def test_two_concurrent_demos_on_one_output_folder_cannot_both_succeed(video, tm
 def test_sigterm_removes_the_staging_folder(video, tmp_path):
     out = tmp_path / 'out'
     proc = start_demo(video, out)
-    wait_for(lambda: any('.partial-' in p.name for p in tmp_path.iterdir()), proc)
+    wait_for(lambda: staging_exists(tmp_path), proc)
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=WAIT_S)
     assert proc.returncode == 128 + signal.SIGTERM
