@@ -45,7 +45,7 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
 
 
-#: Top-level keys the Runner and the tools read besides the Runner's arguments.
+#: Top-level keys mmengine and the tools read besides the Runner's arguments.
 TOOL_KEYS = (
     'model_wrapper_cfg',
     'vis_backends',
@@ -53,6 +53,7 @@ TOOL_KEYS = (
     'compile',
     'strategy',
     'find_unused_parameters',
+    'custom_imports',
 )
 #: Keys of a hook's config that the Runner reads itself.
 HOOK_CONFIG_KEYS = ('type', 'priority')
