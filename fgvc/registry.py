@@ -43,3 +43,5 @@ PARAM_SCHEDULERS = Registry(
 )
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=['fgvc.visualization'])
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=['fgvc.visualization'])
+#: Propagation matchers (:mod:`fgvc.propagation`); the fgvc scope's own kind.
+MATCHERS = Registry('propagation matcher', scope='fgvc', locations=['fgvc.propagation'])

@@ -201,7 +201,7 @@ def test_jhmdb_sample_through_dist_test(data_dir, tmp_path):
         '--cfg-options',
         'model.data_preprocessor.input_size=(48,64)',
         'model.propagation.precede_frames=2',
-        'model.propagation.neighbor_range=8',
+        'model.propagation.matcher.neighbor_range=8',
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'PCK@0.1' in result.stdout and 'PCK@0.5' in result.stdout
@@ -230,7 +230,12 @@ def tapvid_outputs(path: str, occlusion_threshold, num_videos=None) -> list:
             type='PointTracker',
             data_preprocessor=dict(type='VideoDataPreprocessor'),
             backbone=dict(type='RawPatchEncoder', patch_size=7, stride=2),
-            propagation=dict(precede_frames=2, topk=10, neighbor_range=16, sigma=6.0),
+            propagation=dict(
+                precede_frames=2,
+                topk=10,
+                sigma=6.0,
+                matcher=dict(type='LocalMatcher', neighbor_range=16),
+            ),
             occlusion_threshold=occlusion_threshold,
         )
     )

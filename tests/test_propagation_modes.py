@@ -10,6 +10,9 @@ import torch.nn.functional as F
 
 from fgvc.models.trackers import LazyFeatures
 from fgvc.propagation import (
+    CoarseToFineMatcher,
+    DenseMatcher,
+    LocalMatcher,
     PropagationConfig,
     coarse_to_fine_candidates,
     dense_neighbourhood,
@@ -59,9 +62,10 @@ def test_dense_and_local_give_the_same_tracks_when_the_neighbourhood_covers_the_
     features = smooth_features(7, 16, 14, 18, (1, -1), seed=0)
     queries = queries_at([0, 2, 5], 24, (28, 36), seed=1)
     cfg = PropagationConfig(
-        neighbor_range=100, precede_frames=2, bidirectional=bidirectional, dense_step=50, tile=8
+        precede_frames=2, bidirectional=bidirectional, matcher=LocalMatcher(100, tile=8)
     )
-    dense = track_points_with_peaks(features, queries, (28, 36), replace(cfg, mode='dense'))
+    dense_cfg = replace(cfg, matcher=DenseMatcher(100, step=50))
+    dense = track_points_with_peaks(features, queries, (28, 36), dense_cfg)
     local = track_points_with_peaks(features, queries, (28, 36), cfg)
     assert (dense[0] - local[0]).abs().max() < 0.01
     assert torch.allclose(dense[1], local[1], atol=1e-5)
@@ -74,8 +78,8 @@ def test_dense_and_local_give_the_same_masks():
     mask = torch.zeros(24, 32, dtype=torch.long)
     mask[4:14, 6:20] = 1
     mask[16:, 20:] = 2
-    cfg = PropagationConfig(neighbor_range=100, precede_frames=3)
-    dense = dict(segment_video(features, mask, 3, replace(cfg, mode='dense')))
+    cfg = PropagationConfig(precede_frames=3, matcher=LocalMatcher(100))
+    dense = dict(segment_video(features, mask, 3, replace(cfg, matcher=DenseMatcher(100))))
     local = dict(segment_video(features, mask, 3, cfg))
     assert sorted(dense) == sorted(local) == [1, 2, 3, 4]
     for t in dense:
@@ -148,7 +152,8 @@ def test_coarse_to_fine_candidates_match_a_brute_force():
 def test_coarse_to_fine_follows_a_large_translation():
     features = smooth_features(6, 16, 32, 32, (3, -4), seed=5)
     queries = torch.tensor([[0.0, 14.0, 52.0], [0.0, 24.0, 46.0]])  # (t, y, x) on a 64x64 raster
-    cfg = PropagationConfig(mode='coarse_to_fine', coarse_range=8, refine_radius=3, sigma=3.0)
+    c2f = CoarseToFineMatcher(coarse_range=8, refine_radius=3)
+    cfg = PropagationConfig(sigma=3.0, matcher=c2f)
     tracks = track_points_with_peaks(features, queries, (64, 64), cfg)[0]
     expected = queries[:, None, [2, 1]] + 2 * torch.arange(6.0)[:, None] * torch.tensor([-4.0, 3.0])
     assert (tracks - expected).norm(dim=-1).max() < 1.0
@@ -217,23 +222,47 @@ def test_lazy_features_encode_each_frame_once_per_pass():
         lazy[9]
 
 
-def test_unknown_mode_is_named():
-    with pytest.raises(ValueError, match='sparse'):
-        PropagationConfig(mode='sparse')
+def test_unknown_matcher_is_named():
+    with pytest.raises(KeyError, match='SparseMatcher'):
+        PropagationConfig.from_dict(dict(matcher=dict(type='SparseMatcher')))
+
+
+@pytest.mark.parametrize(
+    'options,name',
+    [
+        (dict(topk='abc'), 'topk'),
+        (dict(precede_frames=2.5), 'precede_frames'),
+        (dict(bidirectional='yes'), 'bidirectional'),
+        (dict(temperature=0), 'temperature'),
+        (dict(max_memory_mb='1G'), 'max_memory_mb'),
+        (dict(matcher=dict(type='LocalMatcher', neighbor_range='30')), 'neighbor_range'),
+        (dict(matcher=dict(type='DenseMatcher', step=0)), 'step'),
+        (dict(matcher=dict(type='CoarseToFineMatcher', refine_radius=1.5)), 'refine_radius'),
+    ],
+)
+def test_bad_option_types_fail_when_the_tracker_is_built(options, name):
+    from fgvc.registry import MODELS
+    from fgvc.utils import register_all_modules
+
+    register_all_modules()
+    model = dict(type='PointTracker', backbone=dict(type='RawPatchEncoder'), propagation=options)
+    with pytest.raises((TypeError, ValueError), match=f"option '{name}' must be"):
+        MODELS.build(model)
 
 
 def test_modes_agree_on_a_textured_video():
     """Local equals dense within its neighbourhood; coarse-to-fine stays close."""
     features = smooth_features(6, 32, 24, 24, (1, 1), seed=10)
     queries = queries_at([0], 20, (48, 48), seed=11)
-    cfg = PropagationConfig(neighbor_range=12, precede_frames=3, dense_step=100)
-    dense = track_points_with_peaks(features, queries, (48, 48), replace(cfg, mode='dense'))[0]
+    cfg = PropagationConfig(precede_frames=3, matcher=LocalMatcher(12))
+    dense_cfg = replace(cfg, matcher=DenseMatcher(12, step=100))
+    dense = track_points_with_peaks(features, queries, (48, 48), dense_cfg)[0]
     local = track_points_with_peaks(features, queries, (48, 48), cfg)[0]
     c2f = track_points_with_peaks(
         features,
         queries,
         (48, 48),
-        replace(cfg, mode='coarse_to_fine', coarse_range=4, refine_radius=3),
+        replace(cfg, matcher=CoarseToFineMatcher(coarse_range=4, refine_radius=3)),
     )[0]
     assert (dense - local).abs().max() < 0.01
     assert np.median((dense - c2f).norm(dim=-1).numpy()) < 0.5

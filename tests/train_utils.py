@@ -44,7 +44,7 @@ val_dataloader = dict(
                            dict(type='PackTrackInputs')]))
 val_evaluator = dict(type='TapVidMetric')
 val_cfg = dict(type='ValLoop')
-model = dict(propagation=dict(neighbor_range=6, bidirectional=False))
+model = dict(propagation=dict(matcher=dict(type='LocalMatcher', neighbor_range=6), bidirectional=False))
 """
         if validate
         else ''

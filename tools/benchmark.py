@@ -2,9 +2,11 @@
 
 Workload (TAP-Vid-DAVIS sized, generated): a 256x256 video of 50 frames with
 100 query points, encoded once by the ResNet-18 of
-``configs/eval/res18_d1_eval.py`` (stride-2 features, 128x128x256); the
-modes 'local', 'coarse_to_fine' and 'dense' then propagate on those same
-features with precede_frames 5, top-k 10 and neighbourhood 30. For each
+``configs/eval/res18_d1_eval.py`` (stride-2 features, 128x128x256); trackers
+whose propagation uses the 'local', 'coarse_to_fine' and 'dense' matchers
+(``LocalMatcher``, ``CoarseToFineMatcher``, ``DenseMatcher``) then track the
+points on those same features with precede_frames 5, top-k 10 and
+neighbourhood 30, through ``PointTracker.track``. For each
 mode it prints seconds, frames per second, peak memory (CPU: growth of the
 process's resident set over the features already held; CUDA: max allocated)
 and <delta^x_avg against the generated ground truth, then the ratios against
@@ -33,7 +35,6 @@ from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_first
 from fgvc.models.ops import local_correlation, local_correlation_fast
-from fgvc.propagation import MODES, PropagationConfig, track_points_with_peaks
 from fgvc.registry import MODELS
 from fgvc.utils import TRUST_FLAG, load_encoder_weights, register_all_modules
 
@@ -41,7 +42,13 @@ EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
 MIB = 2**20
 ORDER = ('local', 'coarse_to_fine', 'dense')  # dense last: it leaves the most freed memory
 WARM_UP_GRID = 32
-WORKLOAD = dict(precede_frames=5, topk=10, neighbor_range=30)  # TAP-Vid settings
+WORKLOAD = dict(precede_frames=5, topk=10)  # TAP-Vid settings
+#: The matcher of each mode (TAP-Vid neighbourhood 30).
+MATCHERS = dict(
+    local=dict(type='LocalMatcher', neighbor_range=30),
+    coarse_to_fine=dict(type='CoarseToFineMatcher'),
+    dense=dict(type='DenseMatcher', neighbor_range=30),
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,7 +66,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         TRUST_FLAG, action='store_true', help='load a checkpoint that may run code (trusted files)'
     )
-    parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=MODES)
+    parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=ORDER)
     parser.add_argument(
         '--scaling-sizes',
         type=int,
@@ -86,7 +93,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         default={},
-        help='propagation options, e.g. refine_radius=12 dense_step=4096',
+        help="propagation options, and options of one mode's matcher prefixed by the "
+        'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
     )
     parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
     parser.add_argument('--seed', type=int, default=0)
@@ -157,18 +165,38 @@ def encode(model, video: np.ndarray, device: torch.device) -> torch.Tensor:
     return model.extract_features(frames.to(device))
 
 
+def build_trackers(model_cfg: dict, options: dict, modes: List[str]) -> Dict[str, torch.nn.Module]:
+    """A :class:`PointTracker` per mode, each with that mode's matcher.
+
+    ``options`` are propagation options; a key ``MODE.NAME`` sets option
+    NAME of that mode's matcher."""
+    trackers = {}
+    for mode in modes:
+        matcher = dict(MATCHERS[mode])
+        propagation = dict(WORKLOAD)
+        for key, value in options.items():
+            prefix, _, name = key.rpartition('.')
+            if not prefix:
+                propagation[name] = value
+            elif prefix == mode:
+                matcher[name] = value
+        cfg = dict(model_cfg, propagation=dict(propagation, matcher=matcher))
+        trackers[mode] = MODELS.build(cfg).eval()
+    return trackers
+
+
 def run_mode(
+    tracker: torch.nn.Module,
     features: torch.Tensor,
     work: Dict[str, np.ndarray],
-    cfg: PropagationConfig,
     device: torch.device,
 ) -> Dict[str, float]:
-    """Track the workload's queries with ``cfg``; time, peak memory and accuracy."""
+    """Track the workload's queries with ``tracker``; time, peak memory and accuracy."""
     queries = torch.as_tensor(work['query_points'], dtype=torch.float32, device=device)
     raster_hw = work['video'].shape[1:3]
     with PeakMemory(device) as memory:
         start = time.perf_counter()
-        tracks, _ = track_points_with_peaks(features, queries, raster_hw, cfg)
+        tracks, _ = tracker.track(features, queries, raster_hw)
         if device.type == 'cuda':
             torch.cuda.synchronize()
         seconds = time.perf_counter() - start
@@ -192,15 +220,15 @@ def run_mode(
 def warm_up(
     features: torch.Tensor,
     work: Dict[str, np.ndarray],
-    cfg: PropagationConfig,
+    trackers: Dict[str, torch.nn.Module],
     device: torch.device,
 ) -> None:
     """Run every mode once on three frames of a smaller grid, so that no
     measurement pays for first-use costs (library code paged in, thread pools)."""
     short = dict(work, occluded=work['occluded'][:, :3], target_points=work['target_points'][:, :3])
     corner = features[:3, :, :WARM_UP_GRID, :WARM_UP_GRID]
-    for mode in ORDER:
-        run_mode(corner, short, replace(cfg, mode=mode), device)
+    for tracker in trackers.values():
+        run_mode(tracker, corner, short, device)
 
 
 def print_mode(mode: str, r: Dict[str, float]) -> None:
@@ -225,7 +253,11 @@ def ratios(results: Dict[str, Dict[str, float]]) -> Dict[str, float]:
 
 
 def memory_scaling(
-    model, sizes: List[int], args: argparse.Namespace, base: PropagationConfig, device: torch.device
+    model,
+    trackers: Dict[str, torch.nn.Module],
+    sizes: List[int],
+    args: argparse.Namespace,
+    device: torch.device,
 ) -> None:
     """Peak memory of local and dense propagation at several grid sizes."""
     print(
@@ -238,8 +270,8 @@ def memory_scaling(
         work = make_workload(size, args.scaling_frames, args.points, False, args.seed)
         features = encode(model, work['video'], device)
         positions = features.shape[-2] * features.shape[-1]
-        local = run_mode(features, work, base, device)['peak_mb']
-        dense = run_mode(features, work, replace(base, mode='dense'), device)['peak_mb']
+        local = run_mode(trackers['local'], features, work, device)['peak_mb']
+        dense = run_mode(trackers['dense'], features, work, device)['peak_mb']
         rows.append((positions, local, dense))
         print(
             f'{size:8d}{positions:11d}{local:9.1f}{1e3 * local / positions:7.2f}'
@@ -316,10 +348,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     torch.manual_seed(args.seed)
     register_all_modules()
-    model = MODELS.build(Config.fromfile(EVAL_CONFIG).model).to(device).eval()
+    model_cfg = Config.fromfile(EVAL_CONFIG).model
+    model = MODELS.build(model_cfg).to(device).eval()
     if args.checkpoint:
         load_encoder_weights(model, args.checkpoint, trust=args.trust_checkpoint)
-    base = PropagationConfig.from_dict({**WORKLOAD, **args.cfg_options})
+    scaling = len(args.scaling_sizes) >= 2
+    modes = [m for m in ORDER if m in args.modes or (scaling and m in ('local', 'dense'))]
+    trackers = build_trackers(model_cfg, args.cfg_options, modes)
 
     work = make_workload(args.size, args.frames, args.points, args.late_queries, args.seed)
     start = time.perf_counter()
@@ -329,21 +364,21 @@ def main(argv: Optional[List[str]] = None) -> None:
         f'{device.type}, {torch.get_num_threads()} threads: {args.frames} frames of '
         f'{args.size}x{args.size}, {len(work["query_points"])} queries in {groups} query '
         f'frame(s), features {tuple(features.shape)} encoded in '
-        f'{time.perf_counter() - start:.1f} s\n{base}',
+        f'{time.perf_counter() - start:.1f} s\n{trackers[modes[0]].propagation}',
         flush=True,
     )
-    warm_up(features, work, base, device)
+    warm_up(features, work, trackers, device)
     print(f'{"mode":16s}{"seconds":>10s}{"frames/s":>10s}{"peak MiB":>10s}{"<d_avg":>9s}')
     results = {}
     for mode in (m for m in ORDER if m in args.modes):
-        results[mode] = run_mode(features, work, replace(base, mode=mode), device)
+        results[mode] = run_mode(trackers[mode], features, work, device)
         print_mode(mode, results[mode])
     summary = ratios(results)
     for key, value in summary.items():
         print(f'  {key}: {value}')
     del features
-    if len(args.scaling_sizes) >= 2:
-        memory_scaling(model, args.scaling_sizes, args, base, device)
+    if scaling:
+        memory_scaling(model, trackers, args.scaling_sizes, args, device)
     if args.correlation_radius >= 0:
         correlation_timing(args.correlation_radius, device, args.seed, args.peak_gflops)
     print(json.dumps(summary))

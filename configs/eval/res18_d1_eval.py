@@ -22,7 +22,7 @@ tapvid_model = dict(
     propagation=dict(
         precede_frames=5,
         topk=10,
-        neighbor_range=30,
+        matcher=dict(type='LocalMatcher', neighbor_range=30),
         temperature=0.07,
         sigma=6.0,
         coord_topk=5,
@@ -56,7 +56,7 @@ jhmdb_model = dict(
     propagation=dict(
         precede_frames=20,
         topk=10,
-        neighbor_range=24,
+        matcher=dict(type='LocalMatcher', neighbor_range=24),
         temperature=0.07,
         sigma=6.0,
         coord_topk=5,
@@ -70,7 +70,7 @@ badja_model = dict(
     propagation=dict(
         precede_frames=20,
         topk=10,
-        neighbor_range=30,
+        matcher=dict(type='LocalMatcher', neighbor_range=30),
         temperature=0.07,
         sigma=12.0,
         coord_topk=5,
@@ -91,7 +91,12 @@ vos_pipeline = [
 vos_model = dict(
     type='MaskTracker',
     data_preprocessor=dict(input_size=(480, 854)),
-    propagation=dict(precede_frames=20, topk=10, neighbor_range=30, temperature=0.07),
+    propagation=dict(
+        precede_frames=20,
+        topk=10,
+        temperature=0.07,
+        matcher=dict(type='LocalMatcher', neighbor_range=30),
+    ),
 )
 
 # `tools/test.py --task NAME` merges tasks[NAME].model into `model` and uses

@@ -48,7 +48,7 @@ model = dict(
     propagation=dict(
         precede_frames=5,
         topk=10,
-        neighbor_range=30,
+        matcher=dict(type='LocalMatcher', neighbor_range=30),
         temperature=0.07,
         sigma=6.0,
         coord_topk=5,

@@ -2,9 +2,9 @@
 
 :class:`Predictor` builds an evaluation model from a config (by default the
 TAP-Vid settings of ``configs/eval/res18_d1_eval.py`` for points and its VOS
-settings for masks), loads a checkpoint, and runs the label propagation of
-:mod:`fgvc.propagation` over a video read a chunk of frames at a time
-(:mod:`fgvc.datasets.video_reader`): frames are encoded only when the
+settings for masks), loads a checkpoint, and runs the model's own
+``PointTracker.track`` or ``MaskTracker.segment`` over a video read a chunk of
+frames at a time (:mod:`fgvc.datasets.video_reader`): frames are encoded only when the
 propagation reaches them and only its memory window is kept, so the length of
 the video bounds time, not memory.
 
@@ -16,7 +16,6 @@ raster and tracks mapped back.
 
 import copy
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Optional, Tuple, Union
 
@@ -27,12 +26,6 @@ from tqdm import tqdm
 
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
 from fgvc.fileio import VOID
-from fgvc.propagation import (
-    PropagationConfig,
-    occlusion_from_peaks,
-    segment_video,
-    track_points_with_peaks,
-)
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
@@ -163,21 +156,14 @@ class Predictor:
         return encoder_size(reader.height, reader.width, self.short_side)
 
     def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: tqdm):
-        """Lazily encoded features of ``reader``'s frames at ``input_hw``."""
-        model.data_preprocessor.input_size = input_hw
+        """Lazily encoded features of ``reader``'s frames resized to ``input_hw``."""
 
         def load(start: int, stop: int) -> torch.Tensor:
             frames = torch.from_numpy(np.ascontiguousarray(reader.read(start, stop)))
             bar.update(min(stop - start, bar.total - bar.n))
-            return model.data_preprocessor.normalize(frames)
+            return model.data_preprocessor.normalize(frames, input_hw)
 
         return model.lazy_features(len(reader), load)
-
-    def _bounded(self, cfg: PropagationConfig) -> PropagationConfig:
-        """``cfg`` with the predictor's feature-memory bound unless it has its own."""
-        if cfg.max_memory_mb is not None:
-            return cfg
-        return replace(cfg, max_memory_mb=self.max_memory_mb)
 
     def _bar(self, total: int, desc: str) -> tqdm:
         return tqdm(
@@ -216,15 +202,10 @@ class Predictor:
         directions = 2 if query_frames.max() > 0 else 1
         with self._bar(len(reader) * directions, 'tracking') as bar:
             features = self._features(model, reader, input_hw, bar)
-            cfg = replace(self._bounded(model.propagation), bidirectional=True)
-            tracks, peaks = track_points_with_peaks(features, points, input_hw, cfg)
-            bar.update(bar.total - bar.n)
-        if model.occlusion_threshold is None:
-            occluded = torch.zeros(peaks.shape, dtype=torch.bool)
-        else:
-            occluded = occlusion_from_peaks(
-                peaks, torch.as_tensor(query_frames).to(peaks), model.occlusion_threshold
+            tracks, occluded = model.track(
+                features, points, input_hw, bidirectional=True, max_memory_mb=self.max_memory_mb
             )
+            bar.update(bar.total - bar.n)
         tracks = tracks.cpu().numpy() / scale
         return (
             tracks.transpose(1, 0, 2).astype(np.float32),
@@ -266,14 +247,12 @@ class Predictor:
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
         model = self.model(self.mask_task)
-        num_labels = int(np.where(mask == VOID, 0, mask).max()) + 1
+        num_objects = int(np.where(mask == VOID, 0, mask).max())
         with self._bar(len(reader), 'segmenting') as bar:
             features = self._features(model, reader, self.encoder_size(reader), bar)
-            yield 0, np.where(mask < num_labels, mask, 0).astype(np.uint8)
-            first = torch.as_tensor(mask, dtype=torch.long, device=self.device)
-            cfg = self._bounded(model.propagation)
-            for t, labels in segment_video(features, first, num_labels, cfg):
-                yield t, labels.cpu().numpy().astype(np.uint8)
+            first = torch.from_numpy(mask)
+            for t, labels in model.segment(features, first, num_objects, self.max_memory_mb):
+                yield t, labels.cpu().numpy()
 
     def segment(self, video: VideoSource, first_mask: np.ndarray) -> np.ndarray:
         """Propagate a first-frame mask (uint8 object ids ``[H, W]``, 0

@@ -1,40 +1,32 @@
 """Label propagation shared by every task: points, keypoints and masks."""
 
-from .coarse_to_fine import coarse_to_fine_candidates
-from .config import MODES, PropagationConfig
-from .dense import dense_neighbourhood, propagate_labels_dense
-from .engine import propagate
+from .coarse_to_fine import CoarseToFineMatcher, coarse_to_fine_candidates
+from .config import PropagationConfig
+from .dense import DenseMatcher, dense_neighbourhood, propagate_labels_dense
 from .heatmaps import gaussian_heatmaps, heatmaps_to_points, peak_window_points
-from .local_attention import (
-    Candidates,
-    local_candidates,
-    merge_candidates,
-    neighbourhood_halo,
-    propagate_labels,
-)
-from .masks import labels_to_mask, one_hot_labels, segment_video
+from .local_attention import LocalMatcher, local_candidates, propagate_labels
+from .masks import segment_video
+from .matcher import Candidates, Matcher, check_option
 from .occlusion import occlusion_from_peaks
-from .points import track_points, track_points_with_peaks
+from .points import track_points_with_peaks
 
 __all__ = [
-    'MODES',
-    'PropagationConfig',
     'Candidates',
-    'local_candidates',
-    'merge_candidates',
-    'neighbourhood_halo',
-    'propagate_labels',
-    'dense_neighbourhood',
-    'propagate_labels_dense',
+    'CoarseToFineMatcher',
+    'DenseMatcher',
+    'LocalMatcher',
+    'Matcher',
+    'PropagationConfig',
+    'check_option',
     'coarse_to_fine_candidates',
-    'propagate',
+    'dense_neighbourhood',
     'gaussian_heatmaps',
     'heatmaps_to_points',
-    'peak_window_points',
-    'track_points',
-    'track_points_with_peaks',
+    'local_candidates',
     'occlusion_from_peaks',
-    'one_hot_labels',
-    'labels_to_mask',
+    'peak_window_points',
+    'propagate_labels',
+    'propagate_labels_dense',
     'segment_video',
+    'track_points_with_peaks',
 ]

@@ -19,26 +19,10 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
-from .coarse_to_fine import coarse_to_fine_candidates
 from .config import PropagationConfig
-from .dense import dense_neighbourhood, propagate_labels_dense
-from .local_attention import Candidates, local_candidates, merge_candidates
+from .matcher import Candidates, merge_candidates
 
 MIB = 2**20
-
-
-def _candidates(target: torch.Tensor, memory: torch.Tensor, cfg: PropagationConfig) -> Candidates:
-    if cfg.mode == 'coarse_to_fine':
-        return coarse_to_fine_candidates(
-            target,
-            memory,
-            cfg.coarse_factor,
-            cfg.coarse_range,
-            cfg.refine_radius,
-            cfg.topk,
-            cfg.tile,
-        )
-    return local_candidates(target, memory, cfg.neighbor_range, cfg.topk, cfg.tile)
 
 
 def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> Optional[int]:
@@ -74,7 +58,7 @@ def propagate(
         features: ``features[t]`` is frame t's ``[C, h, w]`` L2-normalised
             features; ``len(features)`` the number of frames.
         seeds: ``{seed_frame: [N_g, h, w] label maps}``.
-        cfg: propagation settings (mode, memory, neighbourhood...).
+        cfg: propagation settings (matcher, memory...).
         backward: propagate towards the first frame instead of the last.
 
     Groups reach every frame after their seed frame (before it if
@@ -87,14 +71,9 @@ def propagate(
     starts = sorted(seeds, reverse=backward)
     first = features[starts[0]]
     per_pass = seeds_per_pass(first, sum(len(s) for s in seeds.values()), cfg)
-    neighbourhood = (
-        dense_neighbourhood(first.shape[-2:], cfg.neighbor_range, first.device)
-        if cfg.mode == 'dense'
-        else None
-    )
     for group_starts in _passes(starts, per_pass):
         yield from _one_pass(
-            features, {s: seeds[s] for s in group_starts}, cfg, direction, num_frames, neighbourhood
+            features, {s: seeds[s] for s in group_starts}, cfg, direction, num_frames
         )
 
 
@@ -134,34 +113,22 @@ def _one_pass(
     cfg: PropagationConfig,
     direction: int,
     num_frames: int,
-    neighbourhood,
 ) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
     held: Dict[int, torch.Tensor] = {}
     recent: deque = deque(maxlen=cfg.precede_frames)
     groups: Dict[int, _GroupMemory] = {}
+    matcher = cfg.matcher
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
-        held[t] = features[t]
+        held[t] = matcher.prepare(features[t])
         cache: Dict[int, Candidates] = {}
         for start, group in groups.items():
-            shape = seeds[start].shape
-            if cfg.mode == 'dense':
-                labels = propagate_labels_dense(
-                    held[t],
-                    torch.stack([held[f] for f in group.frames]),
-                    group.filled().transpose(0, 1).unflatten(2, shape[1:]),
-                    neighbourhood,
-                    cfg.topk,
-                    cfg.temperature,
-                    cfg.dense_step,
-                )
-            else:
-                for f in group.frames:
-                    if f not in cache:
-                        cache[f] = _candidates(held[t], held[f], cfg)
-                labels = merge_candidates(
-                    [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
-                ).view(shape)
+            for f in group.frames:
+                if f not in cache:
+                    cache[f] = matcher.candidates(held[t], held[f], cfg.topk)
+            labels = merge_candidates(
+                [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
+            ).view(seeds[start].shape)
             group.add(t, labels)
             yield start, t, labels
         if t in seeds:

@@ -8,12 +8,9 @@ over all memory frames jointly are kept, divided by ``temperature`` and
 softmax-normalised, and the target label is the weighted mean of those memory
 pixels' labels.
 
-The step is split in two so that work is shared: :func:`local_candidates`
-finds each target pixel's ``topk`` best pixels in ONE memory frame, and
-:func:`merge_candidates` keeps the ``topk`` best of a memory's candidates and
-averages labels. The joint top-k of several frames is always among the union
-of their per-frame top-k, so the split is exact, and a memory frame shared by
-several groups of queries is matched once. Matching is tiled: a
+:func:`local_candidates` finds each target pixel's ``topk`` best pixels in
+ONE memory frame (see :mod:`fgvc.propagation.matcher` for how candidates of
+several frames are merged). Matching is tiled: a
 ``tile x tile`` block of target pixels meets the block's halo with one matrix
 product, so cost and memory grow with the neighbourhood, not with the square
 of the frame.
@@ -21,27 +18,16 @@ of the frame.
 
 import functools
 import math
-from typing import NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
 
-#: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
-GATHER_CHUNK = 1024
+from fgvc.registry import MATCHERS
+
+from .matcher import Candidates, Matcher, check_option, merge_candidates
+
 #: Most affinities computed by one matrix product in :func:`local_candidates`.
 PRODUCT_FLOATS = 2**20
-
-
-class Candidates(NamedTuple):
-    """Each target pixel's best matches in one memory frame.
-
-    ``values`` ``[P, k]`` cosine affinities (``-inf`` where fewer than k
-    pixels are allowed) and ``index`` ``[P, k]`` flat positions of the matched
-    pixels in the memory frame, for the ``P = h * w`` target pixels.
-    """
-
-    values: torch.Tensor
-    index: torch.Tensor
 
 
 def neighbourhood_halo(neighbor_range: float) -> int:
@@ -140,32 +126,6 @@ def local_candidates(
     return Candidates(values, index)
 
 
-def merge_candidates(
-    candidates: Sequence[Candidates], memory_labels: torch.Tensor, topk: int, temperature: float
-) -> torch.Tensor:
-    """Labels ``[N, P]`` of the target pixels from their candidates in every memory frame.
-
-    Args:
-        candidates: one :class:`Candidates` per memory frame.
-        memory_labels: ``[N, M, P]`` the memory frames' label maps, flattened.
-        topk: matches kept per target pixel over all memory frames.
-        temperature: softmax temperature of the affinities.
-    """
-    num_labels, num_mem, num_pixels = memory_labels.shape
-    values = torch.cat([c.values for c in candidates], 1)
-    index = torch.cat([c.index + m * num_pixels for m, c in enumerate(candidates)], 1)
-    top, where = values.topk(min(topk, values.shape[1]), dim=1)
-    # A pixel with no allowed match anywhere (all -inf) gets zero labels.
-    weights = torch.softmax(top / temperature, dim=1).nan_to_num_(0.0)
-    index = index.gather(1, where)
-    labels = memory_labels.reshape(num_labels, num_mem * num_pixels)
-    out = labels.new_empty(num_labels, num_pixels)
-    for start in range(0, num_pixels, GATHER_CHUNK):
-        stop = start + GATHER_CHUNK
-        out[:, start:stop] = (labels[:, index[start:stop]] * weights[start:stop]).sum(-1)
-    return out
-
-
 def propagate_labels(
     target: torch.Tensor,
     memory_feats: torch.Tensor,
@@ -197,3 +157,22 @@ def propagate_labels(
         candidates, memory_labels.transpose(0, 1).flatten(2), topk, temperature
     )
     return labels.view(-1, h, w)
+
+
+@MATCHERS.register_module()
+class LocalMatcher(Matcher):
+    """Affinities inside each pixel's neighbourhood only, computed tile by tile.
+
+    Args:
+        neighbor_range: neighbourhood diameter on the feature grid.
+        tile: target block size of one local affinity product.
+    """
+
+    def __init__(self, neighbor_range: float = 30, tile: int = 16):
+        check_option('LocalMatcher', 'neighbor_range', neighbor_range, 'number', 0, strict=True)
+        check_option('LocalMatcher', 'tile', tile, 'int', 1)
+        self.neighbor_range = neighbor_range
+        self.tile = tile
+
+    def candidates(self, target: torch.Tensor, memory: torch.Tensor, topk: int) -> Candidates:
+        return local_candidates(target, memory, self.neighbor_range, topk, self.tile)

@@ -6,7 +6,7 @@ import torch
 
 from .config import PropagationConfig
 from .engine import propagate
-from .heatmaps import gaussian_heatmaps, peak_window_points, upsample_heatmaps, upsampled_to_points
+from .heatmaps import gaussian_heatmaps, peak_window_points
 
 
 def track_points_with_peaks(
@@ -31,11 +31,9 @@ def track_points_with_peaks(
         are grouped by query frame and propagated forward (and backward if
         ``cfg.bidirectional``) from it; frames not reached keep zeros.
 
-    'dense' mode keeps what the original implementation keeps, for parity and
-    cost comparisons: every frame's features, and every point's label map
-    upsampled to the raster in every frame, read into positions at the end.
-    The other modes read each position around its map's peak as soon as the
-    map is predicted (the same positions) and keep only the tracks.
+    Each position is read around its map's peak as soon as the map is
+    predicted (:func:`peak_window_points`, equal to reading the whole
+    upsampled map) and only the tracks are kept.
     """
     num_frames, num_points = len(features), query_points.shape[0]
     first = features[0]
@@ -52,36 +50,10 @@ def track_points_with_peaks(
         seeds[start] = gaussian_heatmaps(points_xy, (h, w), stride_xy, cfg.sigma)
         peaks[group, start] = seeds[start].flatten(1).amax(1)
         groups[start] = group
-    dense = cfg.mode == 'dense'
-    if dense:
-        if not isinstance(features, torch.Tensor):
-            features = torch.stack([features[t] for t in range(num_frames)])
-        full_maps = first.new_zeros(num_frames, num_points, raster_hw[0] * raster_hw[1])
-        reached = torch.zeros(num_frames, num_points, dtype=torch.bool, device=first.device)
     for backward in (False, True) if cfg.bidirectional else (False,):
         for start, t, labels in propagate(features, seeds, cfg, backward):
-            if dense:
-                full_maps[t, groups[start]] = upsample_heatmaps(labels, raster_hw)
-                reached[t, groups[start]] = True
-            else:
-                tracks[groups[start], t] = peak_window_points(
-                    labels, raster_hw, cfg.coord_topk, cfg.coord_radius
-                )
-            peaks[groups[start], t] = labels.flatten(1).amax(1)
-    if dense:
-        for t in range(num_frames):
-            tracks[reached[t], t] = upsampled_to_points(
-                full_maps[t, reached[t]], raster_hw, cfg.coord_topk
+            tracks[groups[start], t] = peak_window_points(
+                labels, raster_hw, cfg.coord_topk, cfg.coord_radius
             )
+            peaks[groups[start], t] = labels.flatten(1).amax(1)
     return tracks, peaks
-
-
-def track_points(
-    features: Sequence[torch.Tensor],
-    query_points: torch.Tensor,
-    raster_hw: Tuple[int, int],
-    cfg: PropagationConfig,
-) -> torch.Tensor:
-    """Track query points through a video: the ``tracks`` of
-    :func:`track_points_with_peaks`, ``[N, T, 2]`` (x, y) in the raster."""
-    return track_points_with_peaks(features, query_points, raster_hw, cfg)[0]

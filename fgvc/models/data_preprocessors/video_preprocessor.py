@@ -38,14 +38,18 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
         self.register_buffer('std', torch.tensor(std, dtype=torch.float32).view(3, 1, 1), False)
         self.input_size = tuple(input_size) if input_size is not None else None
 
-    def normalize(self, frames: torch.Tensor) -> torch.Tensor:
-        """uint8 ``[..., H, W, 3]`` -> normalised float ``[..., 3, h, w]``."""
+    def normalize(
+        self, frames: torch.Tensor, input_size: Optional[Sequence[int]] = None
+    ) -> torch.Tensor:
+        """uint8 ``[..., H, W, 3]`` -> normalised float ``[..., 3, h, w]``, resized
+        to ``input_size`` (h, w) if given, else to the configured one."""
+        size = tuple(input_size) if input_size is not None else self.input_size
         frames = frames.to(self.device).movedim(-1, -3).float()
-        if self.input_size is not None and tuple(frames.shape[-2:]) != self.input_size:
+        if size is not None and tuple(frames.shape[-2:]) != size:
             lead = frames.shape[:-3]
             frames = F.interpolate(
                 frames.reshape(-1, *frames.shape[-3:]),
-                size=self.input_size,
+                size=size,
                 mode='bilinear',
                 align_corners=False,
             )

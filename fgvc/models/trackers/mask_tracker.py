@@ -1,6 +1,7 @@
 """A tracker that propagates a first-frame segmentation through a video."""
 
-from typing import Sequence
+from dataclasses import replace
+from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -22,12 +23,42 @@ class MaskTracker(PropagationTracker):
     later frames the propagated labels.
     """
 
+    @torch.no_grad()
+    def segment(
+        self,
+        features: Sequence[torch.Tensor],
+        first_mask: torch.Tensor,
+        num_objects: int,
+        max_memory_mb: Optional[float] = None,
+    ) -> Iterator[Tuple[int, torch.Tensor]]:
+        """Propagate a first-frame mask; yields ``(t, mask_t)`` for every frame in order.
+
+        Args:
+            features: ``features[t]`` is frame t's ``[C, h, w]`` unit-norm
+                features (a tensor or :meth:`lazy_features`).
+            first_mask: ``[H, W]`` integer object ids of frame 0 (0
+                background, values above ``num_objects`` void); H, W is the
+                raster of the output masks.
+            num_objects: number of objects.
+            max_memory_mb: feature-memory bound used when the config sets
+                none (see :class:`fgvc.propagation.PropagationConfig`).
+
+        Yields:
+            uint8 ``[H, W]`` masks: frame 0 is the given mask with void as
+            background, later frames the propagated labels.
+        """
+        cfg = self.propagation
+        if max_memory_mb is not None and cfg.max_memory_mb is None:
+            cfg = replace(cfg, max_memory_mb=max_memory_mb)
+        first_mask = torch.as_tensor(first_mask, device=features[0].device).long()
+        num_labels = num_objects + 1
+        yield 0, torch.where(first_mask < num_labels, first_mask, 0).to(torch.uint8)
+        for t, mask in segment_video(features, first_mask, num_labels, cfg):
+            yield t, mask.to(torch.uint8)
+
     def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
-        first = np.asarray(sample.first_mask)
-        num_labels = int(sample.num_objects) + 1
+        first = torch.as_tensor(np.asarray(sample.first_mask))
         masks = np.zeros((len(features), *first.shape), np.uint8)
-        masks[0] = np.where(first < num_labels, first, 0)
-        first = torch.as_tensor(first, dtype=torch.long, device=features[0].device)
-        for t, mask in segment_video(features, first, num_labels, self.propagation):
+        for t, mask in self.segment(features, first, int(sample.num_objects)):
             masks[t] = mask.cpu().numpy()
         sample.pred_masks = masks

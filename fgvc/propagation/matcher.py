@@ -1,0 +1,113 @@
+"""What every propagation matcher provides, and the checks of its options.
+
+A matcher finds, for every pixel of a target frame, its best matches in ONE
+memory frame (:class:`Candidates`); :func:`fgvc.propagation.merge_candidates`
+keeps the best over all memory frames of a group and averages their labels.
+The joint top-k of several frames is always among the union of their
+per-frame top-k, so the split is exact, and a memory frame shared by several
+groups is matched once. Matchers are registered in
+:data:`fgvc.registry.MATCHERS` and named in configs as
+``propagation=dict(matcher=dict(type='LocalMatcher', neighbor_range=30))``.
+"""
+
+import numbers
+from typing import Any, List, NamedTuple, Optional, Sequence
+
+import torch
+
+#: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
+GATHER_CHUNK = 1024
+
+
+class Candidates(NamedTuple):
+    """Each target pixel's best matches in one memory frame.
+
+    ``values`` ``[P, k]`` cosine affinities (``-inf`` where fewer than k
+    pixels are allowed) and ``index`` ``[P, k]`` flat positions of the matched
+    pixels in the memory frame, for the ``P = h * w`` target pixels.
+    """
+
+    values: torch.Tensor
+    index: torch.Tensor
+
+
+_KINDS = {
+    'int': (lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
+    'number': (lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)),
+    'bool': (lambda v: isinstance(v, bool)),
+}
+
+
+def check_option(
+    owner: str,
+    name: str,
+    value: Any,
+    kind: str,
+    minimum: Optional[float] = None,
+    strict: bool = False,
+) -> None:
+    """Raise an error naming ``owner`` and option ``name`` unless ``value`` is a
+    ``kind`` ('int', 'number' or 'bool') no less than ``minimum`` (greater
+    than it if ``strict``)."""
+    if not _KINDS[kind](value):
+        raise TypeError(
+            f'{owner} option {name!r} must be {"a " + kind if kind != "int" else "an int"}, '
+            f'got {value!r} ({type(value).__name__})'
+        )
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        relation = '>' if strict else '>='
+        raise ValueError(f'{owner} option {name!r} must be {relation} {minimum}, got {value!r}')
+
+
+class Matcher:
+    """Base of the propagation matchers: per-frame candidates of target pixels.
+
+    :meth:`prepare` lays out one frame's features for matching; the engine
+    calls it once per frame and passes its result back as memory, so that a
+    memory frame is laid out once, not once per target frame. :meth:`match`
+    matches one target frame against all the memory frames of a step; a
+    matcher implements it, or :meth:`candidates` for one memory frame.
+    """
+
+    def prepare(self, features: torch.Tensor) -> Any:
+        """Layout for matching of a frame's ``[C, h, w]`` L2-normalised features."""
+        return features
+
+    def match(self, target: torch.Tensor, memories: Sequence[Any], topk: int) -> List[Candidates]:
+        """Each pixel of ``target`` (``[C, h, w]`` L2-normalised features):
+        its ``topk`` best matches in each of ``memories`` (from :meth:`prepare`)."""
+        return [self.candidates(target, memory, topk) for memory in memories]
+
+    def candidates(self, target: torch.Tensor, memory: Any, topk: int) -> Candidates:
+        """Each target pixel's ``topk`` best matches in one memory frame."""
+        raise NotImplementedError(f'{type(self).__name__} implements neither match nor candidates')
+
+    def __repr__(self) -> str:
+        options = ', '.join(f'{k}={v!r}' for k, v in vars(self).items() if not k.startswith('_'))
+        return f'{type(self).__name__}({options})'
+
+
+def merge_candidates(
+    candidates: Sequence[Candidates], memory_labels: torch.Tensor, topk: int, temperature: float
+) -> torch.Tensor:
+    """Labels ``[N, P]`` of the target pixels from their candidates in every memory frame.
+
+    Args:
+        candidates: one :class:`Candidates` per memory frame.
+        memory_labels: ``[N, M, P]`` the memory frames' label maps, flattened.
+        topk: matches kept per target pixel over all memory frames.
+        temperature: softmax temperature of the affinities.
+    """
+    num_labels, num_mem, num_pixels = memory_labels.shape
+    values = torch.cat([c.values for c in candidates], 1)
+    index = torch.cat([c.index + m * num_pixels for m, c in enumerate(candidates)], 1)
+    top, where = values.topk(min(topk, values.shape[1]), dim=1)
+    # A pixel with no allowed match anywhere (all -inf) gets zero labels.
+    weights = torch.softmax(top / temperature, dim=1).nan_to_num_(0.0)
+    index = index.gather(1, where)
+    labels = memory_labels.reshape(num_labels, num_mem * num_pixels)
+    out = labels.new_empty(num_labels, num_pixels)
+    for start in range(0, num_pixels, GATHER_CHUNK):
+        stop = start + GATHER_CHUNK
+        out[:, start:stop] = (labels[:, index[start:stop]] * weights[start:stop]).sum(-1)
+    return out
