@@ -19,22 +19,30 @@ ratios. Example (about 10 minutes on 2 CPU cores, most of it dense)::
 """
 
 import argparse
+import contextlib
 import ctypes
 import gc
 import json
 import re
+import subprocess
+import sys
 import time
 from dataclasses import replace
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine import Config, DictAction
+from torch.profiler import ProfilerActivity, profile
 
+from fgvc.apis import Predictor
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
+from fgvc.datasets.video_reader import open_video
 from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_first
 from fgvc.models.ops import local_correlation, local_correlation_fast
+from fgvc.models.trackers.base import ENCODE
+from fgvc.propagation.engine import MATCH, MERGE, READOUT
 from fgvc.registry import MODELS
 from fgvc.utils import TRUST_FLAG, load_encoder_weights, register_all_modules
 
@@ -43,6 +51,9 @@ MIB = 2**20
 ORDER = ('local', 'coarse_to_fine', 'dense')  # dense last: it leaves the most freed memory
 WARM_UP_GRID = 32
 WORKLOAD = dict(precede_frames=5, topk=10)  # TAP-Vid settings
+#: Profiler labels of the stages, and the operators that are matrix products.
+STAGES = dict(encode=ENCODE, match=MATCH, merge=MERGE, readout=READOUT)
+MATRIX_PRODUCTS = {'aten::mm', 'aten::bmm', 'aten::baddbmm', 'aten::addmm', 'aten::matmul'}
 #: The matcher of each mode (TAP-Vid neighbourhood 30).
 MATCHERS = dict(
     local=dict(type='LocalMatcher', neighbor_range=30),
@@ -95,6 +106,23 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default={},
         help="propagation options, and options of one mode's matcher prefixed by the "
         'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
+    )
+    parser.add_argument(
+        '--profile-frames',
+        type=int,
+        default=8,
+        help='frames of the per-stage profile of each mode (0 to skip)',
+    )
+    parser.add_argument(
+        '--predictor-frames',
+        type=int,
+        default=24,
+        help='frames of the end-to-end Predictor workload (0 to skip)',
+    )
+    parser.add_argument(
+        '--under-load',
+        action='store_true',
+        help='run the mode comparison while a second process keeps one core busy',
     )
     parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
     parser.add_argument('--seed', type=int, default=0)
@@ -341,6 +369,92 @@ def correlation_timing(
             )
 
 
+def stage_seconds(run: Callable[[], object]) -> Dict[str, float]:
+    """Run ``run`` under the profiler: seconds in each labelled stage and in
+    matrix products."""
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run()
+    totals = {e.key: e.cpu_time_total / 1e6 for e in prof.key_averages()}
+    out = {name: totals.get(label, 0.0) for name, label in STAGES.items()}
+    out['products'] = sum(
+        e.self_cpu_time_total / 1e6 for e in prof.key_averages() if e.key in MATRIX_PRODUCTS
+    )
+    return out
+
+
+def stage_profile(
+    model, trackers: Dict[str, torch.nn.Module], work: Dict[str, np.ndarray], frames: int, device
+) -> None:
+    """Per-stage seconds per frame of each mode on the workload's first ``frames``
+    frames, and the fraction of matching time spent in matrix products."""
+    short = dict(
+        work,
+        video=work['video'][:frames],
+        occluded=work['occluded'][:, :frames],
+        target_points=work['target_points'][:, :frames],
+    )
+    features = []
+    encode_s = stage_seconds(lambda: features.append(encode(model, short['video'], device)))
+    print(
+        f'\nPer-stage profile ({frames} frames; seconds per frame; encode '
+        f'{encode_s["encode"] / frames:.3f}):'
+    )
+    print(f'{"mode":16s}{"match":>9s}{"merge":>9s}{"readout":>9s}{"products":>10s}')
+    for mode, tracker in trackers.items():
+        r = stage_seconds(lambda t=tracker: run_mode(t, features[0], short, device))
+        print(
+            f'{mode:16s}{r["match"] / frames:9.3f}{r["merge"] / frames:9.3f}'
+            f'{r["readout"] / frames:9.3f}{r["products"] / max(r["match"], 1e-9):10.1%}',
+            flush=True,
+        )
+
+
+def predictor_workload(args: argparse.Namespace, device: torch.device) -> None:
+    """The Predictor on a generated 854x480 video, 100 points in frame 0, short
+    side 256, the full-width encoder: seconds per frame of encoding and of
+    propagation (everything else the call does)."""
+    scene = replace(
+        sized_scene(VIDEO_SCENE, 480, args.predictor_frames, args.points),
+        width=854,
+        late_query_fraction=0.0,
+    )
+    video = generate_video(scene, (args.seed, 480)).video
+    rng = np.random.default_rng(args.seed)
+    queries = np.stack(
+        [np.zeros(args.points), rng.uniform(0, 854, args.points), rng.uniform(0, 480, args.points)],
+        1,
+    )
+    predictor = Predictor(
+        checkpoint=args.checkpoint, device=str(device), warn_untrained=False, short_side=256
+    )
+    start = time.perf_counter()
+    stages = stage_seconds(lambda: predictor(video, queries))
+    total = time.perf_counter() - start
+    frames = args.predictor_frames
+    print(
+        f'\nPredictor, {frames} frames of 854x480 (encoder input '
+        f'{predictor.encoder_size(open_video(video))}), {args.points} points: encode '
+        f'{stages["encode"] / frames:.3f} s/frame, propagation '
+        f'{(total - stages["encode"]) / frames:.3f} s/frame (of which matching '
+        f'{stages["match"] / frames:.3f}), {total:.1f} s in all (profiled)',
+        flush=True,
+    )
+
+
+@contextlib.contextmanager
+def busy_core(enabled: bool) -> Iterator[None]:
+    """A second process spinning on one core while the block runs."""
+    if not enabled:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     device = torch.device(
@@ -368,15 +482,22 @@ def main(argv: Optional[List[str]] = None) -> None:
         flush=True,
     )
     warm_up(features, work, trackers, device)
-    print(f'{"mode":16s}{"seconds":>10s}{"frames/s":>10s}{"peak MiB":>10s}{"<d_avg":>9s}')
+    load = ' (a second process keeps one core busy)' if args.under_load else ''
+    print(f'{"mode":16s}{"seconds":>10s}{"frames/s":>10s}{"peak MiB":>10s}{"<d_avg":>9s}{load}')
     results = {}
-    for mode in (m for m in ORDER if m in args.modes):
-        results[mode] = run_mode(trackers[mode], features, work, device)
-        print_mode(mode, results[mode])
+    with busy_core(args.under_load):
+        for mode in (m for m in ORDER if m in args.modes):
+            results[mode] = run_mode(trackers[mode], features, work, device)
+            print_mode(mode, results[mode])
     summary = ratios(results)
     for key, value in summary.items():
         print(f'  {key}: {value}')
     del features
+    if args.profile_frames > 0:
+        chosen = {m: trackers[m] for m in ORDER if m in args.modes}
+        stage_profile(model, chosen, work, min(args.profile_frames, args.frames), device)
+    if args.predictor_frames > 0:
+        predictor_workload(args, device)
     if scaling:
         memory_scaling(model, trackers, args.scaling_sizes, args, device)
     if args.correlation_radius >= 0:

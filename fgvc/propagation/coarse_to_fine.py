@@ -10,18 +10,26 @@ The wide coarse search is cheap (few cells); the fine search is small.
 """
 
 import math
+from typing import List, NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
 
 from fgvc.registry import MATCHERS
 
-from .local_attention import local_candidates
+from .local_attention import PRODUCT_FLOATS, LocalLayout, LocalMatcher
 from .matcher import Candidates, Matcher, check_option
 
 
 def _pool(features: torch.Tensor, factor: int) -> torch.Tensor:
     return F.normalize(F.avg_pool2d(features[None], factor, ceil_mode=True)[0], dim=0)
+
+
+class CoarseLayout(NamedTuple):
+    """A memory frame laid out by :meth:`CoarseToFineMatcher.prepare`."""
+
+    coarse: LocalLayout  # the pooled frame, laid out for the coarse match
+    rows: torch.Tensor  # [h w, C] pixels as rows, gathered by the refinement
 
 
 def coarse_to_fine_candidates(
@@ -44,11 +52,23 @@ def coarse_to_fine_candidates(
         topk: matches kept per target pixel.
         tile: tile size of the coarse matching.
     """
+    matcher = CoarseToFineMatcher(factor, coarse_range, refine_radius, tile)
+    return matcher.match(target, [matcher.prepare(memory)], topk)[0]
+
+
+def _refine(
+    target: torch.Tensor,
+    memory_rows: torch.Tensor,
+    match: torch.Tensor,
+    factor: int,
+    refine_radius: int,
+    topk: int,
+) -> Candidates:
+    """Fine candidates of each target pixel in the window of its cell's coarse
+    ``match`` (flat coarse memory cell per coarse target cell)."""
     channels, h, w = target.shape
-    coarse = local_candidates(_pool(target, factor), _pool(memory, factor), coarse_range, 1, tile)
     coarse_h, coarse_w = -(-h // factor), -(-w // factor)
     cell = torch.arange(coarse_h * coarse_w, device=target.device)
-    match = coarse.index[:, 0]
     shift_y = (match // coarse_w - cell // coarse_w) * factor  # [cells], feature cells
     shift_x = (match % coarse_w - cell % coarse_w) * factor
 
@@ -65,20 +85,17 @@ def coarse_to_fine_candidates(
     near = (span[None, :] - offset[:, None]).abs() <= refine_radius  # [factor, side]
     window = (near[:, None, :, None] & near[None, :, None, :]).reshape(factor * factor, -1)
 
-    pad_w = coarse_w * factor - w
-    memory_rows = memory.reshape(channels, h * w).t().contiguous()  # gathers whole pixels
+    padded = F.pad(target, (0, coarse_w * factor - w, 0, coarse_h * factor - h))
+    queries = padded.view(channels, coarse_h, factor, coarse_w, factor).permute(1, 3, 2, 4, 0)
+    queries = queries.reshape(coarse_h * coarse_w, factor * factor, channels)
     k = min(topk, side * side)
     values = target.new_empty(coarse_h * coarse_w, factor * factor, k)
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    for row in range(coarse_h):  # one row of coarse cells at a time
-        cells = slice(row * coarse_w, (row + 1) * coarse_w)
-        queries = target[:, row * factor : (row + 1) * factor]
-        queries = F.pad(queries, (0, pad_w, 0, factor - queries.shape[1]))
-        queries = queries.reshape(channels, factor, coarse_w, factor).permute(2, 1, 3, 0)
+    step = max(PRODUCT_FLOATS // (side * side * channels), 1)  # cells whose keys are gathered
+    for first in range(0, coarse_h * coarse_w, step):
+        cells = slice(first, first + step)
         keys = memory_rows[flat[cells]]  # [cells, side^2, C]
-        affinity = torch.bmm(
-            queries.reshape(coarse_w, factor * factor, channels), keys.transpose(1, 2)
-        )
+        affinity = torch.bmm(queries[cells], keys.transpose(1, 2))
         affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
         values[cells], where = affinity.topk(k, dim=2)
         index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
@@ -120,7 +137,17 @@ class CoarseToFineMatcher(Matcher):
         self.refine_radius = refine_radius
         self.tile = tile
 
-    def candidates(self, target: torch.Tensor, memory: torch.Tensor, topk: int) -> Candidates:
-        return coarse_to_fine_candidates(
-            target, memory, self.factor, self.coarse_range, self.refine_radius, topk, self.tile
-        )
+        self._coarse = LocalMatcher(coarse_range, tile)
+
+    def prepare(self, features: torch.Tensor) -> CoarseLayout:
+        rows = features.flatten(1).t().contiguous()  # gathers whole pixels
+        return CoarseLayout(self._coarse.prepare(_pool(features, self.factor)), rows)
+
+    def match(
+        self, target: torch.Tensor, memories: Sequence[CoarseLayout], topk: int
+    ) -> List[Candidates]:
+        coarse = self._coarse.match(_pool(target, self.factor), [m.coarse for m in memories], 1)
+        return [
+            _refine(target, m.rows, c.index[:, 0], self.factor, self.refine_radius, topk)
+            for m, c in zip(memories, coarse)
+        ]

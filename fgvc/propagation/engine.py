@@ -18,11 +18,14 @@ from collections import deque
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
+from torch.profiler import record_function
 
 from .config import PropagationConfig
 from .matcher import Candidates, merge_candidates
 
 MIB = 2**20
+#: Profiler labels of the stages (``tools/benchmark.py --profile``).
+MATCH, MERGE, READOUT = 'propagation.match', 'propagation.merge', 'propagation.readout'
 
 
 def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> Optional[int]:
@@ -120,15 +123,20 @@ def _one_pass(
     groups: Dict[int, _GroupMemory] = {}
     matcher = cfg.matcher
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
-        held[t] = matcher.prepare(features[t])
+        target = features[t]
+        held[t] = matcher.prepare(target)
+        # Every memory frame of every group at this frame, matched once, together.
+        frames = list(dict.fromkeys(f for group in groups.values() for f in group.frames))
         cache: Dict[int, Candidates] = {}
+        if frames:
+            with record_function(MATCH):
+                matched = matcher.match(target, [held[f] for f in frames], cfg.topk)
+            cache = dict(zip(frames, matched))
         for start, group in groups.items():
-            for f in group.frames:
-                if f not in cache:
-                    cache[f] = matcher.candidates(held[t], held[f], cfg.topk)
-            labels = merge_candidates(
-                [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
-            ).view(seeds[start].shape)
+            with record_function(MERGE):
+                labels = merge_candidates(
+                    [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
+                ).view(seeds[start].shape)
             group.add(t, labels)
             yield start, t, labels
         if t in seeds:

@@ -3,9 +3,10 @@
 from typing import Sequence, Tuple
 
 import torch
+from torch.profiler import record_function
 
 from .config import PropagationConfig
-from .engine import propagate
+from .engine import READOUT, propagate
 from .heatmaps import gaussian_heatmaps, peak_window_points
 
 
@@ -52,8 +53,9 @@ def track_points_with_peaks(
         groups[start] = group
     for backward in (False, True) if cfg.bidirectional else (False,):
         for start, t, labels in propagate(features, seeds, cfg, backward):
-            tracks[groups[start], t] = peak_window_points(
-                labels, raster_hw, cfg.coord_topk, cfg.coord_radius
-            )
+            with record_function(READOUT):
+                tracks[groups[start], t] = peak_window_points(
+                    labels, raster_hw, cfg.coord_topk, cfg.coord_radius
+                )
             peaks[groups[start], t] = labels.flatten(1).amax(1)
     return tracks, peaks

@@ -6,11 +6,15 @@ import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
+from torch.profiler import record_function
 
 from fgvc.propagation import PropagationConfig
 from fgvc.registry import MODELS
 
 from .lazy_features import LazyFeatures
+
+#: Profiler label of encoding (``tools/benchmark.py``).
+ENCODE = 'tracker.encode'
 
 
 class PropagationTracker(BaseModel):
@@ -39,7 +43,8 @@ class PropagationTracker(BaseModel):
     @torch.no_grad()
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """``[n, 3, H, W]`` normalised frames -> ``[n, C, h, w]`` unit-norm features."""
-        return F.normalize(self.backbone(frames)[-1], dim=1)
+        with record_function(ENCODE):
+            return F.normalize(self.backbone(frames)[-1], dim=1)
 
     def lazy_features(
         self, num_frames: int, load: Callable[[int, int], torch.Tensor]
