@@ -28,7 +28,7 @@ several frames are merged). Its cost is the matrix products:
 
 import functools
 import math
-from typing import List, NamedTuple, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 
@@ -37,7 +37,7 @@ from fgvc.registry import MATCHERS
 from .matcher import Candidates, Matcher, check_option, merge_candidates
 
 #: Most affinities computed by one matrix product.
-PRODUCT_FLOATS = 2**24
+PRODUCT_FLOATS = 2**22
 #: Affinities per chunk of the two-stage top-k selection.
 CHUNK = 16
 #: Bias of excluded pairs; anything below ``-EXCLUDED / 2`` becomes -inf.
@@ -149,13 +149,14 @@ def local_match(
     memories: Sequence[LocalLayout],
     neighbor_range: float,
     topk: int,
+    buffers: Optional[Dict[tuple, torch.Tensor]] = None,
 ) -> List[Candidates]:
     """Each target pixel's ``topk`` most similar pixels within its
     neighbourhood in every memory frame (one :class:`Candidates` each).
 
     The tiles of a row are matched ``PRODUCT_FLOATS`` affinities at a time,
     against all memory frames in one product; one key buffer serves every
-    product.
+    product, and every call that passes the same ``buffers`` dict.
     """
     g = memories[0].geometry
     if any(m.geometry != g for m in memories) or tuple(target.shape[1:]) != (g.h, g.w):
@@ -166,8 +167,7 @@ def local_match(
     queries = _query_tiles(target, g)
     bias = _disc_bias(g, columns, num_mem, neighbor_range / 2, target.device)
     step = min(max(PRODUCT_FLOATS // (g.tile**2 * num_mem * columns), 1), g.tiles_x)
-    keys = queries.new_zeros(step, num_mem, columns, queries.shape[-1])
-    keys[:, :, cells:, -1] = -EXCLUDED
+    keys = _key_buffer(buffers, (step, num_mem, columns, queries.shape[-1]), cells, queries)
     # Tile-major results: each product writes one contiguous block.
     values = target.new_empty(g.tiles_y, g.tiles_x, g.tile**2, num_mem, k)
     where = torch.empty(values.shape, dtype=torch.long, device=target.device)
@@ -189,6 +189,22 @@ def local_match(
             )
     values.masked_fill_(values < -EXCLUDED / 2, -math.inf)
     return _to_pixels(values, _halo_to_flat(where, g), g)
+
+
+def _key_buffer(
+    buffers: Optional[Dict[tuple, torch.Tensor]], shape: tuple, cells: int, like: torch.Tensor
+) -> torch.Tensor:
+    """Keys ``[tiles, M, columns, C + 1]`` whose padding columns (from ``cells``
+    on) are excluded; products only write the first ``cells`` columns."""
+    key = (shape, cells, like.dtype, like.device)
+    if buffers is not None and key in buffers:
+        return buffers[key]
+    keys = like.new_zeros(shape)
+    keys[:, :, cells:, -1] = -EXCLUDED
+    if buffers is not None:
+        buffers.clear()  # keep the buffer of the latest geometry only
+        buffers[key] = keys
+    return keys
 
 
 def _halo_to_flat(where: torch.Tensor, g: Geometry) -> torch.Tensor:
@@ -277,6 +293,7 @@ class LocalMatcher(Matcher):
         check_option('LocalMatcher', 'tile', tile, 'int', 1)
         self.neighbor_range = neighbor_range
         self.tile = tile
+        self._buffers: Dict[tuple, torch.Tensor] = {}
 
     def prepare(self, features: torch.Tensor) -> LocalLayout:
         g = geometry(*features.shape[-2:], self.neighbor_range, self.tile)
@@ -285,4 +302,4 @@ class LocalMatcher(Matcher):
     def match(
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> List[Candidates]:
-        return local_match(target, memories, self.neighbor_range, topk)
+        return local_match(target, memories, self.neighbor_range, topk, self._buffers)
