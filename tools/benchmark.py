@@ -425,7 +425,11 @@ def predictor_workload(args: argparse.Namespace, device: torch.device) -> None:
         1,
     )
     predictor = Predictor(
-        checkpoint=args.checkpoint, device=str(device), warn_untrained=False, short_side=256
+        checkpoint=args.checkpoint,
+        device=str(device),
+        warn_untrained=False,
+        short_side=256,
+        trust_checkpoint=args.trust_checkpoint,
     )
     start = time.perf_counter()
     stages = stage_seconds(lambda: predictor(video, queries))
