@@ -39,15 +39,7 @@ keypoint_pipeline = [
     dict(type='SampleKeypointQueries'),
     dict(
         type='PackTrackInputs',
-        meta_keys=(
-            'video_name',
-            'query_points',
-            'target_points',
-            'occluded',
-            'raster_hw',
-            'joint_ids',
-            'mask_areas',
-        ),
+        data_keys=('query_points', 'target_points', 'occluded', 'joint_ids', 'mask_areas'),
     ),
 ]
 jhmdb_model = dict(
@@ -83,10 +75,7 @@ badja_joints = (8, 9, 10, 12, 13, 14, 15, 18, 19, 20, 22, 23, 24, 25, 28, 31, 32
 
 # Semi-supervised VOS: first-frame masks propagated as one-hot label maps.
 vos_pipeline = [
-    dict(
-        type='PackTrackInputs',
-        meta_keys=('video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'),
-    ),
+    dict(type='PackTrackInputs', data_keys=('first_mask', 'num_objects', 'gt_masks')),
 ]
 vos_model = dict(
     type='MaskTracker',

@@ -3,6 +3,7 @@ from .davis import DavisVOSDataset
 from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
 from .mixed import MixedPairs
+from .skip_done import SkipDoneVideos
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
 from .youtube_vos import YouTubeVOSPairs
@@ -14,5 +15,6 @@ __all__ = [
     'JhmdbDataset',
     'FlyingThingsPairs',
     'MixedPairs',
+    'SkipDoneVideos',
     'YouTubeVOSPairs',
 ]
