@@ -3,7 +3,7 @@
 import os.path as osp
 from typing import Optional
 
-__all__ = ['check_name', 'safe_join']
+__all__ = ['check_name', 'safe_join', 'flat_name']
 
 
 def check_name(name, what: str, source: Optional[str] = None) -> str:
@@ -42,3 +42,14 @@ def safe_join(root: str, name, what: str, source: Optional[str] = None) -> str:
         check_name(text, what, source)  # names the whole name
         raise
     return osp.join(root, *parts)
+
+
+def flat_name(name, what: str, source: Optional[str] = None) -> str:
+    """One file name from a ``/``-separated name (``class/video`` ->
+    ``class_video``), each component checked by :func:`check_name`."""
+    text = str(name)
+    try:
+        return '_'.join(check_name(part, what, source) for part in text.split('/'))
+    except ValueError:
+        check_name(text, what, source)
+        raise

@@ -1,0 +1,117 @@
+"""Resumable evaluation: a 2-process run killed with SIGKILL, then resumed,
+gives the uninterrupted run's summary without recomputing the finished videos."""
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from fgvc.datasets.synthetic import generate_datasets, get_preset
+from fgvc.evaluation.records import read_records
+from fgvc.evaluation.summary import summary_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
+NUM_VIDEOS = 12
+KILL_AFTER_VIDEOS = 4
+POLL_S = 0.05
+WORKER_GRACE_S = 3
+RUN_TIMEOUT_S = 600
+
+
+@pytest.fixture(scope='module')
+def twelve_videos(tmp_path_factory):
+    out = tmp_path_factory.mktemp('tapvid12')
+    preset = dataclasses.replace(get_preset('tiny'), tapvid_davis=NUM_VIDEOS)
+    generate_datasets(str(out), preset, seed=3, formats=['tapvid_davis'])
+    return out / 'TAP-Vid/tapvid_davis/tapvid_davis.pkl'
+
+
+def dist_test_command(data: Path, work: Path, *extra: str) -> list:
+    return [
+        'bash',
+        'tools/dist_test.sh',
+        RAW_CONFIG,
+        '2',
+        'davis',
+        'none',
+        '--data-root',
+        str(data),
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        'model.data_preprocessor.input_size=(64,64)',
+        *extra,
+    ]
+
+
+def environment() -> dict:
+    return dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
+
+
+def run(command: list) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=RUN_TIMEOUT_S
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result
+
+
+def done_videos(work: Path) -> list:
+    return [r['video_name'] for r in read_records(sorted(work.glob('davis_videos.rank*.jsonl')))]
+
+
+def test_killed_run_resumes_to_the_uninterrupted_summary(twelve_videos, tmp_path):
+    full = tmp_path / 'full'
+    run(dist_test_command(twelve_videos, full))
+    expected = json.loads((full / 'davis_summary.json').read_text())
+    assert expected['videos'] == dict(scored=NUM_VIDEOS, excluded=0, excluded_videos={})
+
+    work = tmp_path / 'killed'
+    launcher = subprocess.Popen(
+        dist_test_command(twelve_videos, work),
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + RUN_TIMEOUT_S
+    while len(set(done_videos(work))) < KILL_AFTER_VIDEOS and launcher.poll() is None:
+        assert time.time() < deadline, 'no video finished in time'
+        time.sleep(POLL_S)
+    os.killpg(launcher.pid, signal.SIGKILL)  # the launcher and its workers, with no warning
+    launcher.wait()
+    done = set(done_videos(work))
+    time.sleep(WORKER_GRACE_S)
+    assert set(done_videos(work)) == done, 'workers outlived their killed launcher'
+
+    assert KILL_AFTER_VIDEOS <= len(done) < NUM_VIDEOS, 'the kill should land mid-run'
+    assert not (work / 'davis_summary.json').exists()
+
+    result = run(dist_test_command(twelve_videos, work, '--resume'))
+    resumed = json.loads((work / 'davis_summary.json').read_text())
+    got, want = summary_metrics(resumed), summary_metrics(expected)
+    assert got.keys() == want.keys()
+    for key in want:
+        assert got[key] == pytest.approx(want[key], abs=1e-9, rel=0), key
+    assert resumed['protocol']['data_fingerprint'] == expected['protocol']['data_fingerprint']
+    assert resumed['provenance']['videos_resumed'] == len(done)
+    # the finished videos were not evaluated again: this run's records are the others
+    recomputed = set(done_videos(work))
+    assert recomputed.isdisjoint(done)
+    assert recomputed | done == set(json.loads((full / 'davis_per_video.json').read_text()))
+    logs = ''.join(p.read_text() for p in work.glob('*/*.log'))
+    assert f'Resuming: {len(done)} of {NUM_VIDEOS} videos already evaluated' in logs
+    assert f'{len(done)} done before' in result.stderr  # the progress bar says so too
+
+
+def test_a_half_written_last_line_is_ignored(tmp_path):
+    path = tmp_path / 'records.jsonl'
+    path.write_text(json.dumps(dict(video_name='a')) + '\n' + '{"video_name": "b", "met')
+    assert read_records([str(path)]) == [dict(video_name='a')]
