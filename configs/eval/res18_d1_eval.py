@@ -83,6 +83,21 @@ vos_model = dict(
     propagation=dict(precede_frames=20, topk=10, neighbor_range=30, temperature=0.07),
 )
 
+# Protocol switches (README, "Evaluation protocols"); the values here are
+# FGVC's released protocol. Override e.g. with
+# --cfg-options test_evaluator.averaging=track
+tapvid_evaluator = dict(type='TapVidMetric', averaging='video')
+jhmdb_evaluator = dict(
+    type='JhmdbPCKMetric',
+    thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
+    box_scale=0.6,
+    average='joint',
+    score_query_frame=False,
+)
+badja_evaluator = dict(
+    type='BadjaPCKMetric', thresholds=(0.2,), average='all', score_query_frame=False
+)
+
 # `tools/test.py --task NAME` merges tasks[NAME].model into `model` and uses
 # its dataset and evaluator; `--data-root` replaces the dataset's data_root.
 tasks = dict(
@@ -93,14 +108,14 @@ tasks = dict(
             data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
             pipeline=tapvid_pipeline,
         ),
-        evaluator=dict(type='TapVidMetric'),
+        evaluator=tapvid_evaluator,
     ),
     kinetics=dict(
         model=tapvid_model,
         dataset=dict(
             type='TapVidDataset', data_root='data/TAP-Vid/tapvid_kinetics', pipeline=tapvid_pipeline
         ),
-        evaluator=dict(type='TapVidMetric'),
+        evaluator=tapvid_evaluator,
     ),
     jhmdb=dict(
         model=jhmdb_model,
@@ -108,9 +123,10 @@ tasks = dict(
             type='JhmdbDataset',
             data_root='data/JHMDB',
             list_file='val_list.txt',
+            visibility='all',
             pipeline=keypoint_pipeline,
         ),
-        evaluator=dict(type='JhmdbPCKMetric', thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), box_scale=0.6),
+        evaluator=jhmdb_evaluator,
     ),
     badja=dict(
         model=badja_model,
@@ -125,7 +141,7 @@ tasks = dict(
             joints=badja_joints,
             pipeline=keypoint_pipeline,
         ),
-        evaluator=dict(type='BadjaPCKMetric', thresholds=(0.2,)),
+        evaluator=badja_evaluator,
     ),
     vos=dict(
         model=vos_model,

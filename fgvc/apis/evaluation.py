@@ -70,9 +70,10 @@ def _pipeline_step(cfg: Config, name: str) -> Optional[dict]:
     return steps[0] if steps else None
 
 
-def config_protocol(cfg: Config) -> Dict[str, object]:
-    """The evaluation settings a prepared config applies: queries, resizing,
-    propagation and occlusion."""
+def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
+    """The evaluation settings a prepared config applies: queries and
+    resizing, and with ``with_model`` the encoder's input, propagation and
+    occlusion (left out when scoring another tracker's predictions)."""
     model = cfg.model
     resize = _pipeline_step(cfg, 'ResizeVideo')
     tapvid_queries = _pipeline_step(cfg, 'SampleTapVidQueries')
@@ -87,21 +88,25 @@ def config_protocol(cfg: Config) -> Dict[str, object]:
         queries = 'first (each joint at its first visible frame)'
     else:
         queries = 'first-frame masks'
-    input_size = model.get('data_preprocessor', {}).get('input_size')
-    return dict(
+    record = dict(
         query_mode=queries,
         frames_resized_to=list(resize['size']) if resize else 'kept (scored in their own pixels)',
-        encoder_input_size=list(input_size) if input_size else 'the frames',
-        resize_rule='bilinear (frames, then encoder input); predictions mapped back to the '
-        'scored raster',
-        encoder=model.backbone.get('type'),
-        occlusion_threshold=model.get('occlusion_threshold'),
-        propagation=dict(model.get('propagation', {})),
-        dataset=dict(
-            type=cfg.test_dataloader.dataset['type'],
-            data_root=cfg.test_dataloader.dataset.get('data_root'),
-        ),
+        dataset={
+            k: v for k, v in cfg.test_dataloader.dataset.items() if k not in ('pipeline', 'type')
+        }
+        | dict(type=cfg.test_dataloader.dataset['type']),
     )
+    if with_model:
+        input_size = model.get('data_preprocessor', {}).get('input_size')
+        record.update(
+            encoder=model.backbone.get('type'),
+            encoder_input_size=list(input_size) if input_size else 'the frames',
+            resize_rule='bilinear (frames, then encoder input); predictions mapped back to '
+            'the scored raster',
+            occlusion_threshold=model.get('occlusion_threshold'),
+            propagation=dict(model.get('propagation', {})),
+        )
+    return record
 
 
 def describe_protocol(cfg: Config) -> Dict[str, object]:

@@ -1,7 +1,8 @@
 """Tracker predictions on disk: what ``tools/test.py --dump`` writes and
 ``tools/score.py`` reads, for this project's tracker or any other.
 
-* Points (TAP-Vid): ``<dir>/<video>.npz`` with ``tracks`` float [n, T, 2]
+* Points (TAP-Vid): ``<dir>/<video>.npz`` (or one trusted pickle
+  ``{video: {'tracks', 'occluded'}}``) with ``tracks`` float [n, T, 2]
   (x, y), ``occluded`` bool [n, T] and optionally ``raster_hw`` [2], the
   (height, width) of the raster the tracks are in (without it, the raster is
   given to the reader). Rows are either one per query, in the order of
@@ -20,7 +21,7 @@ folders. Every name is checked before it becomes part of a path.
 
 import os
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -96,7 +97,7 @@ def _rows(pred: np.ndarray, num_queries: int, track_ids: np.ndarray, path: str) 
 
 
 def read_point_predictions(
-    root: str,
+    root: Union[str, Mapping],
     name: str,
     num_queries: int,
     track_ids: np.ndarray,
@@ -109,8 +110,17 @@ def read_point_predictions(
     Tracks in another raster (the file's ``raster_hw``, else
     ``default_raster_hw``, else ``raster_hw``) are scaled to ``raster_hw``.
     """
-    path = safe_join(root, f'{name}.npz', 'video')
-    data = _load_npz(path, ('tracks', 'occluded'))
+    if isinstance(root, Mapping):  # one pickle of every video's predictions
+        path = f'video {name!r} of the predictions pickle'
+        if name not in root:
+            raise KeyError(f'The predictions pickle has no video {name!r}')
+        data = {k: np.asarray(v) for k, v in root[name].items()}
+        missing = [k for k in ('tracks', 'occluded') if k not in data]
+        if missing:
+            raise ValueError(f'{path} lacks {missing}')
+    else:
+        path = safe_join(root, f'{name}.npz', 'video')
+        data = _load_npz(path, ('tracks', 'occluded'))
     track_ids = np.asarray(track_ids, np.int64)
     tracks = _rows(data['tracks'], num_queries, track_ids, path)
     occluded = _rows(np.asarray(data['occluded']), num_queries, track_ids, path)
@@ -169,17 +179,18 @@ def write_mask_predictions(root: str, name: str, masks: np.ndarray) -> None:
 
 
 def read_mask_predictions(
-    root: str, name: str, num_frames: int, raster_hw: Sequence[int], read_png
+    root: str, name: str, num_frames: int, raster_hw: Sequence[int]
 ) -> Dict[str, np.ndarray]:
-    """``pred_masks`` uint8 [T, H, W] from ``<root>/<name>/*.png`` (sorted),
-    each read by ``read_png`` (path -> [H, W] values)."""
+    """``pred_masks`` uint8 [T, H, W] from ``<root>/<name>/*.png`` (sorted)."""
+    from fgvc.datasets.frames import read_index_png  # a leaf module; imported late: no cycle
+
     folder = safe_join(root, name, 'sequence')
     if not osp.isdir(folder):
         raise FileNotFoundError(f'Prediction folder not found: {folder}')
     paths = sorted(osp.join(folder, n) for n in os.listdir(folder) if n.endswith('.png'))
     if len(paths) != num_frames:
         raise ValueError(f'Prediction folder {folder} has {len(paths)} PNGs, expected {num_frames}')
-    masks = np.stack([read_png(p) for p in paths])
+    masks = np.stack([read_index_png(p) for p in paths])
     if masks.shape[1:] != tuple(raster_hw):
         raise ValueError(
             f'Prediction masks in {folder} are {masks.shape[1:]}, ground truth {tuple(raster_hw)}'

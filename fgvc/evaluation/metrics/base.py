@@ -93,6 +93,11 @@ class VideoMetric(BaseMetric):
         """Write one video's predictions into ``dump_dir``."""
         raise NotImplementedError
 
+    def read_predictions(self, sample: dict, source, **options) -> dict:
+        """The ``pred_*`` fields of one video from what :meth:`dump_predictions`
+        (or another tracker) wrote in ``source``."""
+        raise NotImplementedError
+
     def per_video(self, records: List[dict]) -> Dict[str, object]:
         """Content of ``<task>_per_video.json``."""
         return {r['video_name']: r['metrics'] for r in records}

@@ -23,7 +23,7 @@ from ..functional import (
     jhmdb_normaliser,
     pck_correct,
 )
-from ..predictions import write_keypoint_predictions
+from ..predictions import read_keypoint_predictions, write_keypoint_predictions
 from .base import VideoMetric, mean_over
 
 AVERAGING = {
@@ -147,6 +147,11 @@ class KeypointPCKMetric(VideoMetric):
     def dump_predictions(self, sample: dict, dump_dir: str) -> None:
         joint_ids = sample.get('joint_ids', np.arange(len(sample['pred_tracks'])))
         write_keypoint_predictions(dump_dir, sample['video_name'], sample['pred_tracks'], joint_ids)
+
+    def read_predictions(self, sample: dict, source) -> dict:
+        joint_ids = sample.get('joint_ids', np.arange(len(sample['target_points'])))
+        num_frames = np.shape(sample['occluded'])[1]
+        return read_keypoint_predictions(source, sample['video_name'], joint_ids, num_frames)
 
 
 @METRICS.register_module()

@@ -7,7 +7,7 @@ import numpy as np
 from fgvc.registry import METRICS
 
 from ..functional import compute_tapvid_metrics
-from ..predictions import write_point_predictions
+from ..predictions import read_point_predictions, write_point_predictions
 from .base import VideoMetric, mean_over
 
 TAPVID_INPUTS = ('query_points', 'occluded', 'target_points', 'pred_occluded', 'pred_tracks')
@@ -93,4 +93,17 @@ class TapVidMetric(VideoMetric):
             sample['pred_tracks'],
             sample['pred_occluded'],
             sample['raster_hw'],
+        )
+
+    def read_predictions(self, sample: dict, source, raster_hw=None) -> dict:
+        """``raster_hw``: the raster of tracks whose file does not name one
+        (default: the scored raster)."""
+        return read_point_predictions(
+            source,
+            sample['video_name'],
+            len(sample['query_points']),
+            sample['track_ids'],
+            np.shape(sample['occluded'])[1],
+            sample['raster_hw'],
+            raster_hw,
         )

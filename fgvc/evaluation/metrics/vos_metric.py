@@ -18,7 +18,7 @@ from fgvc.fileio import VOID, write_palette_png
 from fgvc.registry import METRICS
 
 from ..functional import boundary_f_measure, region_similarity, summary_statistics
-from ..predictions import write_mask_predictions
+from ..predictions import read_mask_predictions, write_mask_predictions
 from .base import VideoMetric
 
 STATISTICS = ('Mean', 'Recall', 'Decay')
@@ -107,6 +107,10 @@ class DavisVOSMetric(VideoMetric):
 
     def dump_predictions(self, sample: dict, dump_dir: str) -> None:
         write_mask_predictions(dump_dir, sample['video_name'], sample['pred_masks'])
+
+    def read_predictions(self, sample: dict, source) -> dict:
+        gt = np.shape(sample['gt_masks'])
+        return read_mask_predictions(source, sample['video_name'], gt[0], gt[1:])
 
 
 def _obj(item) -> int:
