@@ -75,7 +75,7 @@ def _check_tracks(tracks: np.ndarray, rows: int, num_frames: int, path: str) -> 
 def write_point_predictions(
     root: str, name: str, tracks: np.ndarray, occluded: np.ndarray, raster_hw: Sequence[int]
 ) -> None:
-    path = safe_join(root, f'{name}.npz', 'video')
+    path = safe_join(root, name, 'video') + '.npz'
     _save_npz(
         path,
         tracks=np.asarray(tracks),
@@ -119,7 +119,7 @@ def read_point_predictions(
         if missing:
             raise ValueError(f'{path} lacks {missing}')
     else:
-        path = safe_join(root, f'{name}.npz', 'video')
+        path = safe_join(root, name, 'video') + '.npz'
         data = _load_npz(path, ('tracks', 'occluded'))
     track_ids = np.asarray(track_ids, np.int64)
     tracks = _rows(data['tracks'], num_queries, track_ids, path)
@@ -141,7 +141,7 @@ def read_point_predictions(
 def write_keypoint_predictions(
     root: str, name: str, tracks: np.ndarray, joint_ids: np.ndarray
 ) -> None:
-    path = safe_join(root, f'{name}.npz', 'video')
+    path = safe_join(root, name, 'video') + '.npz'
     _save_npz(path, tracks=np.asarray(tracks), joint_ids=np.asarray(joint_ids, np.int64))
 
 
@@ -149,7 +149,7 @@ def read_keypoint_predictions(
     root: str, name: str, joint_ids: np.ndarray, num_frames: int
 ) -> Dict[str, np.ndarray]:
     """``pred_tracks`` [n, T, 2] for the sample's ``joint_ids``."""
-    path = safe_join(root, f'{name}.npz', 'video')
+    path = safe_join(root, name, 'video') + '.npz'
     data = _load_npz(path, ('tracks',))
     joint_ids = np.asarray(joint_ids, np.int64)
     tracks = np.asarray(data['tracks'])

@@ -44,7 +44,7 @@ def main():
     count = 0
     for path in files:
         for name, _, video in tqdm(list(iter_videos(read_tapvid_pickle(path), path)), desc=path):
-            out = safe_join(args.out_dir, f'{name}.{args.format}', 'TAP-Vid video', path)
+            out = safe_join(args.out_dir, name, 'TAP-Vid video', path) + f'.{args.format}'
             if args.format == 'npz':
                 write_tapvid_npz(video, out)
             else:
