@@ -61,7 +61,8 @@ def prepare_test_config(
         check_override_keys(cfg, options, allow_new=('model.propagation',))
         cfg.merge_from_dict(options)
     cfg.test_evaluator.update(protocol=config_protocol(cfg), dump_dir=dump_dir)
-    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='VideoProgressHook', desc=task)]
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ProgressBarHook']
+    cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', desc=task)]
     return cfg
 
 
