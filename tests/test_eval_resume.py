@@ -6,13 +6,19 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from fgvc.datasets.synthetic import generate_datasets, get_preset
-from fgvc.evaluation.records import read_records
+from fgvc.evaluation.records import (
+    append_record,
+    prepare_records,
+    rank_records_path,
+    read_records,
+)
 from fgvc.evaluation.summary import summary_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,3 +121,35 @@ def test_a_half_written_last_line_is_ignored(tmp_path):
     path = tmp_path / 'records.jsonl'
     path.write_text(json.dumps(dict(video_name='a')) + '\n' + '{"video_name": "b", "met')
     assert read_records([str(path)]) == [dict(video_name='a')]
+
+
+def test_prepare_records_merges_on_resume_and_clears_otherwise(tmp_path):
+    for rank, names in enumerate((['a', 'b'], ['c'])):
+        for name in names:
+            append_record(rank_records_path(str(tmp_path), 'davis', rank), dict(video_name=name))
+    done = prepare_records(str(tmp_path), 'davis', resume=True)
+    assert sorted(done) == ['a', 'b', 'c']
+    assert not list(tmp_path.glob('davis_videos.rank*.jsonl'))
+    append_record(rank_records_path(str(tmp_path), 'davis', 0), dict(video_name='d'))
+    assert sorted(prepare_records(str(tmp_path), 'davis', resume=True)) == ['a', 'b', 'c', 'd']
+    assert prepare_records(str(tmp_path), 'davis', resume=False) == {}
+    assert not list(tmp_path.glob('davis_videos.*'))
+
+
+def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_path):
+    result = run(
+        [
+            sys.executable, 'tools/test.py', RAW_CONFIG, 'none', '--task', 'davis',
+            '--data-root', str(twelve_videos), '--work-dir', str(tmp_path),
+            '--cfg-options', 'model.data_preprocessor.input_size=(64,64)',
+            'test_evaluator.averaging=track', '--print-protocol',
+        ]
+    )  # fmt: skip
+    record = json.loads(result.stdout)
+    assert record['num_videos'] == NUM_VIDEOS
+    assert record['encoder_input_size'] == [64, 64]
+    assert record['frames_resized_to'] == [256, 256]
+    assert record['propagation']['temperature'] == 0.01
+    assert record['occlusion_threshold'] == 0.5
+    assert 'per query track' in record['averaging']
+    assert not list(tmp_path.iterdir())  # nothing evaluated, nothing written
