@@ -25,9 +25,8 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from fgvc.fileio import read_index_png, write_palette_png
+from fgvc.fileio import write_palette_png
 from fgvc.utils.paths import safe_join
-
 
 __all__ = [
     'write_point_predictions',

@@ -14,7 +14,7 @@ from typing import Dict, List
 
 import numpy as np
 
-from fgvc.fileio import VOID, write_palette_png
+from fgvc.fileio import VOID
 from fgvc.registry import METRICS
 
 from ..functional import boundary_f_measure, region_similarity, summary_statistics
