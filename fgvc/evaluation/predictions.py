@@ -25,7 +25,7 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from fgvc.fileio import write_palette_png
+from fgvc.fileio import read_index_png, write_palette_png
 from fgvc.utils.paths import safe_join
 
 __all__ = [
@@ -181,7 +181,6 @@ def read_mask_predictions(
     root: str, name: str, num_frames: int, raster_hw: Sequence[int]
 ) -> Dict[str, np.ndarray]:
     """``pred_masks`` uint8 [T, H, W] from ``<root>/<name>/*.png`` (sorted)."""
-    from fgvc.datasets.frames import read_index_png  # a leaf module; imported late: no cycle
 
     folder = safe_join(root, name, 'sequence')
     if not osp.isdir(folder):
