@@ -4,14 +4,19 @@ gives the uninterrupted run's summary without recomputing the finished videos.""
 import dataclasses
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from mmengine.config import Config
+from mmengine.runner import Runner
 
+from fgvc.apis.evaluation import prepare_test_config, start_records
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.records import (
     append_record,
@@ -20,6 +25,7 @@ from fgvc.evaluation.records import (
     read_records,
 )
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
@@ -28,6 +34,8 @@ KILL_AFTER_VIDEOS = 4
 POLL_S = 0.05
 WORKER_GRACE_S = 3
 RUN_TIMEOUT_S = 600
+
+register_all_modules()
 
 
 @pytest.fixture(scope='module')
@@ -153,3 +161,38 @@ def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_p
     assert record['occlusion_threshold'] == 0.5
     assert 'per query track' in record['averaging']
     assert not list(tmp_path.iterdir())  # nothing evaluated, nothing written
+
+
+def evaluate_in_process(data: Path, work: Path, resume: bool, **options) -> dict:
+    cfg = prepare_test_config(
+        Config.fromfile(RAW_CONFIG),
+        'davis',
+        str(work),
+        data_root=str(data),
+        options={'model.data_preprocessor.input_size': (32, 32), **options},
+    )
+    start_records(cfg, resume)
+    Runner.from_cfg(cfg).test()
+    return json.loads((work / 'davis_summary.json').read_text())
+
+
+def test_resume_with_every_video_done_and_under_another_protocol(tmp_path):
+    rng = np.random.default_rng(0)
+    videos = {
+        f'v{i}': dict(
+            video=rng.integers(0, 256, (4, 32, 32, 3), np.uint8),
+            points=rng.uniform(0.1, 0.9, (3, 4, 2)).astype(np.float32),
+            occluded=np.zeros((3, 4), bool),
+        )
+        for i in range(2)
+    }
+    data = tmp_path / 'two.pkl'
+    data.write_bytes(pickle.dumps(videos))
+    work = tmp_path / 'work'
+    first = evaluate_in_process(data, work, resume=False)
+    again = evaluate_in_process(data, work, resume=True)  # nothing left to evaluate
+    assert summary_metrics(again) == summary_metrics(first)
+    assert again['provenance']['videos_resumed'] == 2
+    assert not list(work.glob('davis_videos.rank*.jsonl'))
+    with pytest.raises(ValueError, match='evaluated under another protocol than this run'):
+        evaluate_in_process(data, work, resume=True, **{'test_evaluator.averaging': 'track'})

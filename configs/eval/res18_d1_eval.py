@@ -8,7 +8,8 @@ test_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    # DefaultSampler that also takes the empty dataset of a finished resumed run
+    sampler=dict(type='EvalSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
 )
 

@@ -1,5 +1,6 @@
 from .badja import BadjaDataset
 from .davis import DavisVOSDataset
+from .eval_sampler import EvalSampler
 from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
 from .mixed import MixedPairs
@@ -12,6 +13,7 @@ __all__ = [
     'TapVidDataset',
     'BadjaDataset',
     'DavisVOSDataset',
+    'EvalSampler',
     'JhmdbDataset',
     'FlyingThingsPairs',
     'MixedPairs',

@@ -73,6 +73,7 @@ class VideoMetric(BaseMetric):
         ).hexdigest()
         self.provenance = dict(provenance or {})
         self.start_time = time.time()
+        self.resumed = self.resumed_records()  # checked before any video is evaluated
 
     # ------------------------------------------------------------ to define
     def describe(self) -> Dict[str, object]:
@@ -134,7 +135,7 @@ class VideoMetric(BaseMetric):
         return records
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        resumed = self.resumed_records()
+        resumed = self.resumed
         by_name = {r['video_name']: r for r in resumed}
         by_name.update((r['video_name'], r) for r in results)  # padding repeats a video
         records = [by_name[k] for k in sorted(by_name)]
