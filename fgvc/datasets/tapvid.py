@@ -25,7 +25,6 @@ finite and inside [0, 1] (positions where a point is occluded are never
 scored, so they are not checked). Video names must be usable as file names.
 """
 
-import os
 import os.path as osp
 import pickle
 from glob import glob
@@ -35,6 +34,7 @@ import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import atomic_write_npz
 from fgvc.registry import DATASETS
 from fgvc.utils.paths import check_name
 
@@ -126,9 +126,7 @@ def write_tapvid_npz(video: dict, path: str) -> None:
         chunks = [np.frombuffer(f, np.uint8) for f in frames]
         arrays['jpeg_bytes'] = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
         arrays['jpeg_offsets'] = np.cumsum([0] + [len(c) for c in chunks]).astype(np.int64)
-    tmp = f'{path}.tmp.npz'
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    atomic_write_npz(path, **arrays)
 
 
 def check_tracks(points: np.ndarray, occluded: np.ndarray, num_frames: int, where: str) -> None:

@@ -25,7 +25,7 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from fgvc.fileio import read_index_png, write_palette_png
+from fgvc.fileio import atomic_write_npz, read_index_png, write_palette_png
 from fgvc.utils.paths import safe_join
 
 __all__ = [
@@ -36,13 +36,6 @@ __all__ = [
     'write_mask_predictions',
     'read_mask_predictions',
 ]
-
-
-def _save_npz(path: str, **arrays) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp.npz'
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
 
 
 def _load_npz(path: str, required: Sequence[str]) -> Dict[str, np.ndarray]:
@@ -75,7 +68,7 @@ def write_point_predictions(
     root: str, name: str, tracks: np.ndarray, occluded: np.ndarray, raster_hw: Sequence[int]
 ) -> None:
     path = safe_join(root, name, 'video') + '.npz'
-    _save_npz(
+    atomic_write_npz(
         path,
         tracks=np.asarray(tracks),
         occluded=np.asarray(occluded, bool),
@@ -141,7 +134,7 @@ def write_keypoint_predictions(
     root: str, name: str, tracks: np.ndarray, joint_ids: np.ndarray
 ) -> None:
     path = safe_join(root, name, 'video') + '.npz'
-    _save_npz(path, tracks=np.asarray(tracks), joint_ids=np.asarray(joint_ids, np.int64))
+    atomic_write_npz(path, tracks=np.asarray(tracks), joint_ids=np.asarray(joint_ids, np.int64))
 
 
 def read_keypoint_predictions(

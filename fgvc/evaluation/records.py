@@ -16,6 +16,8 @@ from typing import Dict, Iterable, List, Mapping
 
 import numpy as np
 
+from fgvc.fileio import atomic_write
+
 __all__ = [
     'rank_records_path',
     'resumed_records_path',
@@ -76,12 +78,8 @@ def prepare_records(out_dir: str, task: str, resume: bool) -> Dict[str, dict]:
     if resume:
         for record in read_records([resumed, *rank_files]):
             done.setdefault(record['video_name'], record)
-        os.makedirs(out_dir, exist_ok=True)
-        tmp = resumed + '.tmp'
-        with open(tmp, 'w') as f:
-            for record in done.values():
-                f.write(json.dumps(record, sort_keys=True) + '\n')
-        os.replace(tmp, resumed)
+        lines = ''.join(json.dumps(r, sort_keys=True) + '\n' for r in done.values())
+        atomic_write(resumed, lines.encode())
     elif osp.exists(resumed):
         os.remove(resumed)
     for path in rank_files:

@@ -1,23 +1,14 @@
 """The one writer of ``<task>_summary.json`` and ``<task>_per_video.json``."""
 
-import json
-import os
 import os.path as osp
 from typing import Dict, Mapping, Optional
 
-__all__ = ['write_json_atomic', 'write_summary', 'summary_metrics']
+from fgvc.fileio import atomic_write_json
+
+__all__ = ['write_summary', 'summary_metrics']
 
 #: Keys of a summary file that are not metric values.
 RECORD_KEYS = ('videos', 'protocol', 'provenance')
-
-
-def write_json_atomic(path: str, obj) -> None:
-    """Write ``obj`` as json to ``path`` through a temporary file."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
 
 
 def write_summary(
@@ -43,8 +34,8 @@ def write_summary(
     summary['protocol'] = dict(protocol or {})
     summary['provenance'] = dict(provenance or {})
     path = osp.join(out_dir, f'{task}_summary.json')
-    write_json_atomic(path, summary)
-    write_json_atomic(osp.join(out_dir, f'{task}_per_video.json'), per_video)
+    atomic_write_json(path, summary)
+    atomic_write_json(osp.join(out_dir, f'{task}_per_video.json'), per_video)
     return path
 
 

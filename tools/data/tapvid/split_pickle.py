@@ -19,14 +19,13 @@ from glob import glob
 
 from tqdm import tqdm
 
+from fgvc.fileio import atomic_write
 from fgvc.datasets.tapvid import iter_videos, read_tapvid_pickle, write_tapvid_npz
 from fgvc.utils.paths import safe_join
 
 
 def write_pickle(name: str, video: dict, path: str) -> None:
-    with open(path + '.tmp', 'wb') as f:
-        pickle.dump({name: video}, f)
-    os.replace(path + '.tmp', path)
+    atomic_write(path, pickle.dumps({name: video}))
 
 
 def main():
