@@ -1,5 +1,7 @@
 """Protocol switches, each on a hand-built case whose answer is worked out here."""
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -160,3 +162,23 @@ def test_tapvid_per_video_or_per_track_averaging(averaging, within, jaccard):
     assert summary['average_pts_within_thresh'] == pytest.approx(within, abs=1e-12)
     assert summary['average_jaccard'] == pytest.approx(jaccard, abs=1e-12)
     assert summary['occlusion_accuracy'] == 1.0
+
+
+def test_a_keypoint_video_with_no_visible_joint_is_left_out_and_reported(tmp_path):
+    hidden = badja_video('hidden', 2, [0, 0])
+    hidden.update(
+        query_points=np.zeros((0, 3)),
+        target_points=np.zeros((0, 2, 2)),
+        occluded=np.zeros((0, 2), bool),
+        joint_ids=np.zeros(0, np.int64),
+        pred_tracks=np.zeros((0, 2, 2)),
+    )
+    metric = BadjaPCKMetric(out_dir=str(tmp_path), task='badja')
+    summary = summarize(metric, [*badja_videos(), hidden])
+    assert summary['PCK@0.2'] == pytest.approx(4 / 5, abs=1e-12)  # as without the video
+    written = json.loads((tmp_path / 'badja_summary.json').read_text())
+    assert written['videos'] == dict(
+        scored=2,
+        excluded=1,
+        excluded_videos={'hidden': 'no visible joint in a scored frame'},
+    )
