@@ -96,6 +96,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     parser.add_argument(
+        '--encoder-onnx',
+        help='run this ONNX encoder (tools/export.py) with onnxruntime instead of PyTorch',
+    )
+    parser.add_argument(
         '--fps', type=float, help="frame rate of the output video (default: the input's)"
     )
     parser.add_argument(
@@ -119,6 +123,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         args.short_side,
         cfg_options=args.cfg_options,
         progress=True,
+        encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
         trust_checkpoint=args.trust_checkpoint,
     )
