@@ -58,6 +58,8 @@ OUTPUT_TAIL = 3000
 #: Sizes per run: the real ones on CUDA, small ones for the CPU dry run.
 SIZES = dict(
     cuda=dict(
+        data_preset='quickstart',
+        model_options={},
         train_iters=20,
         benchmark=[],
         full_videos=30,
@@ -67,6 +69,8 @@ SIZES = dict(
         matmul=8192,
     ),
     cpu=dict(
+        data_preset='tiny',
+        model_options={'model.backbone.base_channels': 8},
         train_iters=3,
         benchmark=[
             *('--size 64 --frames 6 --points 20 --modes local coarse_to_fine'.split()),
@@ -89,6 +93,9 @@ def parse_args() -> argparse.Namespace:
         '--cpu-dry-run', action='store_true', help='every step on the CPU with small sizes'
     )
     parser.add_argument('--out', default=osp.join('work_dirs', 'gpu_check'), help='output folder')
+    parser.add_argument(
+        '--steps', nargs='+', choices=list(STEPS), default=list(STEPS), help='run only these steps'
+    )
     parser.add_argument(
         '--peak-gflops',
         type=float,
@@ -183,7 +190,9 @@ def logged_steps(work_dir: str) -> List[List[int]]:
 
 
 def step_dist_train(check: Check) -> dict:
-    generate_datasets(check.data, get_preset('quickstart'), formats=['flyingthings', 'youtube_vos'])
+    generate_datasets(
+        check.data, get_preset(check.sizes['data_preset']), formats=['flyingthings', 'youtube_vos']
+    )
     iters = check.sizes['train_iters']
     cfg = iteration_config(check.path('train_iters.py'), iters)
     work = check.path('dist_train')
@@ -213,13 +222,17 @@ def step_dist_train(check: Check) -> dict:
     )
 
 
+def cfg_options(options: Dict[str, object]) -> List[str]:
+    return ['--cfg-options', *(f'{k}={v}' for k, v in options.items())] if options else []
+
+
 def step_dist_test(check: Check) -> dict:
-    generate_datasets(check.data, get_preset('quickstart'), formats=['tapvid_davis'])
+    generate_datasets(check.data, get_preset(check.sizes['data_preset']), formats=['tapvid_davis'])
     work = check.path('dist_test')
     pickle = osp.join(check.data, 'TAP-Vid', 'tapvid_davis', 'tapvid_davis.pkl')
     run_command(
         ['bash', 'tools/dist_test.sh', EVAL_CONFIG, str(check.procs), 'davis', 'none']
-        + ['--data-root', pickle, '--work-dir', work],
+        + ['--data-root', pickle, '--work-dir', work, *cfg_options(check.sizes['model_options'])],
         check.env,
     )
     with open(osp.join(work, 'davis_summary.json')) as f:
@@ -296,6 +309,7 @@ def step_tapvid_davis_full(check: Check) -> dict:
         'davis',
         work_dir=check.path('tapvid_full_eval'),
         data_root=pickle,
+        options=check.sizes['model_options'],
     )
     runner = Runner.from_cfg(cfg)
     if check.device == 'cuda':
@@ -355,7 +369,8 @@ def main() -> None:
     check = Check(args)
     results = dict(environment=environment(check), steps={})
     start = time.perf_counter()
-    for name, step in STEPS.items():
+    for name in args.steps:
+        step = STEPS[name]
         print(f'\n===== {name} =====', flush=True)
         step_start = time.perf_counter()
         try:
