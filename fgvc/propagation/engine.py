@@ -14,31 +14,14 @@ never held whole. When ``max_memory_mb`` cannot hold every seed frame, the
 groups are split into passes by seed frame.
 """
 
-from collections import deque
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 
-from .coarse_to_fine import coarse_to_fine_candidates
 from .config import PropagationConfig
-from .dense import dense_neighbourhood, propagate_labels_dense
-from .local_attention import Candidates, local_candidates, merge_candidates
+from .stream import StreamPropagation
 
 MIB = 2**20
-
-
-def _candidates(target: torch.Tensor, memory: torch.Tensor, cfg: PropagationConfig) -> Candidates:
-    if cfg.mode == 'coarse_to_fine':
-        return coarse_to_fine_candidates(
-            target,
-            memory,
-            cfg.coarse_factor,
-            cfg.coarse_range,
-            cfg.refine_radius,
-            cfg.topk,
-            cfg.tile,
-        )
-    return local_candidates(target, memory, cfg.neighbor_range, cfg.topk, cfg.tile)
 
 
 def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> Optional[int]:
@@ -87,45 +70,10 @@ def propagate(
     starts = sorted(seeds, reverse=backward)
     first = features[starts[0]]
     per_pass = seeds_per_pass(first, sum(len(s) for s in seeds.values()), cfg)
-    neighbourhood = (
-        dense_neighbourhood(first.shape[-2:], cfg.neighbor_range, first.device)
-        if cfg.mode == 'dense'
-        else None
-    )
     for group_starts in _passes(starts, per_pass):
         yield from _one_pass(
-            features, {s: seeds[s] for s in group_starts}, cfg, direction, num_frames, neighbourhood
+            features, {s: seeds[s] for s in group_starts}, cfg, direction, num_frames
         )
-
-
-class _GroupMemory:
-    """A group's seed labels and its ``precede`` last predictions, ``[N, slots, h w]``.
-
-    Slot 0 holds the seed; predictions overwrite the oldest of slots
-    1..precede, so no label map is copied to assemble the memory.
-    """
-
-    def __init__(self, start: int, seed: torch.Tensor, precede: int):
-        self.precede = precede
-        self.frames = [start]  # frame held in each filled slot
-        self.labels = seed.new_empty(seed.shape[0], precede + 1, seed[0].numel())
-        self.labels[:, 0] = seed.flatten(1)
-        self._oldest = 1
-
-    def add(self, t: int, labels: torch.Tensor) -> None:
-        if self.precede == 0:
-            return
-        if len(self.frames) <= self.precede:
-            slot = len(self.frames)
-            self.frames.append(t)
-        else:
-            slot = self._oldest
-            self.frames[slot] = t
-            self._oldest = slot % self.precede + 1
-        self.labels[:, slot] = labels.flatten(1)
-
-    def filled(self) -> torch.Tensor:
-        return self.labels[:, : len(self.frames)]
 
 
 def _one_pass(
@@ -134,39 +82,10 @@ def _one_pass(
     cfg: PropagationConfig,
     direction: int,
     num_frames: int,
-    neighbourhood,
 ) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
-    held: Dict[int, torch.Tensor] = {}
-    recent: deque = deque(maxlen=cfg.precede_frames)
-    groups: Dict[int, _GroupMemory] = {}
+    stream = StreamPropagation(cfg)
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
-        held[t] = features[t]
-        cache: Dict[int, Candidates] = {}
-        for start, group in groups.items():
-            shape = seeds[start].shape
-            if cfg.mode == 'dense':
-                labels = propagate_labels_dense(
-                    held[t],
-                    torch.stack([held[f] for f in group.frames]),
-                    group.filled().transpose(0, 1).unflatten(2, shape[1:]),
-                    neighbourhood,
-                    cfg.topk,
-                    cfg.temperature,
-                    cfg.dense_step,
-                )
-            else:
-                for f in group.frames:
-                    if f not in cache:
-                        cache[f] = _candidates(held[t], held[f], cfg)
-                labels = merge_candidates(
-                    [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
-                ).view(shape)
-            group.add(t, labels)
+        new = {t: seeds[t]} if t in seeds else {}
+        for start, labels in stream.step(t, features[t], new):
             yield start, t, labels
-        if t in seeds:
-            groups[t] = _GroupMemory(t, seeds[t], cfg.precede_frames)
-        recent.append(t)
-        keep = set(recent) | set(groups)
-        for f in [f for f in held if f not in keep]:
-            del held[f]
