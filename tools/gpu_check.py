@@ -64,6 +64,7 @@ SIZES = dict(
         benchmark=[],
         full_videos=30,
         full_size=256,
+        full_input=256,
         full_frames=70,
         full_points=100,
         matmul=8192,
@@ -78,6 +79,7 @@ SIZES = dict(
         ],
         full_videos=2,
         full_size=64,
+        full_input=64,
         full_frames=10,
         full_points=8,
         matmul=1024,
@@ -304,6 +306,8 @@ def step_tapvid_davis_full(check: Check) -> dict:
     for transform in pipeline:
         if transform.type == 'SampleTapVidQueries':
             transform.update(query_mode='strided', query_stride=QUERY_STRIDE)
+        if transform.type == 'ResizeVideo':
+            transform.size = (check.sizes['full_input'],) * 2
     cfg = prepare_test_config(
         copy.deepcopy(cfg),
         'davis',
@@ -325,6 +329,7 @@ def step_tapvid_davis_full(check: Check) -> dict:
     return dict(
         videos=check.sizes['full_videos'],
         size=check.sizes['full_size'],
+        input=check.sizes['full_input'],
         frames=check.sizes['full_frames'],
         points=check.sizes['full_points'],
         query_mode='strided',
