@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from fgvc.apis.batch import expand_videos, is_batch, output_folders
+from fgvc.apis.outputs import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
@@ -76,11 +77,8 @@ def test_a_corrupt_video_fails_alone_and_resume_skips_complete_outputs(batch, tm
     assert len(errors) == 1 and 'b.mp4' in errors[0] and 'corrupt' in errors[0]
     assert sorted(p.name for p in out.iterdir()) == ['a', 'c', 'summary.csv']
     for name in ('a', 'c'):
-        assert {p.name for p in (out / name).iterdir()} == {
-            'tracks.npz',
-            'tracks.csv',
-            'tracks.mp4',
-        }
+        files = {p.name for p in (out / name).iterdir()}
+        assert files == {'tracks.npz', 'tracks.csv', 'tracks.mp4', MANIFEST}
         with np.load(out / name / 'tracks.npz') as npz:
             assert npz['tracks'].shape == (FRAMES, 4, 2)
     rows = summary_rows(out)

@@ -31,6 +31,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction, default={}, help='override config entries'
     )
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint holding types other than weights: unpickling it can run code',
+    )
     return parser.parse_args(argv)
 
 
@@ -45,6 +50,7 @@ def main(argv=None) -> None:
             point_task=args.task,
             cfg_options=args.cfg_options,
             warn_untrained=False,
+            trust_checkpoint=args.trust_checkpoint,
         )
     except (FileNotFoundError, ValueError, KeyError) as err:
         sys.exit(f'error: {err}')

@@ -68,6 +68,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='read a file no faster than its frame rate, like a live stream',
     )
     parser.add_argument('--overwrite', action='store_true', help='replace an earlier tracks.csv')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint holding types other than weights: unpickling it can run code',
+    )
     return parser.parse_args(argv)
 
 
@@ -126,6 +131,7 @@ def track(args: argparse.Namespace) -> bool:
         cfg_options=args.cfg_options,
         encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
+        trust_checkpoint=args.trust_checkpoint,
     )
     if predictor.untrained:
         print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)

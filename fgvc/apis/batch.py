@@ -17,6 +17,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from fgvc.datasets.video_reader import FRAME_EXTENSIONS
 
+from .outputs import MANIFEST
+
 #: Files taken as videos when a folder of videos is named.
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v', '.mpg', '.mpeg')
 #: A text file listing videos, one path a line (relative paths from the list's folder).
@@ -127,15 +129,15 @@ def process_videos(
     for each video into ``out_root/<video name>``; write
     ``out_root/summary.csv`` after each. A video whose ``process`` raises is
     reported (``error: VIDEO: reason``) and the others go on. With
-    ``resume``, a video whose output folder exists (it only appears once
-    complete) is skipped, its earlier summary row kept."""
+    ``resume``, a video whose output folder is complete (it holds the
+    manifest written last) is skipped, its earlier summary row kept."""
     os.makedirs(out_root, exist_ok=True)
     summary = osp.join(out_root, SUMMARY)
     earlier = read_summary(summary) if resume else {}
     results = []
     for i, (video, out_dir) in enumerate(zip(videos, output_folders(videos, out_root)), 1):
         log(f'[{i}/{len(videos)}] {video} -> {out_dir}')
-        if resume and osp.isdir(out_dir):
+        if resume and osp.isfile(osp.join(out_dir, MANIFEST)):
             result = earlier.get(video, VideoResult(video))
             result.status = SKIPPED
             log(f'{video}: skipped, {out_dir} is complete')
