@@ -9,6 +9,7 @@ these tests: it rounds matrix products to 10 mantissa bits, which is a
 precision choice, not a device difference.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -27,6 +28,15 @@ from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.models.ops import local_correlation, local_correlation_fast
 from fgvc.propagation import MODES, PropagationConfig, track_points_with_peaks
 
+
+def load_gpu_check():
+    spec = importlib.util.spec_from_file_location('gpu_check', REPO_ROOT / 'tools/gpu_check.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gpu_check = load_gpu_check()
 CUDA = pytest.param(
     'cuda',
     marks=[
@@ -130,20 +140,6 @@ def losses_by_step(work_dir: Path) -> dict:
     return steps
 
 
-def iteration_config(path: Path, base: Path, iters: int) -> Path:
-    """``base`` trained for ``iters`` iterations, every loss logged."""
-    path.write_text(f"""
-_base_ = ['{base}']
-train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters={iters})
-param_scheduler = [dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20)]
-default_hooks = dict(logger=dict(interval=1), checkpoint=dict(by_epoch=False, interval={iters}))
-log_processor = dict(window_size=1, by_epoch=False)
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
-randomness = dict(seed=0)
-""")
-    return path
-
-
 @pytest.mark.parametrize('device', DEVICES)
 def test_amp_training_keeps_losses_finite_and_close_to_fp32(device, tmp_path):
     """CUDA: the quickstart config, fp32 and ``--amp``. CPU: mmengine's AMP
@@ -152,25 +148,21 @@ def test_amp_training_keeps_losses_finite_and_close_to_fp32(device, tmp_path):
     iters = AMP_ITERS[device]
     data = generate_tiny(tmp_path / 'data')
     if device == 'cuda':
-        base = REPO_ROOT / 'configs/quickstart/mixed_train_res18_d1_l2_rec_ytv_fly.py'
-        data_options = [
-            f'train_dataloader.dataset.labelled.data_root={data}/FlyingThings3D',
-            f'train_dataloader.dataset.unlabelled.data_root={data}/YouTube-VOS/train',
-        ]
+        cfg = gpu_check.iteration_config(
+            str(tmp_path / 'iters.py'), gpu_check.QUICKSTART_CONFIG, iters, str(data)
+        )
         second = ['--amp']
     else:
         base = write_tiny_config(tmp_path / 'tiny.py', data)
-        data_options, second = [], []
-    cfg = iteration_config(tmp_path / 'iters.py', base, iters)
+        cfg = gpu_check.iteration_config(str(tmp_path / 'iters.py'), str(base), iters)
+        second = []
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     if device == 'cpu':
         env['CUDA_VISIBLE_DEVICES'] = ''
     runs = {}
     for name, extra in (('fp32', []), ('amp', second)):
         work = tmp_path / name
-        cmd = [sys.executable, 'tools/train.py', str(cfg), '--work-dir', str(work), *extra]
-        if data_options:
-            cmd += ['--cfg-options', *data_options]
+        cmd = [sys.executable, 'tools/train.py', cfg, '--work-dir', str(work), *extra]
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
         assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
         runs[name] = losses_by_step(work)

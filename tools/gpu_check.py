@@ -33,7 +33,7 @@ import sys
 import time
 import traceback
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import torch
 from mmengine.config import Config
@@ -153,7 +153,9 @@ def junit_counts(path: str) -> Dict[str, int]:
 def step_tests(check: Check) -> dict:
     report = check.path('tests.xml')
     marker = 'not cuda' if check.dry_run else 'cuda'
-    cmd = [sys.executable, '-m', 'pytest', 'tests/test_devices.py', '-m', marker, '-rs', '-v']
+    # every cuda-marked test of the suite; the dry run: their cpu cases
+    where = 'tests/test_devices.py' if check.dry_run else 'tests'
+    cmd = [sys.executable, '-m', 'pytest', where, '-m', marker, '-rs', '-v']
     run_command(cmd + ['-p', 'no:cacheprovider', f'--junitxml={report}'], check.env)
     counts = junit_counts(report)
     if counts['tests'] - counts['skipped'] == 0:
@@ -161,20 +163,25 @@ def step_tests(check: Check) -> dict:
     return counts
 
 
-def iteration_config(path: str, iters: int) -> str:
-    """The quickstart config for ``iters`` iterations, every loss logged, a checkpoint at the end."""
-    data = osp.join(osp.dirname(path), 'data')
+def iteration_config(path: str, base: str, iters: int, data_root: Optional[str] = None) -> str:
+    """Config ``base`` trained for ``iters`` iterations, every loss logged, a
+    checkpoint at the end, on the quickstart-layout data in ``data_root`` if given."""
+    data = ''
+    if data_root is not None:
+        labelled = osp.join(data_root, 'FlyingThings3D')
+        unlabelled = osp.join(data_root, 'YouTube-VOS', 'train')
+        data = f"""train_dataloader = dict(dataset=dict(
+    labelled=dict(data_root={labelled!r}), unlabelled=dict(data_root={unlabelled!r})))"""
     with open(path, 'w') as f:
         f.write(f"""
-_base_ = [{QUICKSTART_CONFIG!r}]
+_base_ = [{str(base)!r}]
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters={iters})
 param_scheduler = [dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=20)]
 default_hooks = dict(logger=dict(interval=1), checkpoint=dict(by_epoch=False, interval={iters}))
 log_processor = dict(window_size=1, by_epoch=False)
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
-train_dataloader = dict(dataset=dict(
-    labelled=dict(data_root={osp.join(data, 'FlyingThings3D')!r}),
-    unlabelled=dict(data_root={osp.join(data, 'YouTube-VOS', 'train')!r})))
+randomness = dict(seed=0)
+{data}
 """)
     return path
 
@@ -196,7 +203,7 @@ def step_dist_train(check: Check) -> dict:
         check.data, get_preset(check.sizes['data_preset']), formats=['flyingthings', 'youtube_vos']
     )
     iters = check.sizes['train_iters']
-    cfg = iteration_config(check.path('train_iters.py'), iters)
+    cfg = iteration_config(check.path('train_iters.py'), QUICKSTART_CONFIG, iters, check.data)
     work = check.path('dist_train')
     base = ['bash', 'tools/dist_train.sh', cfg, str(check.procs), '--work-dir', work]
     start = time.perf_counter()
