@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from fgvc.apis import Predictor
+from fgvc.apis import OnlineTracker, Predictor
 from fgvc.apis.export import OnnxEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +82,11 @@ def test_predictor_with_an_onnx_encoder_gives_the_same_tracks(exported):
     assert isinstance(predictor.model('davis').encode, OnnxEncoder)
     assert np.abs(results[0][0] - results[1][0]).max() < 1e-3
     assert (results[0][1] == results[1][1]).all()
+    # the online tracker runs the same ONNX encoder
+    tracker = OnlineTracker(predictor)
+    tracker.add_points(queries[:1, 1:])
+    online = [tracker.step(frame)[1][0] for frame in video]
+    assert np.abs(np.array(online) - results[0][0][:, 0]).max() < 1e-3
 
 
 def test_bad_inputs_are_named(tmp_path, exported, capsys):
