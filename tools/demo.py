@@ -151,7 +151,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
 
 def run(args: argparse.Namespace, predictor: Optional[Predictor] = None) -> Dict[str, int]:
     """Process the video ``args.video`` into ``args.out``; returns its
-    ``frames`` and ``points`` (objects for a mask)."""
+    ``frames`` and ``points`` (0 for a mask)."""
     reader = open_video(args.video)
     name = video_name(args.video)
     out_dir = args.out or osp.join(DEFAULT_OUT_ROOT, name)
