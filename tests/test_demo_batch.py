@@ -87,7 +87,8 @@ def test_a_corrupt_video_fails_alone_and_resume_skips_complete_outputs(batch, tm
     assert rows[1]['status'].startswith('failed: ValueError: ')
     assert 'corrupt' in rows[1]['status']
     assert [(r['frames'], r['points']) for r in rows] == [('4', '4'), ('', ''), ('4', '4')]
-    assert all(float(r['seconds']) > 0 for r in rows)
+    assert [float(r['seconds']) > 0 for r in rows[::2]] == [True, True]
+    assert float(rows[1]['seconds']) >= 0  # a failure may take less than the 1 ms shown
 
     written = {name: (out / name / 'tracks.npz').stat().st_mtime_ns for name in ('a', 'c')}
     code, stdout, err = run_demo([str(batch), '--out', str(out), '--resume'], capsys)
