@@ -16,5 +16,8 @@ setup(
     packages=find_packages(include=['fgvc', 'fgvc.*']),
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
-    extras_require={'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6']},
+    extras_require={
+        'export': ['onnx', 'onnxruntime'],
+        'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6', 'onnx', 'onnxruntime'],
+    },
 )

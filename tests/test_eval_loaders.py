@@ -19,23 +19,10 @@ KEYPOINT_PIPELINE = [
     dict(type='SampleKeypointQueries'),
     dict(
         type='PackTrackInputs',
-        meta_keys=(
-            'video_name',
-            'query_points',
-            'target_points',
-            'occluded',
-            'raster_hw',
-            'joint_ids',
-            'mask_areas',
-        ),
+        data_keys=('query_points', 'target_points', 'occluded', 'joint_ids', 'mask_areas'),
     ),
 ]
-VOS_PIPELINE = [
-    dict(
-        type='PackTrackInputs',
-        meta_keys=('video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'),
-    )
-]
+VOS_PIPELINE = [dict(type='PackTrackInputs', data_keys=('first_mask', 'num_objects', 'gt_masks'))]
 
 
 @pytest.fixture(scope='module')

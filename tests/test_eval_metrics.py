@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from fgvc.evaluation.metrics import BadjaPCKMetric, DavisVOSMetric, JhmdbPCKMetric
+from fgvc.evaluation.summary import summary_metrics
 
 
 def run_metric(metric, samples):
@@ -65,7 +66,7 @@ def test_jhmdb_pck_equals_brute_force(tmp_path):
     per_video = json.loads((tmp_path / 'jhmdb_per_video.json').read_text())
     expected = brute_pck(samples[1:2], 0.2, jhmdb_scale, True)
     assert per_video['v1']['PCK@0.2'] == pytest.approx(expected)
-    assert json.loads((tmp_path / 'jhmdb_summary.json').read_text()) == pytest.approx(summary)
+    assert summary_metrics(json.loads((tmp_path / 'jhmdb_summary.json').read_text())) == summary
 
 
 def test_badja_pck_equals_brute_force(tmp_path):
@@ -126,7 +127,7 @@ def test_vos_metric_objects_void_and_saved_predictions(tmp_path):
         'F-Recall',
         'F-Decay',
     ]
-    assert json.loads((tmp_path / 'vos_summary.json').read_text()) == pytest.approx(summary)
+    assert summary_metrics(json.loads((tmp_path / 'vos_summary.json').read_text())) == summary
     for t in range(5):
         image = Image.open(tmp_path / 'vos_predictions' / 'seq' / f'{t:05d}.png')
         assert image.mode == 'P'

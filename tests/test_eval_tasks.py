@@ -24,6 +24,7 @@ from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.datasets.synthetic.writers.davis import write_davis2016_list
 from fgvc.evaluation.metrics import TapVidMetric
+from fgvc.evaluation.summary import summary_metrics
 from fgvc.fileio import write_palette_png
 from fgvc.propagation import occlusion_from_peaks
 from fgvc.registry import MODELS
@@ -51,7 +52,7 @@ def run_task(task: str, data_root: Path, work_dir: Path, options: dict) -> dict:
         Config.fromfile(RAW_CONFIG), task, str(work_dir), data_root=str(data_root), options=options
     )
     Runner.from_cfg(cfg).test()
-    return json.loads((work_dir / f'{task}_summary.json').read_text())
+    return summary_metrics(json.loads((work_dir / f'{task}_summary.json').read_text()))
 
 
 def noise_frame(seed: int = 0) -> np.ndarray:

@@ -125,6 +125,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='run the mode comparison while a second process keeps one core busy',
     )
     parser.add_argument('--device', default='auto', help="'cpu', 'cuda' or 'auto'")
+    parser.add_argument(
+        '--json', help='also write every measurement (modes, ratios, correlation) to this file'
+    )
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -331,14 +334,16 @@ def best_time(
 
 def correlation_timing(
     radius: int, device: torch.device, seed: int, peak_gflops: Optional[float]
-) -> None:
+) -> Dict[str, Dict[str, float]]:
     """Reference and fast local correlation at 1x256x128x128: forward, and
     forward + backward (3x the FLOPs), with GFLOP/s, the fraction of the
-    roofline ``peak_gflops`` if given, and the largest difference."""
+    roofline ``peak_gflops`` if given, and the largest difference. Returns
+    them per pass ('forward', 'forward_backward')."""
     gen = torch.Generator().manual_seed(seed)
     inputs = [torch.randn(1, 256, 128, 128, generator=gen).to(device) for _ in range(2)]
     gflop = 2 * 256 * (2 * radius + 1) ** 2 * 128 * 128 / 1e9
     print(f'\nlocal_correlation at 1x256x128x128, radius {radius} ({gflop:.1f} GFLOP forward):')
+    results = {}
     for backward in (False, True):
 
         def call(fn: Callable, backward: bool = backward) -> Callable[[], torch.Tensor]:
@@ -362,11 +367,23 @@ def correlation_timing(
             f'{fast_s:7.3f} s {flops / fast_s:7.1f} GFLOP/s | x{ref_s / fast_s:.2f}, max abs '
             f'difference {(ref - fast).abs().max().item():.1e}'
         )
+        results['forward_backward' if backward else 'forward'] = result = dict(
+            reference_seconds=ref_s,
+            fast_seconds=fast_s,
+            reference_gflops=flops / ref_s,
+            fast_gflops=flops / fast_s,
+            max_abs_difference=(ref - fast).abs().max().item(),
+        )
         if peak_gflops:
             print(
                 f'  {"":19s} roofline {flops / peak_gflops:.4f} s: reference at '
                 f'{flops / ref_s / peak_gflops:.1%}, fast at {flops / fast_s / peak_gflops:.1%}'
             )
+            result.update(
+                reference_peak_fraction=flops / ref_s / peak_gflops,
+                fast_peak_fraction=flops / fast_s / peak_gflops,
+            )
+    return results
 
 
 def stage_seconds(run: Callable[[], object]) -> Dict[str, float]:
@@ -504,8 +521,24 @@ def main(argv: Optional[List[str]] = None) -> None:
         predictor_workload(args, device)
     if scaling:
         memory_scaling(model, trackers, args.scaling_sizes, args, device)
+    correlation = None
     if args.correlation_radius >= 0:
-        correlation_timing(args.correlation_radius, device, args.seed, args.peak_gflops)
+        correlation = correlation_timing(
+            args.correlation_radius, device, args.seed, args.peak_gflops
+        )
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(
+                dict(
+                    device=str(device),
+                    workload=dict(size=args.size, frames=args.frames, points=args.points),
+                    modes=results,
+                    ratios=summary,
+                    correlation=correlation,
+                ),
+                f,
+                indent=2,
+            )
     print(json.dumps(summary))
 
 

@@ -2,6 +2,7 @@
 
     python tools/demo.py VIDEO [--checkpoint CKPT] [--queries grid:N | file.csv | "t,x,y;t,x,y"]
                                [--mask first_mask.png] [--out DIR]
+    python tools/demo.py VIDEO VIDEO ... | VIDEO_FOLDER | LIST.txt [--out ROOT] [--resume]
 
 VIDEO is a video file (mp4, avi, mov, gif, ...) or a folder of frames. Points
 are (t, x, y): frame index, then pixels from the top-left corner of the
@@ -15,16 +16,24 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
 ``--overwrite`` replaces only a folder an earlier run of this tool wrote. The
 checkpoint is loaded safely; ``--trust-checkpoint`` allows one that may run
 code (see the README's "Security and data safety").
+
+Several videos, a folder of videos or a text file listing them (one a line)
+are processed one after the other into ROOT/<video name> (default
+work_dirs/demo), with ROOT/summary.csv (video, frames, points, seconds,
+status); a video that fails is reported and the others go on, and the exit
+code is 1 if any failed. --resume skips videos whose output folder is complete.
 """
 
 import argparse
 import os.path as osp
 import sys
 import time
+from typing import Dict, List, Optional
 
 from mmengine.config import DictAction
 
 from fgvc.apis import Predictor
+from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
 from fgvc.apis.outputs import (
     render_mask_overlay,
     render_tracks,
@@ -52,7 +61,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Track points or propagate a mask through your own video',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument('video', help='video file (mp4, avi, mov, gif, ...) or folder of frames')
+    parser.add_argument(
+        'videos',
+        nargs='+',
+        metavar='VIDEO',
+        help='video file (mp4, avi, mov, gif, ...) or folder of frames; several, a folder of '
+        'videos or a .txt list of them: batch mode',
+    )
     parser.add_argument(
         '--checkpoint',
         help='encoder checkpoint, or a last_checkpoint file or '
@@ -69,11 +84,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='first-frame mask PNG (object ids, or grey 0/255): '
         'propagate it instead of tracking points',
     )
-    parser.add_argument('--out', help=f'output folder (default {DEFAULT_OUT_ROOT}/<video name>)')
+    parser.add_argument(
+        '--out',
+        help=f'output folder (default {DEFAULT_OUT_ROOT}/<video name>); batch mode: the folder '
+        f'of the per-video folders and summary.csv (default {DEFAULT_OUT_ROOT})',
+    )
     parser.add_argument(
         '--overwrite',
         action='store_true',
         help='replace an existing --out, if an earlier run of this tool wrote it',
+    )
+    parser.add_argument(
+        '--resume', action='store_true', help='batch mode: skip videos whose output is complete'
     )
     parser.add_argument(
         '--trust-checkpoint',
@@ -96,6 +118,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
     parser.add_argument(
+        '--encoder-onnx',
+        help='run this ONNX encoder (tools/export.py) with onnxruntime instead of PyTorch',
+    )
+    parser.add_argument(
         '--fps', type=float, help="frame rate of the output video (default: the input's)"
     )
     parser.add_argument(
@@ -106,11 +132,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def video_name(path: str) -> str:
-    """A file's name without extension, or a folder's name."""
-    return osp.splitext(osp.basename(osp.normpath(path)))[0]
-
-
 def build_predictor(args: argparse.Namespace) -> Predictor:
     predictor = Predictor(
         args.config,
@@ -119,6 +140,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         args.short_side,
         cfg_options=args.cfg_options,
         progress=True,
+        encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
         trust_checkpoint=args.trust_checkpoint,
     )
@@ -127,12 +149,14 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
     return predictor
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace, predictor: Optional[Predictor] = None) -> Dict[str, int]:
+    """Process the video ``args.video`` into ``args.out``; returns its
+    ``frames`` and ``points`` (0 for a mask)."""
     reader = open_video(args.video)
     name = video_name(args.video)
     out_dir = args.out or osp.join(DEFAULT_OUT_ROOT, name)
     fps = args.fps or reader.fps
-    predictor = build_predictor(args)
+    predictor = predictor or build_predictor(args)
     input_h, input_w = predictor.encoder_size(reader)
     print(
         f'{reader.name}: {len(reader)} frames, {reader.width}x{reader.height}, {reader.fps:g} '
@@ -152,6 +176,7 @@ def run(args: argparse.Namespace) -> None:
             'overlay.mp4          masks over the frames',
         ]
         what = f'propagated the mask of {args.mask}'
+        points = 0
     else:
         queries = parse_queries(args.queries, reader.height, reader.width)
         validate_queries(queries, len(reader), reader.height, reader.width)
@@ -175,6 +200,7 @@ def run(args: argparse.Namespace) -> None:
             'tracks.mp4  points and trails over the frames',
         ]
         what = f'tracked {len(queries)} points ({visibility.mean():.0%} visible)'
+        points = len(queries)
     seconds = time.time() - start
     print(
         f'Done: {what} through {len(reader)} frames in {seconds:.1f} s '
@@ -183,12 +209,28 @@ def run(args: argparse.Namespace) -> None:
     print(f'Outputs in {osp.abspath(out_dir)}:')
     for line in outputs:
         print(f'  {line}')
+    return dict(frames=len(reader), points=points)
+
+
+def run_batch(args: argparse.Namespace, videos: List[str]) -> bool:
+    """Process each video into its own folder under ``args.out``; True if none failed."""
+    predictor = build_predictor(args)
+
+    def process(video: str, out_dir: str) -> Dict[str, int]:
+        return run(argparse.Namespace(**dict(vars(args), video=video, out=out_dir)), predictor)
+
+    results = process_videos(videos, args.out or DEFAULT_OUT_ROOT, process, args.resume)
+    return not any(r.status.startswith(FAILED) for r in results)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     try:
-        run(args)
+        if is_batch(args.videos):
+            if not run_batch(args, expand_videos(args.videos)):
+                sys.exit(1)
+        else:
+            run(argparse.Namespace(**dict(vars(args), video=args.videos[0])))
     except USER_ERRORS as err:
         sys.exit(f'error: {err}')
 

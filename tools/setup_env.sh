@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by the Quickstart scripts: make sure a Python environment with fgvc
-# installed (editable, with test extras) is active. Without an active virtual
+# installed (editable, with test extras, reinstalled when requirements.txt or
+# setup.py change) is active. Without an active virtual
 # environment, one is created in .venv at the repository root.
 # FGVC_TORCH picks the torch requirement installed when torch is missing
 # (default torch==2.13.0; e.g. FGVC_TORCH="torch==2.4.1" for another CUDA build).
@@ -10,8 +11,12 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     # shellcheck disable=SC1091
     . "$FGVC_ROOT/.venv/bin/activate"
 fi
-if ! python -m pip show -q fgvc >/dev/null 2>&1 || ! python -m ruff --version >/dev/null 2>&1; then
+# Reinstall whenever the declared dependencies change (a stamp of
+# requirements.txt and setup.py is kept in the environment).
+deps_stamp="$(cat "$FGVC_ROOT/requirements.txt" "$FGVC_ROOT/setup.py" | cksum)"
+stamp_file="$(python -c 'import sys; print(sys.prefix)')/.fgvc-deps"
+if [ "$(cat "$stamp_file" 2>/dev/null)" != "$deps_stamp" ] || ! python -m pip show -q fgvc >/dev/null 2>&1; then
     python -c 'import torch' 2>/dev/null || python -m pip install -q "${FGVC_TORCH:-torch==2.13.0}"
-    python -m pip install -q -e "$FGVC_ROOT[test]"
+    python -m pip install -q -e "$FGVC_ROOT[test]" && echo "$deps_stamp" > "$stamp_file"
 fi
 export PYTHONPATH="$FGVC_ROOT${PYTHONPATH:+:$PYTHONPATH}"

@@ -1,6 +1,7 @@
 """Evaluate an encoder on one task: ``tools/test.py CONFIG CKPT --task TASK``."""
 
 import argparse
+import json
 import os.path as osp
 import sys
 from typing import Optional
@@ -9,7 +10,14 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
-from fgvc.apis.evaluation import format_table, prepare_test_config
+from fgvc.apis.evaluation import (
+    describe_protocol,
+    format_table,
+    prepare_test_config,
+    provenance,
+    start_records,
+)
+from fgvc.engine import QuietRunner
 from fgvc.utils import (
     TRUST_FLAG,
     EncoderCheckpoint,
@@ -49,6 +57,20 @@ def parse_args():
     parser.add_argument(
         '--show-dir', help='draw predictions over the frames (images and mp4) into DIR/<task>/'
     )
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='keep the videos an interrupted run of this task finished in --work-dir',
+    )
+    parser.add_argument(
+        '--dump', metavar='DIR', help='write the predictions in the formats tools/score.py reads'
+    )
+    parser.add_argument(
+        '--print-protocol', action='store_true', help='print the protocol record and exit'
+    )
+    parser.add_argument(
+        '--verbose', action='store_true', help="show mmengine's info messages on the console"
+    )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     return parser.parse_args()
@@ -73,9 +95,17 @@ def main():
     work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     options = {**(checkpoint.options if checkpoint else {}), **args.cfg_options}
     cfg = prepare_test_config(
-        cfg, args.task, work_dir=work_dir, data_root=args.data_root, options=options
+        cfg,
+        args.task,
+        work_dir=work_dir,
+        data_root=args.data_root,
+        options=options,
+        dump_dir=args.dump,
     )
     check_config(cfg)
+    if args.print_protocol:
+        print(json.dumps(describe_protocol(cfg), indent=2, default=str))
+        return
     cfg.launcher = args.launcher
     if args.show_dir:
         cfg.custom_hooks = [
@@ -86,7 +116,9 @@ def main():
             ),
         ]
     init_distributed(args.launcher, port=args.port)
-    runner = Runner.from_cfg(cfg)
+    cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
+    start_records(cfg, args.resume)
+    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
     if checkpoint is not None:
         checkpoint.load_into(runner.model)
     else:

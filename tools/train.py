@@ -8,6 +8,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from fgvc.engine import QuietRunner
 from fgvc.utils import (
     TRUST_FLAG,
     UnsafeCheckpointError,
@@ -44,6 +45,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
     parser.add_argument(
+        '--verbose', action='store_true', help="show mmengine's info messages on the console"
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -67,6 +71,7 @@ def build_config(args: argparse.Namespace) -> Config:
         or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
     )
     cfg.launcher = args.launcher
+    cfg.custom_hooks = [*cfg.get('custom_hooks', []), dict(type='ProgressBarHook')]
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -94,7 +99,7 @@ def main() -> None:
     except KeyError as err:
         sys.exit(f'error: {err.args[0]}')
     init_distributed(args.launcher, port=args.port)
-    runner = Runner.from_cfg(cfg)
+    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
     try:
         runner.train()
     except UnsafeCheckpointError as err:

@@ -8,7 +8,8 @@ test_dataloader = dict(
     batch_size=1,
     num_workers=1,
     persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    # DefaultSampler that also takes the empty dataset of a finished resumed run
+    sampler=dict(type='EvalSampler', shuffle=False),
     collate_fn=dict(type='pseudo_collate'),
 )
 
@@ -39,15 +40,7 @@ keypoint_pipeline = [
     dict(type='SampleKeypointQueries'),
     dict(
         type='PackTrackInputs',
-        meta_keys=(
-            'video_name',
-            'query_points',
-            'target_points',
-            'occluded',
-            'raster_hw',
-            'joint_ids',
-            'mask_areas',
-        ),
+        data_keys=('query_points', 'target_points', 'occluded', 'joint_ids', 'mask_areas'),
     ),
 ]
 jhmdb_model = dict(
@@ -83,10 +76,7 @@ badja_joints = (8, 9, 10, 12, 13, 14, 15, 18, 19, 20, 22, 23, 24, 25, 28, 31, 32
 
 # Semi-supervised VOS: first-frame masks propagated as one-hot label maps.
 vos_pipeline = [
-    dict(
-        type='PackTrackInputs',
-        meta_keys=('video_name', 'first_mask', 'num_objects', 'gt_masks', 'raster_hw'),
-    ),
+    dict(type='PackTrackInputs', data_keys=('first_mask', 'num_objects', 'gt_masks')),
 ]
 vos_model = dict(
     type='MaskTracker',
@@ -99,6 +89,21 @@ vos_model = dict(
     ),
 )
 
+# Protocol switches (README, "Evaluation protocols"); the values here are
+# FGVC's released protocol. Override e.g. with
+# --cfg-options test_evaluator.averaging=track
+tapvid_evaluator = dict(type='TapVidMetric', averaging='video')
+jhmdb_evaluator = dict(
+    type='JhmdbPCKMetric',
+    thresholds=(0.1, 0.2, 0.3, 0.4, 0.5),
+    box_scale=0.6,
+    average='joint',
+    score_query_frame=False,
+)
+badja_evaluator = dict(
+    type='BadjaPCKMetric', thresholds=(0.2,), average='all', score_query_frame=False
+)
+
 # `tools/test.py --task NAME` merges tasks[NAME].model into `model` and uses
 # its dataset and evaluator; `--data-root` replaces the dataset's data_root.
 tasks = dict(
@@ -109,14 +114,14 @@ tasks = dict(
             data_root='data/TAP-Vid/tapvid_davis/tapvid_davis.pkl',
             pipeline=tapvid_pipeline,
         ),
-        evaluator=dict(type='TapVidMetric'),
+        evaluator=tapvid_evaluator,
     ),
     kinetics=dict(
         model=tapvid_model,
         dataset=dict(
             type='TapVidDataset', data_root='data/TAP-Vid/tapvid_kinetics', pipeline=tapvid_pipeline
         ),
-        evaluator=dict(type='TapVidMetric'),
+        evaluator=tapvid_evaluator,
     ),
     jhmdb=dict(
         model=jhmdb_model,
@@ -124,9 +129,10 @@ tasks = dict(
             type='JhmdbDataset',
             data_root='data/JHMDB',
             list_file='val_list.txt',
+            visibility='all',
             pipeline=keypoint_pipeline,
         ),
-        evaluator=dict(type='JhmdbPCKMetric', thresholds=(0.1, 0.2, 0.3, 0.4, 0.5), box_scale=0.6),
+        evaluator=jhmdb_evaluator,
     ),
     badja=dict(
         model=badja_model,
@@ -141,7 +147,7 @@ tasks = dict(
             joints=badja_joints,
             pipeline=keypoint_pipeline,
         ),
-        evaluator=dict(type='BadjaPCKMetric', thresholds=(0.2,)),
+        evaluator=badja_evaluator,
     ),
     vos=dict(
         model=vos_model,

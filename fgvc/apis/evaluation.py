@@ -1,13 +1,33 @@
-"""Turning an evaluation config plus a task name into a runnable config."""
+"""Turning an evaluation config plus a task name into a runnable, recorded,
+resumable evaluation."""
 
 import copy
+import hashlib
+import os.path as osp
+import platform
+import subprocess
 from typing import Dict, Optional
 
+import torch
 from mmengine.config import Config
+from mmengine.dist import barrier, broadcast_object_list, get_rank, get_world_size
 
+import fgvc
+from fgvc.evaluation.records import prepare_records, resumed_records_path
+from fgvc.registry import DATASETS, METRICS
 from fgvc.utils import check_override_keys, load_encoder_weights
 
-__all__ = ['prepare_test_config', 'format_table', 'load_encoder_weights']
+__all__ = [
+    'prepare_test_config',
+    'format_table',
+    'load_encoder_weights',
+    'config_protocol',
+    'describe_protocol',
+    'start_records',
+    'provenance',
+]
+
+HASH_CHUNK_BYTES = 1 << 20
 
 
 def prepare_test_config(
@@ -16,11 +36,15 @@ def prepare_test_config(
     work_dir: str,
     data_root: Optional[str] = None,
     options: Optional[Dict] = None,
+    dump_dir: Optional[str] = None,
 ) -> Config:
     """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator.
 
     ``data_root`` replaces the dataset's location; ``options`` (dotted keys,
     as from ``--cfg-options``) are applied last and must name existing keys.
+    The evaluator gets the protocol record of the resulting settings
+    (:func:`config_protocol`) and ``dump_dir``; a per-video progress bar is
+    added to the hooks.
     """
     tasks = cfg.get('tasks', {})
     if task not in tasks:
@@ -36,11 +60,134 @@ def prepare_test_config(
     if options:
         check_override_keys(cfg, options, allow_new=('model.propagation',))
         cfg.merge_from_dict(options)
+    cfg.test_evaluator.update(protocol=config_protocol(cfg), dump_dir=dump_dir)
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ProgressBarHook']
+    cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', desc=task)]
     return cfg
+
+
+def _pipeline_step(cfg: Config, name: str) -> Optional[dict]:
+    steps = [t for t in cfg.test_dataloader.dataset.get('pipeline', []) if t['type'] == name]
+    return steps[0] if steps else None
+
+
+def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
+    """The evaluation settings a prepared config applies: queries and
+    resizing, and with ``with_model`` the encoder's input, propagation and
+    occlusion (left out when scoring another tracker's predictions)."""
+    model = cfg.model
+    resize = _pipeline_step(cfg, 'ResizeVideo')
+    tapvid_queries = _pipeline_step(cfg, 'SampleTapVidQueries')
+    if tapvid_queries is not None:
+        mode = tapvid_queries.get('query_mode', 'first')
+        queries = mode + (
+            f' (every {tapvid_queries.get("query_stride", 5)} frames)'
+            if mode == 'strided'
+            else ' (each track at its first visible frame)'
+        )
+    elif _pipeline_step(cfg, 'SampleKeypointQueries') is not None:
+        queries = 'first (each joint at its first visible frame)'
+    else:
+        queries = 'first-frame masks'
+    record = dict(
+        query_mode=queries,
+        frames_resized_to=list(resize['size']) if resize else 'kept (scored in their own pixels)',
+        dataset={
+            k: v for k, v in cfg.test_dataloader.dataset.items() if k not in ('pipeline', 'type')
+        }
+        | dict(type=cfg.test_dataloader.dataset['type']),
+    )
+    if with_model:
+        input_size = model.get('data_preprocessor', {}).get('input_size')
+        record.update(
+            encoder=model.backbone.get('type'),
+            encoder_input_size=list(input_size) if input_size else 'the frames',
+            resize_rule='bilinear (frames, then encoder input); predictions mapped back to '
+            'the scored raster',
+            occlusion_threshold=model.get('occlusion_threshold'),
+            propagation=dict(model.get('propagation', {})),
+        )
+    return record
+
+
+def describe_protocol(cfg: Config) -> Dict[str, object]:
+    """The protocol record ``<task>_summary.json`` will carry, without
+    evaluating: the data fingerprint is made from the scored ground truth."""
+    metric_cfg = dict(cfg.test_evaluator, out_dir=None, dump_dir=None)
+    record = dict(METRICS.build(metric_cfg).protocol)
+    try:
+        record['num_videos'] = len(DATASETS.build(cfg.test_dataloader.dataset))
+    except (OSError, ValueError) as err:
+        record['num_videos'] = f'unknown ({err})'
+    record['data_fingerprint'] = 'sha256 of the scored ground truth, made when evaluating'
+    return record
+
+
+def start_records(cfg: Config, resume: bool) -> int:
+    """Prepare the per-video record files of a run (rank 0, while the other
+    ranks wait); with ``resume`` the dataset skips the videos already done and
+    the metric summarises their records too. Returns how many were done."""
+    out_dir, task = cfg.test_evaluator['out_dir'], cfg.test_evaluator['task']
+    done = [None]
+    if get_rank() == 0:
+        done[0] = len(prepare_records(out_dir, task, resume))
+    broadcast_object_list(done)
+    barrier()
+    if resume:
+        cfg.test_dataloader.dataset = dict(
+            type='SkipDoneVideos',
+            dataset=cfg.test_dataloader.dataset,
+            done_records=resumed_records_path(out_dir, task),
+        )
+        cfg.test_evaluator['resume'] = True
+    return done[0]
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(HASH_CHUNK_BYTES), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def git_commit() -> Optional[str]:
+    """The package's git commit (with '+dirty' for local changes), if it is a checkout."""
+    root = osp.dirname(osp.dirname(osp.abspath(fgvc.__file__)))
+    try:
+        commit = subprocess.run(
+            ['git', '-C', root, 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ['git', '-C', root, 'status', '--porcelain', '--untracked-files=no'],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (commit + ('+dirty' if dirty else '')) or None
+
+
+def provenance(checkpoint: Optional[str], config_file: str) -> Dict[str, object]:
+    """Where the predictions come from: checkpoint, config, code, machine."""
+    return dict(
+        checkpoint=checkpoint,
+        checkpoint_sha256=file_sha256(checkpoint) if checkpoint else None,
+        config_file=config_file,
+        fgvc_version=fgvc.__version__,
+        git_commit=git_commit(),
+        torch_version=torch.__version__,
+        python_version=platform.python_version(),
+        device='cuda' if torch.cuda.is_available() else 'cpu',
+        num_processes=get_world_size(),
+    )
 
 
 def format_table(title: str, metrics: Dict[str, float]) -> str:
     """Two-column text table of metric values."""
+    if not metrics:
+        return f'{title}: nothing was scored'
     width = max(len(k) for k in metrics)
     rule = '-' * (width + 12)
     rows = [f'{k:<{width}}  {v:>9.4f}' for k, v in metrics.items()]

@@ -30,6 +30,7 @@ from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
 from .evaluation import prepare_test_config
+from .export import OnnxEncoder
 from .queries import Queries, parse_queries, validate_queries
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
@@ -93,6 +94,9 @@ class Predictor:
             :class:`fgvc.propagation.PropagationConfig`), unless the config
             sets one: many query frames are then tracked in several passes.
         progress: show progress bars over frames.
+        encoder_onnx: an encoder exported by ``tools/export.py --format onnx``,
+            run through onnxruntime instead of the PyTorch encoder
+            (propagation stays in PyTorch).
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
@@ -109,6 +113,7 @@ class Predictor:
         cfg_options: Optional[dict] = None,
         max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
         progress: bool = False,
+        encoder_onnx: Optional[str] = None,
         warn_untrained: bool = True,
         trust_checkpoint: bool = False,
     ):
@@ -128,6 +133,7 @@ class Predictor:
         self.mask_task = mask_task
         self.max_memory_mb = max_memory_mb
         self.progress = progress
+        self.encoder_onnx = encoder_onnx
         self._models = {}
         self.model(point_task)  # config and checkpoint errors show at once
         if warn_untrained and self.untrained:
@@ -148,6 +154,8 @@ class Predictor:
             model = MODELS.build(cfg.model)
             if self._weights is not None:
                 self._weights.load_into(model)
+            if self.encoder_onnx is not None:
+                model.encode = OnnxEncoder(self.encoder_onnx, self.device)
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 

@@ -1,8 +1,10 @@
 from .badja import BadjaDataset
 from .davis import DavisVOSDataset
+from .eval_sampler import EvalSampler
 from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
 from .mixed import MixedPairs
+from .skip_done import SkipDoneVideos
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
 from .youtube_vos import YouTubeVOSPairs
@@ -11,8 +13,10 @@ __all__ = [
     'TapVidDataset',
     'BadjaDataset',
     'DavisVOSDataset',
+    'EvalSampler',
     'JhmdbDataset',
     'FlyingThingsPairs',
     'MixedPairs',
+    'SkipDoneVideos',
     'YouTubeVOSPairs',
 ]

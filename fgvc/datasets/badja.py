@@ -23,6 +23,7 @@ from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import list_images, read_index_png, read_video
 from fgvc.registry import DATASETS
+from fgvc.utils.paths import check_name
 
 from .davis import FRAME_EXTENSIONS
 
@@ -30,8 +31,10 @@ PIXEL_INDEX_TO_CENTRE = 0.5
 RECORD_KEYS = ('image_path', 'segmentation_path', 'joints', 'visibility')
 
 
-def read_badja_json(path: str) -> List[dict]:
-    """Annotation records of one sequence, checked for the expected keys."""
+def read_badja_json(path: str, num_joints: int) -> List[dict]:
+    """Annotation records of one sequence, checked for the expected keys and
+    for ``num_joints`` finite (y, x) joints and visibility flags per record;
+    a joint marked invisible may hold anything finite or not."""
     try:
         with open(path) as f:
             records = json.load(f)
@@ -43,7 +46,33 @@ def read_badja_json(path: str) -> List[dict]:
         missing = [k for k in RECORD_KEYS if k not in record]
         if missing:
             raise ValueError(f'BADJA annotation {path}: record {i} lacks {missing}')
+        check_record(record, num_joints, f'BADJA annotation {path}, record {i}')
     return records
+
+
+def check_record(record: dict, num_joints: int, where: str) -> None:
+    """Joints ``[num_joints, 2]`` and visibility ``[num_joints]``; visible joints finite."""
+    try:
+        joints = np.asarray(record['joints'], np.float64)
+        visible = np.asarray(record['visibility'])
+    except (TypeError, ValueError) as err:
+        raise ValueError(f'{where} ({record["image_path"]}): joints or visibility: {err}') from None
+    if joints.shape != (num_joints, 2):
+        raise ValueError(
+            f'{where} ({record["image_path"]}): field joints is {joints.shape}, '
+            f'expected [{num_joints}, 2] (y, x)'
+        )
+    if visible.shape != (num_joints,):
+        raise ValueError(
+            f'{where} ({record["image_path"]}): field visibility has shape {visible.shape}, '
+            f'expected [{num_joints}]'
+        )
+    bad = visible.astype(bool) & ~np.isfinite(joints).all(1)
+    if bad.any():
+        raise ValueError(
+            f'{where} ({record["image_path"]}): field joints is not finite at visible '
+            f'joint(s) {bad.nonzero()[0].tolist()}'
+        )
 
 
 @DATASETS.register_module()
@@ -58,6 +87,7 @@ class BadjaDataset(BaseDataset):
         resolutions: DAVIS resolution folders tried in order.
         full_resolution: (W, H) the joints are given in.
         joints: indices of the joints used.
+        num_joints: joints per annotation record (37 in BADJA).
     """
 
     def __init__(
@@ -69,6 +99,7 @@ class BadjaDataset(BaseDataset):
         resolutions: Sequence[str] = ('Full-Resolution', '480p'),
         full_resolution: Sequence[int] = (1920, 1080),
         joints: Sequence[int] = tuple(range(37)),
+        num_joints: int = 37,
         **kwargs,
     ):
         self.davis_root = davis_root
@@ -76,6 +107,9 @@ class BadjaDataset(BaseDataset):
         self.resolutions = tuple(resolutions)
         self.full_resolution = tuple(full_resolution)
         self.joints = list(joints)
+        self.num_joints = num_joints
+        if not all(0 <= j < num_joints for j in self.joints):
+            raise ValueError(f'BADJA joints {self.joints} must index the {num_joints} joints')
         super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -83,7 +117,13 @@ class BadjaDataset(BaseDataset):
         files = sorted(glob(osp.join(folder, '*.json')))
         if not files:
             raise FileNotFoundError(f'No BADJA annotation (*.json) in {folder}')
-        return [dict(video_name=osp.splitext(osp.basename(p))[0], json_path=p) for p in files]
+        return [
+            dict(
+                video_name=check_name(osp.splitext(osp.basename(p))[0], 'BADJA sequence', p),
+                json_path=p,
+            )
+            for p in files
+        ]
 
     def davis_folder(self, kind: str, seq: str, json_path: str) -> str:
         """``<davis_root>/<kind>/<first resolution on disk>/<seq>``."""
@@ -99,7 +139,7 @@ class BadjaDataset(BaseDataset):
     def get_data_info(self, idx: int) -> Dict:
         info = dict(super().get_data_info(idx))
         path, seq = info['json_path'], info['video_name']
-        records = read_badja_json(path)
+        records = read_badja_json(path, self.num_joints)
         frame_paths = list_images(
             self.davis_folder('JPEGImages', seq, path),
             FRAME_EXTENSIONS,
@@ -127,8 +167,9 @@ class BadjaDataset(BaseDataset):
         for record in records:
             t = names.index(osp.basename(record['image_path']))
             yx = np.asarray(record['joints'], np.float64)[self.joints]
-            keypoints[:, t] = (yx[:, ::-1] + PIXEL_INDEX_TO_CENTRE) * scale
             visible[:, t] = np.asarray(record['visibility'], bool)[self.joints]
+            xy = np.where(visible[:, t, None], yx[:, ::-1], 0)  # invisible joints: any value
+            keypoints[:, t] = (xy + PIXEL_INDEX_TO_CENTRE) * scale
             mask = read_index_png(osp.join(mask_dir, osp.basename(record['segmentation_path'])))
             if mask.shape != (height, width):
                 raise ValueError(

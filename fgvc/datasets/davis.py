@@ -21,6 +21,7 @@ from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import VOID, list_images, read_index_png, read_video
 from fgvc.registry import DATASETS
+from fgvc.utils.paths import check_name
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png')
 MASK_EXTENSIONS = ('.png',)
@@ -40,7 +41,7 @@ def sequences_2016(list_path: str) -> List[str]:
             raise ValueError(
                 f'{list_path}:{number}: expected "<frame path> <mask path>", got {line!r}'
             )
-        seq = osp.basename(osp.dirname(parts[0]))
+        seq = check_name(osp.basename(osp.dirname(parts[0])), 'DAVIS sequence', list_path)
         if seq not in names:
             names.append(seq)
     return names
@@ -92,7 +93,8 @@ class DavisVOSDataset(BaseDataset):
         list_2017 = osp.join(self.data_root, 'ImageSets', '2017', f'{self.split}.txt')
         list_2016 = osp.join(self.data_root, 'ImageSets', self.resolution, f'{self.split}.txt')
         if osp.isfile(list_2017):
-            return '2017', _read_lines(list_2017)
+            names = _read_lines(list_2017)
+            return '2017', [check_name(n, 'DAVIS sequence', list_2017) for n in names]
         if osp.isfile(list_2016):
             return '2016', sequences_2016(list_2016)
         raise FileNotFoundError(

@@ -6,6 +6,11 @@ root's parent (METHOD.md section 7). ``joint_positions.mat`` holds ``pos_img``
 covers [k - 0.5, k + 0.5]); they are converted to the pixel-centre convention
 (pixel i covers [i, i + 1)) by subtracting 0.5. Frame t (0-based) is the file
 ``frame_template.format(t + first_frame_number)``.
+
+JHMDB marks no joint invisible. ``visibility='all'`` (the default, FGVC's
+protocol) scores every joint in every frame, and then every joint must be
+finite; ``visibility='in_frame'`` takes visibility from the ground truth's
+positions: a joint outside the frame (or not finite) is not visible there.
 """
 
 import os.path as osp
@@ -17,7 +22,9 @@ from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import read_video
 from fgvc.registry import DATASETS
+from fgvc.utils.paths import check_name
 
+VISIBILITY_RULES = ('all', 'in_frame')
 MATLAB_TO_PIXEL_CENTRE = -0.5
 
 
@@ -46,6 +53,8 @@ class JhmdbDataset(BaseDataset):
         list_file: list file name inside ``data_root``.
         frame_template: file name of a frame from its number.
         first_frame_number: number of the first frame's file.
+        visibility: 'all' (every joint visible) or 'in_frame' (joints inside
+            the frame visible).
     """
 
     def __init__(
@@ -55,8 +64,12 @@ class JhmdbDataset(BaseDataset):
         list_file: str = 'val_list.txt',
         frame_template: str = '{:05d}.png',
         first_frame_number: int = 1,
+        visibility: str = 'all',
         **kwargs,
     ):
+        if visibility not in VISIBILITY_RULES:
+            raise ValueError(f'visibility must be one of {VISIBILITY_RULES}, got {visibility!r}')
+        self.visibility = visibility
         self.list_file = list_file
         self.frame_template = frame_template
         self.first_frame_number = first_frame_number
@@ -79,7 +92,8 @@ class JhmdbDataset(BaseDataset):
                         f'got {line.strip()!r}'
                     )
                 mat, frames = (osp.join(base, p) for p in parts)
-                name = '/'.join(osp.normpath(frames).split(osp.sep)[-2:])
+                parts = osp.normpath(frames).split(osp.sep)[-2:]
+                name = '/'.join(check_name(p, 'JHMDB video', list_path) for p in parts)
                 data_list.append(dict(video_name=name, mat_path=mat, frames_dir=frames))
         if not data_list:
             raise ValueError(f'JHMDB list file {list_path} lists no video')
@@ -96,9 +110,25 @@ class JhmdbDataset(BaseDataset):
                 f'JHMDB joint file {info["mat_path"]} has {joints.shape[1]} frames but '
                 f'{len(missing)} of them are missing from {info["frames_dir"]}: {missing[:10]}'
             )
+        video = read_video(paths)
         info.update(
-            video=read_video(paths),
-            keypoints=joints,
-            keypoint_visible=np.ones(joints.shape[:2], bool),
+            video=video, keypoints=joints, keypoint_visible=self.visible(joints, video, info)
         )
         return info
+
+    def visible(self, joints: np.ndarray, video: np.ndarray, info: dict) -> np.ndarray:
+        """``[J, T]`` visibility under the ``visibility`` rule, joints checked."""
+        finite = np.isfinite(joints).all(-1)
+        if self.visibility == 'all':
+            if not finite.all():
+                j, t = np.argwhere(~finite)[0]
+                raise ValueError(
+                    f'JHMDB joint file {info["mat_path"]} (video {info["video_name"]!r}): field '
+                    f'pos_img is not finite at {int((~finite).sum())} joint(s), e.g. joint {j} '
+                    f"of frame {t}; use visibility='in_frame' to leave such joints out"
+                )
+            return np.ones(joints.shape[:2], bool)
+        height, width = video.shape[1:3]
+        with np.errstate(invalid='ignore'):
+            x, y = joints[..., 0], joints[..., 1]
+            return finite & (x >= 0) & (x < width) & (y >= 0) & (y < height)

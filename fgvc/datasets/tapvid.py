@@ -7,8 +7,22 @@ Two pickle formats are read (METHOD.md section 7):
 * Kinetics: a list of such dicts whose ``'video'`` is a list of JPEG bytes
   (and which may carry a ``'video_id'``).
 
-``data_root`` is one pickle or a folder of them (for example the one-video
-pickles written by ``tools/data/tapvid/split_pickle.py``).
+and one pickle-free format, one ``<name>.npz`` per video (written by
+``tools/data/tapvid/split_pickle.py --format npz``) holding ``points``,
+``occluded`` and either ``video`` uint8 [T,H,W,3] or the JPEG frames as
+``jpeg_bytes`` (all frames' bytes concatenated) with ``jpeg_offsets`` [T + 1].
+
+``data_root`` is one such file or a folder of them.
+
+Security: loading a pickle runs whatever code the pickle names. Only read
+TAP-Vid pickles from a source you trust (the official release); convert them
+once with ``tools/data/tapvid/split_pickle.py --format npz`` and evaluate the
+npz files, which are loaded without pickle.
+
+Ground truth is checked when a video is read: ``points`` must be [N, T, 2]
+and ``occluded`` [N, T] for the video's T frames, and every visible point
+finite and inside [0, 1] (positions where a point is occluded are never
+scored, so they are not checked). Video names must be usable as file names.
 """
 
 import os.path as osp
@@ -20,7 +34,12 @@ import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
+from fgvc.fileio import atomic_write_npz
 from fgvc.registry import DATASETS
+from fgvc.utils.paths import check_name
+
+DATA_EXTENSIONS = ('.pkl', '.npz')
+NPZ_KEYS = ('points', 'occluded')
 
 
 def read_tapvid_pickle(path: str):
@@ -51,6 +70,7 @@ def iter_videos(data, path: str):
             for i, video in enumerate(data)
         ]
     for name, key, video in items:
+        check_name(name, 'TAP-Vid video', path)
         missing = {'video', 'points', 'occluded'} - set(video)
         if missing:
             raise ValueError(f'Video {name!r} in {path} lacks {sorted(missing)}')
@@ -60,6 +80,11 @@ def iter_videos(data, path: str):
 def decode_frames(video, name: str, path: str) -> np.ndarray:
     """uint8 ``[T, H, W, 3]`` RGB from an array or a list of JPEG bytes."""
     if isinstance(video, np.ndarray):
+        if video.ndim != 4 or video.shape[-1] != 3 or video.dtype != np.uint8:
+            raise ValueError(
+                f'TAP-Vid video {name!r} in {path}: field video is {video.dtype} '
+                f'{video.shape}, expected uint8 [T, H, W, 3]'
+            )
         return video
     frames = []
     for i, data in enumerate(video):
@@ -70,12 +95,75 @@ def decode_frames(video, name: str, path: str) -> np.ndarray:
     return np.stack(frames)
 
 
+def read_tapvid_npz(path: str) -> dict:
+    """One video of the npz format, loaded without pickle, as the pickle's video dict."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            video = {k: data[k] for k in data.files}
+    except Exception as err:
+        raise ValueError(f'Cannot read TAP-Vid npz {path}: {type(err).__name__}: {err}') from err
+    missing = [k for k in NPZ_KEYS if k not in video]
+    if 'video' not in video and 'jpeg_bytes' not in video:
+        missing.append('video or jpeg_bytes')
+    if missing:
+        raise ValueError(f'TAP-Vid npz {path} lacks {missing}')
+    if 'video' not in video:
+        data, offsets = video.pop('jpeg_bytes'), video.pop('jpeg_offsets')
+        video['video'] = [data[a:b].tobytes() for a, b in zip(offsets[:-1], offsets[1:])]
+    return video
+
+
+def write_tapvid_npz(video: dict, path: str) -> None:
+    """Write one video dict (either pickle format) as the npz format, atomically."""
+    frames = video['video']
+    arrays = dict(
+        points=np.asarray(video['points'], np.float32),
+        occluded=np.asarray(video['occluded'], bool),
+    )
+    if isinstance(frames, np.ndarray):
+        arrays['video'] = frames
+    else:
+        chunks = [np.frombuffer(f, np.uint8) for f in frames]
+        arrays['jpeg_bytes'] = np.concatenate(chunks) if chunks else np.zeros(0, np.uint8)
+        arrays['jpeg_offsets'] = np.cumsum([0] + [len(c) for c in chunks]).astype(np.int64)
+    atomic_write_npz(path, **arrays)
+
+
+def check_tracks(points: np.ndarray, occluded: np.ndarray, num_frames: int, where: str) -> None:
+    """Shapes, and finite in-range visible points; ``where`` names the video and file."""
+    if points.ndim != 3 or points.shape[1:] != (num_frames, 2):
+        raise ValueError(
+            f'{where}: field points is {points.shape}, expected [N, {num_frames}, 2] (x, y)'
+        )
+    if occluded.shape != points.shape[:2]:
+        raise ValueError(
+            f'{where}: field occluded is {occluded.shape}, expected {points.shape[:2]}'
+        )
+    visible = points[~occluded]
+    bad = ~np.isfinite(visible).all(1) | (visible < 0).any(1) | (visible > 1).any(1)
+    if bad.any():
+        raise ValueError(
+            f'{where}: field points has {int(bad.sum())} visible point(s) that are not finite '
+            f'or outside [0, 1] (normalised x, y), e.g. {visible[bad][0].tolist()}'
+        )
+
+
+def as_occlusion(values, where: str) -> np.ndarray:
+    """Boolean occlusion flags from bools or 0/1 numbers."""
+    values = np.asarray(values)
+    if values.dtype != bool:
+        if not np.isin(values, (0, 1)).all():
+            raise ValueError(f'{where}: field occluded holds values other than 0/1 or bool')
+        values = values.astype(bool)
+    return values
+
+
 @DATASETS.register_module()
 class TapVidDataset(BaseDataset):
     """One item per video: frames, normalised tracks and occlusion flags.
 
     Args:
-        data_root: a pickle file or a folder of ``*.pkl`` files.
+        data_root: a ``.pkl`` or ``.npz`` file or a folder of them.
         pipeline: transforms (resize, query sampling, packing).
     """
 
@@ -83,27 +171,33 @@ class TapVidDataset(BaseDataset):
         self._cache = (None, None)
         super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
 
-    def _pickle_files(self) -> List[str]:
+    def _data_files(self) -> List[str]:
         root = self.data_root
         if osp.isfile(root):
             return [root]
         if not osp.isdir(root):
             raise FileNotFoundError(
-                f'TAP-Vid data root not found: {root} (expected a .pkl file or a folder of them)'
+                f'TAP-Vid data root not found: {root} '
+                '(expected a .pkl or .npz file or a folder of them)'
             )
-        files = sorted(glob(osp.join(root, '*.pkl')))
+        files = sorted(p for ext in DATA_EXTENSIONS for p in glob(osp.join(root, f'*{ext}')))
         if not files:
-            raise FileNotFoundError(f'No .pkl files in TAP-Vid data root {root}')
+            raise FileNotFoundError(f'No .pkl or .npz files in TAP-Vid data root {root}')
         return files
 
     def _load(self, path: str):
         if self._cache[0] != path:
-            self._cache = (path, read_tapvid_pickle(path))
+            data = read_tapvid_npz(path) if path.endswith('.npz') else read_tapvid_pickle(path)
+            self._cache = (path, data)
         return self._cache[1]
 
     def load_data_list(self) -> List[dict]:
         data_list = []
-        for path in self._pickle_files():
+        for path in self._data_files():
+            if path.endswith('.npz'):
+                name = check_name(osp.basename(path)[: -len('.npz')], 'TAP-Vid video', path)
+                data_list.append(dict(pickle_path=path, key=None, video_name=name))
+                continue
             for name, key, _ in iter_videos(self._load(path), path):
                 data_list.append(dict(pickle_path=path, key=key, video_name=name))
         return data_list
@@ -111,14 +205,14 @@ class TapVidDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         info = dict(super().get_data_info(idx))
         path = info['pickle_path']
-        video = self._load(path)[info['key']]
+        data = self._load(path)
+        video = data if info['key'] is None else data[info['key']]
+        where = f'TAP-Vid video {info["video_name"]!r} in {path}'
         info['video'] = decode_frames(video['video'], info['video_name'], path)
-        info['points'] = np.asarray(video['points'], dtype=np.float32)
-        info['occluded'] = np.asarray(video['occluded'], dtype=bool)
-        num_frames = info['video'].shape[0]
-        if info['points'].shape[1] != num_frames or info['occluded'].shape[1] != num_frames:
-            raise ValueError(
-                f'Video {info["video_name"]!r} in {path}: {num_frames} frames but '
-                f'points {info["points"].shape} and occluded {info["occluded"].shape}'
-            )
+        points = np.asarray(video['points'])
+        if not np.issubdtype(points.dtype, np.number):
+            raise ValueError(f'{where}: field points has dtype {points.dtype}, expected numbers')
+        info['points'] = points.astype(np.float32)
+        info['occluded'] = as_occlusion(video['occluded'], where)
+        check_tracks(info['points'], info['occluded'], info['video'].shape[0], where)
         return info

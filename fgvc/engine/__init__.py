@@ -2,5 +2,13 @@
 
 from .checkpoint_hook import AtomicCheckpointHook, AtomicLocalBackend
 from .epoch_seed_hook import EpochSeedHook
+from .progress_hook import ProgressBarHook
+from .quiet_runner import QuietRunner
 
-__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'EpochSeedHook']
+__all__ = [
+    'AtomicCheckpointHook',
+    'AtomicLocalBackend',
+    'EpochSeedHook',
+    'ProgressBarHook',
+    'QuietRunner',
+]

@@ -3,7 +3,15 @@
 Depends on no other part of the package.
 """
 
-from .atomic import FILE_MODE, FOLDER_MODE, atomic_write, current_umask, remove_partial_writes
+from .atomic import (
+    FILE_MODE,
+    FOLDER_MODE,
+    atomic_write,
+    atomic_write_json,
+    atomic_write_npz,
+    current_umask,
+    remove_partial_writes,
+)
 from .images import (
     VOID,
     davis_palette,
@@ -22,6 +30,8 @@ __all__ = [
     'FOLDER_MODE',
     'VOID',
     'atomic_write',
+    'atomic_write_json',
+    'atomic_write_npz',
     'current_umask',
     'remove_partial_writes',
     'davis_palette',

@@ -1,10 +1,14 @@
 """Files that appear complete or not at all, with ordinary permissions."""
 
+import io
+import json
 import os
 import os.path as osp
 import re
 import tempfile
 from typing import List
+
+import numpy as np
 
 #: Mode of new files and folders before the umask, as ``open`` and ``mkdir`` use.
 FILE_MODE = 0o666
@@ -38,6 +42,18 @@ def atomic_write(path: str, data: bytes) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def atomic_write_npz(path: str, **arrays: np.ndarray) -> None:
+    """``arrays`` as an ``.npz`` file (loadable without pickle), atomically."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(path, buffer.getvalue())
+
+
+def atomic_write_json(path: str, obj) -> None:
+    """``obj`` as an indented json file, atomically."""
+    atomic_write(path, json.dumps(obj, indent=2).encode())
 
 
 def remove_partial_writes(folder: str, suffixes: tuple) -> List[str]:

@@ -5,7 +5,7 @@ points, or the first frame of a segmentation). Every group's memory is its
 seed frame plus the ``precede_frames`` frames it predicted last. Frames are
 visited once per pass in time order (or reverse order); at each frame every
 active group is predicted, so that the features of a memory frame shared by
-several groups are matched once ('local' and 'coarse_to_fine' modes).
+several groups are matched once (by the configured matcher).
 
 Only the features of the seed frames and of the last ``precede_frames``
 frames are held; the others are dropped as soon as they leave that window,
@@ -14,18 +14,16 @@ never held whole. When ``max_memory_mb`` cannot hold every seed frame, the
 groups are split into passes by seed frame.
 """
 
-from collections import deque
 from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
-from torch.profiler import record_function
 
 from .config import PropagationConfig
-from .matcher import Candidates, merge_candidates
+from .stream import MATCH, MERGE, StreamPropagation  # noqa: F401 (labels re-exported)
 
 MIB = 2**20
-#: Profiler labels of the stages (``tools/benchmark.py --profile``).
-MATCH, MERGE, READOUT = 'propagation.match', 'propagation.merge', 'propagation.readout'
+#: Profiler label of reading positions (``tools/benchmark.py``).
+READOUT = 'propagation.readout'
 
 
 def seeds_per_pass(frame: torch.Tensor, num_labels: int, cfg: PropagationConfig) -> Optional[int]:
@@ -80,36 +78,6 @@ def propagate(
         )
 
 
-class _GroupMemory:
-    """A group's seed labels and its ``precede`` last predictions, ``[N, slots, h w]``.
-
-    Slot 0 holds the seed; predictions overwrite the oldest of slots
-    1..precede, so no label map is copied to assemble the memory.
-    """
-
-    def __init__(self, start: int, seed: torch.Tensor, precede: int):
-        self.precede = precede
-        self.frames = [start]  # frame held in each filled slot
-        self.labels = seed.new_empty(seed.shape[0], precede + 1, seed[0].numel())
-        self.labels[:, 0] = seed.flatten(1)
-        self._oldest = 1
-
-    def add(self, t: int, labels: torch.Tensor) -> None:
-        if self.precede == 0:
-            return
-        if len(self.frames) <= self.precede:
-            slot = len(self.frames)
-            self.frames.append(t)
-        else:
-            slot = self._oldest
-            self.frames[slot] = t
-            self._oldest = slot % self.precede + 1
-        self.labels[:, slot] = labels.flatten(1)
-
-    def filled(self) -> torch.Tensor:
-        return self.labels[:, : len(self.frames)]
-
-
 def _one_pass(
     features: Sequence[torch.Tensor],
     seeds: Dict[int, torch.Tensor],
@@ -118,30 +86,8 @@ def _one_pass(
     num_frames: int,
 ) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
-    held: Dict[int, torch.Tensor] = {}
-    recent: deque = deque(maxlen=cfg.precede_frames)
-    groups: Dict[int, _GroupMemory] = {}
-    matcher = cfg.matcher
+    stream = StreamPropagation(cfg)
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
-        target = features[t]
-        held[t] = matcher.prepare(target)
-        # Every memory frame of every group at this frame, matched once, together.
-        frames = list(dict.fromkeys(f for group in groups.values() for f in group.frames))
-        cache: Dict[int, Candidates] = {}
-        if frames:
-            with record_function(MATCH):
-                matched = matcher.match(target, [held[f] for f in frames], cfg.topk)
-            cache = dict(zip(frames, matched))
-        for start, group in groups.items():
-            with record_function(MERGE):
-                labels = merge_candidates(
-                    [cache[f] for f in group.frames], group.filled(), cfg.topk, cfg.temperature
-                ).view(seeds[start].shape)
-            group.add(t, labels)
+        new = {t: seeds[t]} if t in seeds else {}
+        for start, labels in stream.step(t, features[t], new):
             yield start, t, labels
-        if t in seeds:
-            groups[t] = _GroupMemory(t, seeds[t], cfg.precede_frames)
-        recent.append(t)
-        keep = set(recent) | set(groups)
-        for f in [f for f in held if f not in keep]:
-            del held[f]

@@ -1,13 +1,18 @@
 """Process-level set-up shared by the tools: registries, loaders, distributed."""
 
+import ctypes
 import datetime
 import os
+import signal
+import sys
 
 import torch
 import torch.distributed as dist
 from mmengine.registry import init_default_scope
 
 from .checkpoint import register_checkpoint_loader
+
+PR_SET_PDEATHSIG = 1  # prctl option: signal sent to this process when its parent dies
 
 
 def register_all_modules(init_scope: bool = True) -> None:
@@ -36,6 +41,21 @@ def _slurm_to_torch_env(port: int) -> None:
     os.environ['LOCAL_RANK'] = str(int(os.environ['SLURM_PROCID']) % num_gpus)
 
 
+def die_with_launcher() -> None:
+    """Have this worker killed when the process that started it dies (Linux).
+
+    A launcher killed with SIGKILL cannot stop its workers, which would keep
+    writing results next to a rerun of the same job.
+    """
+    if not sys.platform.startswith('linux'):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return
+    if os.getppid() == 1:  # the launcher died before prctl took effect
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def init_distributed(launcher: str, port: int = 29500, timeout_s: int = 1800) -> bool:
     """Start the process group for ``launcher`` ('none', 'pytorch', 'slurm').
 
@@ -47,7 +67,9 @@ def init_distributed(launcher: str, port: int = 29500, timeout_s: int = 1800) ->
         return False
     if launcher == 'slurm':
         _slurm_to_torch_env(port)
-    elif launcher != 'pytorch':
+    elif launcher == 'pytorch':
+        die_with_launcher()
+    else:
         raise ValueError(f"Unknown launcher '{launcher}': use none, pytorch or slurm")
     if dist.is_initialized():
         return True

@@ -7,6 +7,7 @@ import numpy as np
 from mmengine.hooks import Hook
 
 from fgvc.registry import HOOKS
+from fgvc.utils.paths import flat_name
 
 from .draw import draw_tracks, overlay_masks
 from .writers import write_images, write_mp4
@@ -54,6 +55,6 @@ class PredictionVisualizationHook(Hook):
             frames = self.draw(np.asarray(video.cpu()), sample)
             if frames is None:
                 continue
-            name = str(sample.video_name).replace('/', '_')
+            name = flat_name(sample.video_name, 'video')
             write_images(frames, osp.join(self.out_dir, name))
             write_mp4(frames, osp.join(self.out_dir, f'{name}.mp4'), self.fps)

@@ -41,7 +41,8 @@ class SampleTapVidQueries(BaseTransform):
     'first': one query per track at its first visible frame; 'strided': a
     query every ``query_stride`` frames for each track visible there.
     Adds ``query_points`` [n, 3] (t, y, x), ``target_points`` [n, T, 2] (x, y),
-    ``occluded`` [n, T], ``raster_hw`` and ``query_mode``.
+    ``occluded`` [n, T], ``track_ids`` [n] (the ground-truth track of each
+    query), ``raster_hw`` and ``query_mode``.
     """
 
     def __init__(self, query_mode: str = 'first', query_stride: int = 5):
@@ -56,31 +57,31 @@ class SampleTapVidQueries(BaseTransform):
         occluded = results.pop('occluded')
         if self.query_mode == 'first':
             queries = sample_queries_first(occluded, points)
+            queries['track_ids'] = np.flatnonzero((~occluded).any(1))
         else:
             queries = sample_queries_strided(occluded, points, self.query_stride)
+            queries['track_ids'] = queries.pop('trackgroup')
         results.update(queries, raster_hw=(height, width), query_mode=self.query_mode)
         return results
 
 
 @TRANSFORMS.register_module()
 class PackTrackInputs(BaseTransform):
-    """Pack frames as ``inputs`` and everything in ``meta_keys`` as a data sample."""
+    """Pack frames as ``inputs`` and a data sample holding the evaluation's
+    ground truth (``data_keys``) as data fields and the video's description
+    (``meta_keys``) as metainfo. Keys missing from the results are skipped."""
 
     def __init__(
         self,
-        meta_keys: Sequence[str] = (
-            'video_name',
-            'query_points',
-            'target_points',
-            'occluded',
-            'raster_hw',
-            'query_mode',
-        ),
+        data_keys: Sequence[str] = ('query_points', 'target_points', 'occluded', 'track_ids'),
+        meta_keys: Sequence[str] = ('video_name', 'raster_hw', 'query_mode'),
     ):
+        self.data_keys = tuple(data_keys)
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
         sample = BaseDataElement(metainfo={k: results[k] for k in self.meta_keys if k in results})
+        sample.set_data({k: results[k] for k in self.data_keys if k in results})
         return dict(
             inputs=torch.from_numpy(np.ascontiguousarray(results['video'])), data_samples=sample
         )

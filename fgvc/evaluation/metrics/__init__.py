@@ -1,11 +1,6 @@
+from .base import VideoMetric
 from .keypoint_metric import BadjaPCKMetric, JhmdbPCKMetric
-from .tapvid_metric import TapVidMetric, write_json_atomic
+from .tapvid_metric import TapVidMetric
 from .vos_metric import DavisVOSMetric
 
-__all__ = [
-    'TapVidMetric',
-    'write_json_atomic',
-    'JhmdbPCKMetric',
-    'BadjaPCKMetric',
-    'DavisVOSMetric',
-]
+__all__ = ['VideoMetric', 'TapVidMetric', 'JhmdbPCKMetric', 'BadjaPCKMetric', 'DavisVOSMetric']

@@ -10,19 +10,19 @@ the overall scores are their means over all sequence-objects and
 ``J&F-Mean = (J-Mean + F-Mean) / 2``.
 """
 
-import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List
 
 import numpy as np
-from mmengine.evaluator import BaseMetric
 
-from fgvc.fileio import VOID, write_palette_png
+from fgvc.fileio import VOID
 from fgvc.registry import METRICS
 
 from ..functional import boundary_f_measure, region_similarity, summary_statistics
-from .tapvid_metric import write_json_atomic
+from ..predictions import read_mask_predictions, write_mask_predictions
+from .base import VideoMetric
 
 STATISTICS = ('Mean', 'Recall', 'Decay')
+KEYS = tuple(f'{m}-{s}' for m in 'JF' for s in STATISTICS)
 
 
 def sequence_scores(
@@ -55,7 +55,7 @@ def sequence_scores(
 
 
 @METRICS.register_module()
-class DavisVOSMetric(BaseMetric):
+class DavisVOSMetric(VideoMetric):
     """J&F per sequence-object and overall; predictions saved as palette PNGs.
 
     A data sample (as a dict) carries ``video_name``, ``gt_masks`` [T, H, W],
@@ -63,51 +63,55 @@ class DavisVOSMetric(BaseMetric):
 
     Args:
         bound_th: boundary tolerance of F.
-        out_dir: where ``<task>_summary.json``, ``<task>_per_video.json`` and
-            the predictions ``<task>_predictions/<seq>/%05d.png`` go.
-        task: file-name prefix of those.
-        save_predictions: write the palette PNGs.
+        save_predictions: also write the palette PNGs to
+            ``<out_dir>/<task>_predictions/<seq>/%05d.png``.
+        out_dir, task, resume, dump_dir, protocol, provenance: see
+            :class:`VideoMetric`.
     """
 
-    default_prefix = ''
+    gt_keys = ('gt_masks', 'num_objects')
 
-    def __init__(
-        self,
-        bound_th: float = 0.008,
-        out_dir: Optional[str] = None,
-        task: str = 'vos',
-        save_predictions: bool = True,
-        collect_device: str = 'cpu',
-        prefix: Optional[str] = None,
-    ):
-        super().__init__(collect_device=collect_device, prefix=prefix)
+    def __init__(self, bound_th: float = 0.008, save_predictions: bool = True, **kwargs):
         self.bound_th = bound_th
-        self.out_dir = out_dir
-        self.task = task
         self.save_predictions = save_predictions
+        super().__init__(**kwargs)
 
-    def process(self, data_batch, data_samples: Sequence) -> None:
-        for sample in data_samples:
-            name, pred = sample['video_name'], np.asarray(sample['pred_masks'], np.uint8)
-            if self.out_dir is not None and self.save_predictions:
-                folder = osp.join(self.out_dir, f'{self.task}_predictions', name)
-                for t, labels in enumerate(pred):
-                    write_palette_png(osp.join(folder, f'{t:05d}.png'), labels)
-            scores = sequence_scores(
-                np.asarray(sample['gt_masks'], np.uint8),
-                pred,
-                int(sample['num_objects']),
-                self.bound_th,
-            )
-            # one result per video: the evaluator keeps as many results as videos
-            self.results.append({f'{name}_{obj}': s for obj, s in scores.items()})
+    def describe(self) -> Dict[str, object]:
+        return dict(
+            metric=f'J (IoU) and F (boundary F-measure, tolerance {self.bound_th} of the '
+            'diagonal), void pixels ignored; mean, recall (> 0.5) and decay',
+            metric_reference='DAVIS-2017 (Pont-Tuset et al.), davis2017-evaluation',
+            frames_scored='every frame but the first and the last',
+            averaging='per sequence-object over frames, then the mean over sequence-objects',
+        )
 
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        per_object = dict(sorted((k, v) for r in results for k, v in r.items()))
-        keys = [f'{m}-{s}' for m in 'JF' for s in STATISTICS]
-        summary = {k: float(np.mean([v[k] for v in per_object.values()])) for k in keys}
-        summary = {'J&F-Mean': (summary['J-Mean'] + summary['F-Mean']) / 2, **summary}
-        if self.out_dir is not None:
-            write_json_atomic(osp.join(self.out_dir, f'{self.task}_summary.json'), summary)
-            write_json_atomic(osp.join(self.out_dir, f'{self.task}_per_video.json'), per_object)
-        return summary
+    def score_video(self, sample: dict) -> dict:
+        name, pred = sample['video_name'], np.asarray(sample['pred_masks'], np.uint8)
+        if self.out_dir is not None and self.save_predictions:
+            write_mask_predictions(f'{self.out_dir}/{self.task}_predictions', name, pred)
+        scores = sequence_scores(
+            np.asarray(sample['gt_masks'], np.uint8),
+            pred,
+            int(sample['num_objects']),
+            self.bound_th,
+        )
+        return dict(metrics={str(obj): s for obj, s in scores.items()})
+
+    def per_video(self, records: List[dict]) -> Dict[str, object]:
+        return {f'{r["video_name"]}_{obj}': s for r in records for obj, s in r['metrics'].items()}
+
+    def summarize(self, records: List[dict]) -> Dict[str, float]:
+        per_object = [s for r in records for _, s in sorted(r['metrics'].items(), key=_obj)]
+        summary = {k: float(np.mean([s[k] for s in per_object])) for k in KEYS}
+        return {'J&F-Mean': (summary['J-Mean'] + summary['F-Mean']) / 2, **summary}
+
+    def dump_predictions(self, sample: dict, dump_dir: str) -> None:
+        write_mask_predictions(dump_dir, sample['video_name'], sample['pred_masks'])
+
+    def read_predictions(self, sample: dict, source) -> dict:
+        gt = np.shape(sample['gt_masks'])
+        return read_mask_predictions(source, sample['video_name'], gt[0], gt[1:])
+
+
+def _obj(item) -> int:
+    return int(item[0])

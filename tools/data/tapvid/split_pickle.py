@@ -1,10 +1,16 @@
-"""Split TAP-Vid pickles into one pickle per video.
+"""Split TAP-Vid pickles into one file per video, as pickles or pickle-free npz.
 
-``python tools/data/tapvid/split_pickle.py IN OUT_DIR`` where IN is a pickle
-or a folder of pickles (either TAP-Vid format). Each video is written to
-``OUT_DIR/<name>.pkl`` as a one-entry dict ``{name: video}``, so that data
-workers load only the video they need; TapVidDataset reads the folder.
+``python tools/data/tapvid/split_pickle.py IN OUT_DIR [--format npz]`` where IN
+is a pickle or a folder of pickles (either TAP-Vid format). Each video is
+written to ``OUT_DIR/<name>.pkl`` as a one-entry dict ``{name: video}``, or
+with ``--format npz`` to ``OUT_DIR/<name>.npz`` (arrays only: loading it runs
+no code), so that data workers load only the video they need; TapVidDataset
+reads either folder. Reading IN unpickles it: convert only pickles you trust,
+once, and evaluate the npz files from then on. Video names must be plain file
+names (no separators, no ``..``); others stop the tool before anything is
+written outside OUT_DIR.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -13,13 +19,22 @@ from glob import glob
 
 from tqdm import tqdm
 
-from fgvc.datasets.tapvid import iter_videos, read_tapvid_pickle
+from fgvc.fileio import atomic_write
+from fgvc.datasets.tapvid import iter_videos, read_tapvid_pickle, write_tapvid_npz
+from fgvc.utils.paths import safe_join
+
+
+def write_pickle(name: str, video: dict, path: str) -> None:
+    atomic_write(path, pickle.dumps({name: video}))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('src', help='a TAP-Vid pickle or a folder of them')
-    parser.add_argument('out_dir', help='folder for the per-video pickles')
+    parser.add_argument('out_dir', help='folder for the per-video files')
+    parser.add_argument(
+        '--format', choices=('pkl', 'npz'), default='pkl', help='npz: pickle-free (safe to share)'
+    )
     args = parser.parse_args()
     files = [args.src] if osp.isfile(args.src) else sorted(glob(osp.join(args.src, '*.pkl')))
     if not files:
@@ -28,12 +43,13 @@ def main():
     count = 0
     for path in files:
         for name, _, video in tqdm(list(iter_videos(read_tapvid_pickle(path), path)), desc=path):
-            out = osp.join(args.out_dir, f'{name}.pkl')
-            with open(out + '.tmp', 'wb') as f:
-                pickle.dump({name: video}, f)
-            os.replace(out + '.tmp', out)
+            out = safe_join(args.out_dir, name, 'TAP-Vid video', path) + f'.{args.format}'
+            if args.format == 'npz':
+                write_tapvid_npz(video, out)
+            else:
+                write_pickle(name, video, out)
             count += 1
-    print(f'Wrote {count} per-video pickles to {args.out_dir}')
+    print(f'Wrote {count} per-video {args.format} files to {args.out_dir}')
 
 
 if __name__ == '__main__':

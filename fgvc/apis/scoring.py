@@ -1,0 +1,68 @@
+"""Scoring predictions read from disk (any tracker's) with the evaluation's
+datasets and metrics: ``tools/score.py``."""
+
+import pickle
+import warnings
+from typing import Dict, Optional, Sequence
+
+from mmengine.config import Config
+from tqdm import tqdm
+
+from fgvc.registry import DATASETS, METRICS
+
+from .evaluation import config_protocol, file_sha256
+
+__all__ = ['score_predictions', 'load_prediction_source']
+
+
+def load_prediction_source(path: str, trust_pickle: bool = False):
+    """A folder of per-video files, or the content of a TAP-Vid predictions
+    pickle (which runs code when loaded: only with ``trust_pickle``)."""
+    if not path.endswith('.pkl'):
+        return path
+    if not trust_pickle:
+        raise ValueError(
+            f'{path} is a pickle: loading it can run any code it holds. Convert it to one '
+            'npz per video, or pass --trust-pickle if you made it yourself'
+        )
+    warnings.warn(f'Unpickling {path}: only do this with files you trust', stacklevel=2)
+    with open(path, 'rb') as f:
+        data = pickle.load(f)
+    if not isinstance(data, dict):
+        raise ValueError(f'{path} holds a {type(data).__name__}; expected {{video: predictions}}')
+    return data
+
+
+def score_predictions(
+    cfg: Config,
+    predictions: str,
+    trust_pickle: bool = False,
+    raster_hw: Optional[Sequence[int]] = None,
+) -> Dict[str, float]:
+    """Score the predictions in ``predictions`` on the dataset of a prepared
+    config (:func:`fgvc.apis.prepare_test_config`) with its metric; the
+    summary is written to the metric's ``out_dir`` as by ``tools/test.py``.
+
+    ``raster_hw``: (height, width) of TAP-Vid tracks whose files do not say
+    (default: the scored raster, 256x256).
+    """
+    source = load_prediction_source(predictions, trust_pickle)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    provenance = dict(
+        predictions=predictions,
+        predictions_sha256=file_sha256(predictions) if isinstance(source, dict) else None,
+        tool='tools/score.py',
+    )
+    metric_cfg = dict(
+        cfg.test_evaluator,
+        protocol=config_protocol(cfg, with_model=False),
+        provenance=provenance,
+        dump_dir=None,
+    )
+    metric = METRICS.build(metric_cfg)
+    options = {} if raster_hw is None else dict(raster_hw=tuple(raster_hw))
+    for idx in tqdm(range(len(dataset)), desc=f'scoring {metric.task}', unit='video'):
+        sample = dataset[idx]['data_samples'].to_dict()
+        sample.update(metric.read_predictions(sample, source, **options))
+        metric.process(None, [sample])
+    return metric.evaluate(len(dataset))

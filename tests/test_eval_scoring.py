@@ -1,0 +1,103 @@
+"""tools/score.py: predictions written by tools/test.py --dump score exactly
+as tools/test.py scored them; other trackers' files are read and checked."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fgvc.datasets.synthetic import generate_datasets, get_preset
+from fgvc.evaluation.predictions import read_keypoint_predictions, read_point_predictions
+from fgvc.evaluation.summary import summary_metrics
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
+DATA = {
+    'davis': 'TAP-Vid/tapvid_davis/tapvid_davis.pkl',
+    'jhmdb': 'JHMDB',
+    'badja': 'BADJA',
+    'vos': 'DAVIS',
+}
+
+
+@pytest.fixture(scope='module')
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp('generated')
+    formats = ['tapvid_davis', 'davis', 'jhmdb', 'badja']
+    generate_datasets(str(out), get_preset('tiny'), seed=0, formats=formats)
+    return out
+
+
+def run_tool(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['python', *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.mark.parametrize('task', sorted(DATA))
+def test_score_of_dumped_predictions_equals_the_test_summary(generated, tmp_path, task):
+    root = str(generated / DATA[task])
+    dump, tested, scored = tmp_path / 'dump', tmp_path / 'test', tmp_path / 'score'
+    run_tool(
+        'tools/test.py', RAW_CONFIG, 'none', '--task', task, '--data-root', root,
+        '--work-dir', str(tested), '--dump', str(dump),
+        '--cfg-options', 'model.data_preprocessor.input_size=(64,64)',
+    )  # fmt: skip
+    run_tool(
+        'tools/score.py', task, str(dump), '--data-root', root, '--work-dir', str(scored),
+        '--config', RAW_CONFIG,
+    )  # fmt: skip
+    expected = json.loads((tested / f'{task}_summary.json').read_text())
+    got = json.loads((scored / f'{task}_summary.json').read_text())
+    assert summary_metrics(got) == summary_metrics(expected)  # exactly
+    assert got['protocol']['data_fingerprint'] == expected['protocol']['data_fingerprint']
+    assert got['provenance']['predictions'] == str(dump)
+    assert 'propagation' in expected['protocol'] and 'propagation' not in got['protocol']
+
+
+def test_tracks_in_another_raster_are_scaled(tmp_path):
+    tracks = np.array([[[10.0, 20.0], [30.0, 40.0]]])
+    np.savez(tmp_path / 'v.npz', tracks=tracks, occluded=np.zeros((1, 2), bool))
+    got = read_point_predictions(str(tmp_path), 'v', 1, np.array([0]), 2, (256, 256), (128, 64))
+    np.testing.assert_array_equal(got['pred_tracks'], [[[40.0, 40.0], [120.0, 80.0]]])
+    np.savez(tmp_path / 'w.npz', tracks=tracks, occluded=np.zeros((1, 2)), raster_hw=[256, 256])
+    got = read_point_predictions(str(tmp_path), 'w', 1, np.array([0]), 2, (256, 256), (128, 64))
+    np.testing.assert_array_equal(got['pred_tracks'], tracks)
+
+
+def test_rows_per_ground_truth_track_are_matched_to_queries(tmp_path):
+    tracks = np.arange(3 * 2 * 2, dtype=float).reshape(3, 2, 2)
+    np.savez(tmp_path / 'v.npz', tracks=tracks, occluded=np.zeros((3, 2), bool))
+    got = read_point_predictions(str(tmp_path), 'v', 2, np.array([0, 2]), 2, (8, 8))
+    np.testing.assert_array_equal(got['pred_tracks'], tracks[[0, 2]])
+
+
+def test_keypoints_by_joint_id_and_bad_files_are_named(tmp_path):
+    tracks = np.arange(3 * 4 * 2, dtype=float).reshape(3, 4, 2)
+    np.savez(tmp_path / 'v.npz', tracks=tracks, joint_ids=[5, 7, 9])
+    got = read_keypoint_predictions(str(tmp_path), 'v', np.array([9, 5]), 4)
+    np.testing.assert_array_equal(got['pred_tracks'], tracks[[2, 0]])
+    with pytest.raises(ValueError, match=r'v\.npz has no track for joint\(s\) \[6\]'):
+        read_keypoint_predictions(str(tmp_path), 'v', np.array([6]), 4)
+    with pytest.raises(ValueError, match=r'v\.npz: field tracks .* expected numbers \[2, 5, 2\]'):
+        read_keypoint_predictions(str(tmp_path), 'v', np.array([5, 7]), 5)
+    np.savez(tmp_path / 'nan.npz', tracks=np.full((1, 4, 2), np.nan))
+    with pytest.raises(ValueError, match='nan.npz: field tracks holds values that are not finite'):
+        read_keypoint_predictions(str(tmp_path), 'nan', np.array([0]), 4)
+    with pytest.raises(ValueError, match=r"Unsafe video name '\.\./v'"):
+        read_keypoint_predictions(str(tmp_path), '../v', np.array([0]), 4)
+
+
+def test_a_predictions_pickle_needs_trust(tmp_path):
+    from fgvc.apis.scoring import load_prediction_source
+
+    path = tmp_path / 'preds.pkl'
+    path.write_bytes(b'not read')
+    with pytest.raises(ValueError, match='preds.pkl is a pickle: loading it can run any code'):
+        load_prediction_source(str(path))

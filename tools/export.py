@@ -1,0 +1,64 @@
+"""Export the encoder to ONNX or TorchScript.
+
+    python tools/export.py CKPT --format onnx|torchscript --out FILE [--config CFG]
+
+CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir,
+or ``none`` for the untrained encoder. The exported graph maps normalised
+frames ``[B, 3, H, W]`` (what the data preprocessor gives: resized, Lab,
+normalised) to L2-normalised features ``[B, C, h, w]``, with dynamic batch,
+height and width. ``tools/demo.py --encoder-onnx FILE`` runs it through
+onnxruntime.
+"""
+
+import argparse
+import os.path as osp
+import sys
+
+from mmengine.config import DictAction
+
+from fgvc.apis import Predictor
+from fgvc.apis.export import FORMATS, export_encoder
+from fgvc.apis.predictor import DEFAULT_CONFIG
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Export the encoder to ONNX or TorchScript')
+    parser.add_argument('checkpoint', help="checkpoint (file, last_checkpoint, work dir) or 'none'")
+    parser.add_argument('--format', required=True, choices=FORMATS)
+    parser.add_argument('--out', required=True, help='file to write (.onnx or .pt)')
+    parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
+    parser.add_argument('--task', default='davis', help='the config task whose encoder is exported')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={}, help='override config entries'
+    )
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='load a checkpoint holding types other than weights: unpickling it can run code',
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    try:
+        predictor = Predictor(
+            args.config,
+            checkpoint,
+            device='cpu',
+            point_task=args.task,
+            cfg_options=args.cfg_options,
+            warn_untrained=False,
+            trust_checkpoint=args.trust_checkpoint,
+        )
+    except (FileNotFoundError, ValueError, KeyError) as err:
+        sys.exit(f'error: {err}')
+    if predictor.untrained:
+        print('WARNING: no checkpoint: exporting an UNTRAINED encoder', file=sys.stderr)
+    export_encoder(predictor.model(args.task).backbone, args.format, args.out)
+    print(f'Wrote the {args.format} encoder to {osp.abspath(args.out)}')
+
+
+if __name__ == '__main__':
+    main()
