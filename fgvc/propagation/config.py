@@ -8,7 +8,7 @@ MODES = ('dense', 'local', 'coarse_to_fine')
 
 @dataclass(frozen=True)
 class PropagationConfig:
-    """Label-propagation settings (METHOD.md section 4).
+    """Label-propagation settings (docs/method.md section 4).
 
     Attributes:
         precede_frames: most recent predicted frames kept in memory besides

@@ -1,9 +1,24 @@
 from .gradient_reversal import GradientReversal, reverse_gradient
+from .parts import (
+    ColourReconstruction,
+    CorrelationAlignment,
+    FeatureAlignment,
+    FlowSupervision,
+    LossPart,
+)
 from .reconstruction_loss import ReconstructionLoss, reconstruct, window_affinity
 from .soft_label_loss import FlowSoftLabelLoss, soft_cross_entropy
+from .training_batch import BRANCHES, TrainingBatch
 
 __all__ = [
+    'BRANCHES',
+    'ColourReconstruction',
+    'CorrelationAlignment',
+    'FeatureAlignment',
+    'FlowSupervision',
     'GradientReversal',
+    'LossPart',
+    'TrainingBatch',
     'reverse_gradient',
     'ReconstructionLoss',
     'reconstruct',
