@@ -8,7 +8,7 @@ from .parts import (
 )
 from .reconstruction_loss import ReconstructionLoss, reconstruct, window_affinity
 from .soft_label_loss import FlowSoftLabelLoss, soft_cross_entropy
-from .training_batch import BRANCHES, TrainingBatch
+from .training_batch import BRANCHES, TrainingBatch, drop_colour, encode_pairs
 
 __all__ = [
     'BRANCHES',
@@ -19,6 +19,8 @@ __all__ = [
     'GradientReversal',
     'LossPart',
     'TrainingBatch',
+    'drop_colour',
+    'encode_pairs',
     'reverse_gradient',
     'ReconstructionLoss',
     'reconstruct',

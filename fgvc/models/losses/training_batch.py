@@ -1,10 +1,10 @@
 """What the loss parts of a mixed training step read: pairs, features, fields."""
 
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import BaseDataElement
-from torch import Tensor
+from torch import Tensor, nn
 
 from fgvc.models.ops import local_correlation_fast
 
@@ -57,3 +57,41 @@ class TrainingBatch:
         if missing:
             raise KeyError(f'Data samples {missing} carry no {name!r} field')
         return torch.stack([s.get(name) for s in self.data_samples]).to(like)
+
+
+def drop_colour(frames: Tensor, channels: Sequence[int]) -> Tuple[Tensor, Tensor]:
+    """Drop one of ``channels`` per sample from pairs ``[B, 2, C, H, W]``.
+
+    The dropped channel (drawn with torch's global generator) is zeroed in
+    both frames and the others rescaled by C / (C - 1). Returns the encoder
+    input and the dropped channel's true values ``[B, 2, 1, H, W]``.
+    """
+    batch, _, num_channels = frames.shape[:3]
+    choice = torch.randint(len(channels), (batch,), device=frames.device)
+    dropped = torch.as_tensor(tuple(channels), device=frames.device)[choice]
+    keep = torch.ones(batch, 1, num_channels, 1, 1, device=frames.device, dtype=frames.dtype)
+    keep[torch.arange(batch, device=frames.device), 0, dropped] = 0
+    index = dropped.view(batch, 1, 1, 1, 1).expand(-1, 2, 1, *frames.shape[-2:])
+    values = frames.gather(2, index)
+    return frames * keep * (num_channels / (num_channels - 1)), values
+
+
+def encode_pairs(
+    backbone: nn.Module,
+    pairs: Dict[str, Tensor],
+    data_samples: List[BaseDataElement],
+    radius: int,
+    drop_channels: Sequence[int],
+) -> TrainingBatch:
+    """Encode each branch's pair ``[B, 2, C, H, W]`` in one pass of ``backbone``
+    (batch statistics are shared); the ``real`` pair first loses one of
+    ``drop_channels`` (:func:`drop_colour`), which ``l1_loss`` reconstructs."""
+    pairs, dropped = dict(pairs), None
+    if 'real' in pairs:
+        pairs['real'], dropped = drop_colour(pairs['real'], drop_channels)
+    batch = next(iter(pairs.values())).shape[0]
+    stacked = torch.cat(list(pairs.values()), dim=1)
+    feats = backbone(stacked.flatten(0, 1))[-1]
+    feats = feats.view(batch, stacked.shape[1], *feats.shape[1:])
+    features = {b: (feats[:, 2 * i], feats[:, 2 * i + 1]) for i, b in enumerate(pairs)}
+    return TrainingBatch(pairs, features, data_samples, radius, dropped)

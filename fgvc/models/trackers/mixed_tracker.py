@@ -1,13 +1,13 @@
 """FGVC training: flow-supervised synthetic pairs plus unlabelled real pairs."""
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.model import ModuleDict
 from mmengine.structures import BaseDataElement
 from torch import Tensor
 
-from fgvc.models.losses import BRANCHES, LossPart, TrainingBatch
+from fgvc.models.losses import BRANCHES, LossPart, TrainingBatch, encode_pairs
 from fgvc.registry import MODELS
 
 from .point_tracker import PointTracker
@@ -82,42 +82,16 @@ class MixedTracker(PointTracker):
             )
         return super().forward(inputs, data_samples, mode)
 
-    def drop_colour(self, frames: Tensor) -> Tuple[Tensor, Tensor]:
-        """Drop one of ``drop_channels`` per sample from ``[B, 2, C, H, W]``.
-
-        The dropped channel is zeroed and the others rescaled by C / (C - 1).
-        Returns the encoder input and the dropped channel's true values
-        ``[B, 2, 1, H, W]``.
-        """
-        batch, _, channels = frames.shape[:3]
-        choice = torch.randint(len(self.drop_channels), (batch,), device=frames.device)
-        dropped = torch.as_tensor(self.drop_channels, device=frames.device)[choice]
-        keep = torch.ones(batch, 1, channels, 1, 1, device=frames.device, dtype=frames.dtype)
-        keep[torch.arange(batch, device=frames.device), 0, dropped] = 0
-        index = dropped.view(batch, 1, 1, 1, 1).expand(-1, 2, 1, *frames.shape[-2:])
-        values = frames.gather(2, index)
-        return frames * keep * (channels / (channels - 1)), values
-
     def encode_pairs(self, frames: Tensor, data_samples: List[BaseDataElement]) -> TrainingBatch:
         """Encode the pairs of ``[B, F, C, H, W]`` normalised frames that the
-        loss parts need, all in one pass of the encoder."""
+        loss parts need (see :func:`fgvc.models.losses.encode_pairs`)."""
         slots = data_samples[0].metainfo.get('branch_frames')
         if slots is None:
             raise KeyError(
                 'Training samples carry no branch_frames (pack them with PackMixedInputs)'
             )
-        pairs, dropped = {}, None
-        for branch in self.branches:
-            pair = frames[:, list(slots[branch])]
-            if branch == 'real':
-                pair, dropped = self.drop_colour(pair)
-            pairs[branch] = pair
-        batch = frames.shape[0]
-        stacked = torch.cat(list(pairs.values()), dim=1)
-        feats = self.backbone(stacked.flatten(0, 1))[-1]
-        feats = feats.view(batch, stacked.shape[1], *feats.shape[1:])
-        features = {b: (feats[:, 2 * i], feats[:, 2 * i + 1]) for i, b in enumerate(pairs)}
-        return TrainingBatch(pairs, features, data_samples, self.radius, dropped)
+        pairs = {branch: frames[:, list(slots[branch])] for branch in self.branches}
+        return encode_pairs(self.backbone, pairs, data_samples, self.radius, self.drop_channels)
 
     def loss(self, frames: Tensor, data_samples: List[BaseDataElement]) -> Dict[str, Tensor]:
         """Weighted losses of ``[B, F, C, H, W]`` normalised frames."""
