@@ -1,10 +1,15 @@
 """Test-time adaptation on generated video with known motion."""
 
+import importlib.util
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
+from fgvc.apis import Predictor
 from fgvc.apis.adaptation import (
     adapt_encoder,
     random_warp,
@@ -17,6 +22,7 @@ from fgvc.utils import register_all_modules
 
 register_all_modules()
 
+ROOT = Path(__file__).resolve().parents[1]
 SIZE = 48
 FRAMES = 8
 SHIFT = 1.5  # pixels per frame, rightwards and downwards
@@ -203,3 +209,72 @@ def test_same_seed_same_weights_and_bad_inputs():
         adapt_encoder(model, video, steps=-1, cfg=ADAPTATION)
     with pytest.raises(ValueError, match=r'crops 32x32 .* frames are 24x24'):
         adapt_encoder(model, video, steps=2, cfg=ADAPTATION, input_size=(24, 24))
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_frames(folder: Path, frames: np.ndarray) -> Path:
+    folder.mkdir()
+    for t, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f'{t:05d}.png'), frame[..., ::-1])
+    return folder
+
+
+def test_predictor_adapts_a_copy_and_saves_it(tmp_path):
+    frames = np.concatenate([moving_video(), moving_video()], axis=2)[:, :, :80]  # 48 x 80
+    options = {'model.backbone.base_channels': 8}
+    plain = Predictor(cfg_options=options, short_side=None, warn_untrained=False)
+    saved = tmp_path / 'adapted.pth'
+    adapting = Predictor(
+        cfg_options=options,
+        short_side=None,
+        warn_untrained=False,
+        adapt_steps=2,
+        save_adapted=str(saved),
+    )
+    adapting.config.adaptation.crop_size = (32, 32)
+    before = {k: v.clone() for k, v in adapting.model('davis').state_dict().items()}
+    queries = np.array([[0, 20.5, 20.5]])
+    tracks, _ = adapting(frames, queries)
+    assert tracks.shape == (FRAMES, 1, 2)
+    after = adapting.model('davis').state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # the loaded model is unchanged
+    weights = torch.load(saved, weights_only=True)['state_dict']
+    changed = [k for k in before if k.startswith('backbone.') and 'weight' in k]
+    assert any(not torch.equal(weights[k], before[k]) for k in changed)
+    plain_tracks, _ = plain(frames, queries)
+    assert not np.array_equal(plain_tracks, tracks)  # the adapted encoder tracked
+
+
+def test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output(tmp_path):
+    demo = load_tool('demo')
+    cases = [
+        (write_frames(tmp_path / 'one', moving_video()[:1]), ['--adapt', '3'], 'at least 2 frames'),
+        (write_frames(tmp_path / 'ok', moving_video()), ['--adapt', '-1'], 'must be >= 0, got -1'),
+        (
+            tmp_path / 'ok',
+            ['--adapt', '2'],
+            'crops 64x64 (h x w) from the encoder input, but the frames are 48x48',
+        ),
+    ]
+    for video, flags, message in cases:
+        out = tmp_path / 'out'
+        with pytest.raises(SystemExit) as exit_info:
+            demo.main(
+                [
+                    str(video),
+                    '--cfg-options',
+                    'model.backbone.base_channels=8',
+                    '--out',
+                    str(out),
+                    *flags,
+                ]
+            )
+        assert message in str(exit_info.value.code)
+        assert not out.exists()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith('.out')]

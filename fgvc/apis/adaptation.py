@@ -17,6 +17,7 @@ same seed gives the same adapted weights.
 """
 
 import copy
+import io
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -28,6 +29,7 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from fgvc.datasets.video_reader import VideoReader
+from fgvc.fileio import atomic_write
 from fgvc.models.losses import encode_pairs
 from fgvc.models.trackers.mixed_tracker import build_part
 
@@ -273,6 +275,9 @@ def self_supervised_losses(
 
 
 def save_encoder(model: nn.Module, path: str) -> None:
-    """Write ``model``'s encoder as a checkpoint (keys under ``backbone.``)."""
+    """Write ``model``'s encoder as a checkpoint (keys under ``backbone.``),
+    atomically; it loads like a trained checkpoint."""
     state = {f'backbone.{k}': v.detach().cpu() for k, v in model.backbone.state_dict().items()}
-    torch.save(dict(state_dict=state), path)
+    buffer = io.BytesIO()
+    torch.save(dict(state_dict=state), buffer)
+    atomic_write(path, buffer.getvalue())
