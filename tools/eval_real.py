@@ -267,17 +267,13 @@ def evaluate(methods: Dict[str, tuple], data: Dict[str, list]) -> Dict[str, Dict
     return results
 
 
-def adaptation_cost(predictor_args: dict, clip: dict, steps: int) -> Dict[str, float]:
+def adaptation_cost(predictor: Predictor, clip: dict) -> Dict[str, float]:
     """Seconds per adaptation step on one clip and the process's peak resident memory."""
-    from fgvc.apis.adaptation import adapt_encoder
-
-    predictor = Predictor(**predictor_args)
     reader = ArrayVideo(clip['frames'])
-    model = predictor.model(predictor.point_task)
     start = time.time()
-    adapt_encoder(model, reader, steps, predictor.config.adaptation, predictor.encoder_size(reader))
+    predictor.model_for(predictor.point_task, reader, predictor.encoder_size(reader))
     return dict(
-        seconds_per_step=(time.time() - start) / steps,
+        seconds_per_step=(time.time() - start) / predictor.adapt_steps,
         peak_rss_gb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
         frame_size=list(clip['frames'].shape[1:3]),
     )
@@ -318,8 +314,7 @@ def main(argv=None) -> None:
             adapted = Predictor(**common, adapt_steps=args.adapt, adapt_seed=args.adapt_seed)
             methods[f'{name} + adapt {args.adapt}'] = predictor_methods(adapted)
             if cost is None:
-                clip = next(iter(data.values()))[0]
-                cost = adaptation_cost(common, clip, min(args.adapt, 5))
+                cost = adaptation_cost(adapted, next(iter(data.values()))[0])
     if not args.no_references:
         methods['static'] = (static_points, static_masks)
         methods['dis'] = (dis_points, dis_masks)

@@ -161,6 +161,7 @@ class Predictor:
         self.progress = progress
         self.encoder_onnx = encoder_onnx
         self._models = {}
+        self._adaptation = {}  # each task's adaptation settings, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
         if warn_untrained and self.untrained:
             warnings.warn(untrained_encoder_message(), stacklevel=2)
@@ -178,6 +179,7 @@ class Predictor:
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
             model = MODELS.build(cfg.model)
+            self._adaptation[task] = cfg.get('adaptation')
             if self._weights is not None:
                 self._weights.load_into(model)
             if self.encoder_onnx is not None:
@@ -185,8 +187,9 @@ class Predictor:
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 
-    def _for_video(self, task: str, reader: VideoReader, input_hw: Tuple[int, int]):
-        """The task's model, or a copy adapted to ``reader`` with ``adapt_steps``."""
+    def model_for(self, task: str, reader: VideoReader, input_hw: Tuple[int, int]):
+        """The task's model, or a copy adapted to ``reader`` (frames at
+        ``input_hw``) with ``adapt_steps`` steps."""
         model = self.model(task)
         if not self.adapt_steps:
             return model
@@ -195,7 +198,7 @@ class Predictor:
                 model,
                 reader,
                 self.adapt_steps,
-                self.config.adaptation,
+                self._adaptation[task],
                 input_size=input_hw,
                 seed=self.adapt_seed,
                 progress=self.progress,
@@ -249,7 +252,7 @@ class Predictor:
         queries = parse_queries(queries, reader.height, reader.width)
         validate_queries(queries, len(reader), reader.height, reader.width)
         input_hw = self.encoder_size(reader)
-        model = self._for_video(self.point_task, reader, input_hw)
+        model = self.model_for(self.point_task, reader, input_hw)
         # (x, y) scale from the video's pixels to the encoder raster
         scale = np.array([input_hw[1] / reader.width, input_hw[0] / reader.height])
         query_frames = np.round(queries[:, 0])
@@ -312,7 +315,7 @@ class Predictor:
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
         input_hw = self.encoder_size(reader)
-        model = self._for_video(self.mask_task, reader, input_hw)
+        model = self.model_for(self.mask_task, reader, input_hw)
         num_labels = int(np.where(mask == VOID, 0, mask).max()) + 1
         with self._bar(len(reader), 'segmenting') as bar:
             features = self._features(model, reader, input_hw, bar)
