@@ -1,7 +1,9 @@
 """Test-time adaptation on generated video with known motion."""
 
 import importlib.util
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from fgvc.apis import Predictor
+from fgvc.apis import Predictor, adaptation_hook
 from fgvc.apis.adaptation import (
     adapt_encoder,
     random_warp,
@@ -278,3 +280,25 @@ def test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output(tmp_path)
         assert message in str(exit_info.value.code)
         assert not out.exists()
         assert not [p for p in tmp_path.iterdir() if p.name.startswith('.out')]
+
+
+def test_test_loop_hook_adapts_each_video_and_restores_the_weights():
+    model = tracker()
+    original = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    hook = adaptation_hook.TestTimeAdaptationHook(steps=2, cfg=ADAPTATION, seed=0)
+    runner = SimpleNamespace(model=model)
+    batch = dict(inputs=[torch.from_numpy(moving_video())], data_samples=[None])
+    hook.before_test_iter(runner, 0, batch)
+    during = model.backbone.state_dict()
+    assert any(not torch.equal(during[k], original[k]) for k in original)
+    hook.after_test_iter(runner, 0, batch)
+    restored = model.backbone.state_dict()
+    assert all(torch.equal(restored[k], original[k]) for k in original)
+
+
+def test_test_tool_refuses_a_negative_step_count(tmp_path, monkeypatch, capsys):
+    argv = ['test.py', str(ROOT / 'configs/eval/res18_d1_eval.py'), 'none', '--task', 'davis']
+    monkeypatch.setattr(sys, 'argv', [*argv, '--adapt', '-3', '--work-dir', str(tmp_path / 'w')])
+    with pytest.raises(SystemExit, match='--adapt needs a step count >= 0, got -3'):
+        load_tool('test').main()
+    assert not (tmp_path / 'w').exists()
