@@ -28,22 +28,23 @@ def encoder(**kwargs) -> dict:
 def tracker_cfg(**weights) -> dict:
     loss_weight = dict(sup_loss=1.0, l1_loss=1.0, corr_da_loss=1.0, da_loss=1.0)
     loss_weight.update(weights)
+    head = dict(type='DomainDiscriminator', hidden_channels=(16,), grl_alpha=1.0)
+    parts = dict(
+        sup_loss=dict(
+            type='FlowSupervision',
+            loss=dict(type='FlowSoftLabelLoss', temperature=0.07, label='bilateral', sigma=1.0),
+        ),
+        l1_loss=dict(
+            type='ColourReconstruction', loss=dict(type='ReconstructionLoss', value_scale=20.0)
+        ),
+        corr_da_loss=dict(type='CorrelationAlignment', head=head),
+        da_loss=dict(type='FeatureAlignment', head=head),
+    )
     return dict(
         type='MixedTracker',
         backbone=encoder(),
         radius=RADIUS,
-        loss_weight=loss_weight,
-        sup_loss=dict(type='FlowSoftLabelLoss', temperature=0.07, label='bilateral', sigma=1.0),
-        l1_loss=dict(type='ReconstructionLoss', value_scale=20.0),
-        corr_da_head=dict(
-            type='DomainDiscriminator',
-            in_channels=(2 * RADIUS + 1) ** 2,
-            hidden_channels=(16,),
-            grl_alpha=1.0,
-        ),
-        da_head=dict(
-            type='DomainDiscriminator', in_channels=32, hidden_channels=(16,), grl_alpha=1.0
-        ),
+        losses={name: dict(cfg, weight=loss_weight[name]) for name, cfg in parts.items()},
         data_preprocessor=dict(type='VideoDataPreprocessor'),
     )
 
@@ -53,7 +54,10 @@ def batch(num: int = 2) -> dict:
     samples = []
     for i in range(num):
         sample = BaseDataElement(
-            metainfo=dict(sources=(f'syn{i}_ref', f'syn{i}_tgt', f'real{i}_ref', f'real{i}_tgt'))
+            metainfo=dict(
+                sources=(f'syn{i}_ref', f'syn{i}_tgt', f'real{i}_ref', f'real{i}_tgt'),
+                branch_frames=dict(synthetic=(0, 1), real=(2, 3)),
+            )
         )
         sample.flow = torch.ones(2, SIZE, SIZE)
         sample.flow_back = -torch.ones(2, SIZE, SIZE)
@@ -73,15 +77,13 @@ def test_all_losses_computed_and_differentiable():
     assert set(losses) == {'sup_loss', 'l1_loss', 'corr_da_loss', 'da_loss'}
     sum(losses.values()).backward()
     assert model.backbone.conv1.weight.grad.abs().sum() > 0
-    assert model.corr_da_head.mlp[0].weight.grad.abs().sum() > 0
+    assert model.losses.corr_da_loss.head.mlp[0].weight.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize('off', ['sup_loss', 'l1_loss', 'corr_da_loss', 'da_loss'])
 def test_zero_weight_skips_the_branch(off):
     model = MODELS.build(tracker_cfg(**{off: 0.0}))
-    head = {'corr_da_loss': 'corr_da_head', 'da_loss': 'da_head'}.get(off)
-    if head:
-        assert not hasattr(model, head)
+    assert off not in model.losses
     losses = run_loss(model, batch())
     assert off not in losses and len(losses) == 3
 
@@ -99,26 +101,28 @@ def test_frozen_teacher_loaded_from_checkpoint(tmp_path):
     path = tmp_path / 'teacher.pth'
     torch.save({'state_dict': {f'backbone.{k}': v for k, v in teacher.state_dict().items()}}, path)
     cfg = tracker_cfg()
-    cfg['teacher'] = encoder(
+    cfg['losses']['sup_loss']['teacher'] = encoder(
         init_cfg=dict(type='Pretrained', checkpoint=str(path), prefix='backbone.')
     )
     model = MODELS.build(cfg)
     model.init_weights()
-    torch.testing.assert_close(model.teacher.conv1.weight, teacher.conv1.weight)
+    torch.testing.assert_close(model.losses.sup_loss.teacher.conv1.weight, teacher.conv1.weight)
     model.train()
-    assert not model.teacher.training and model.backbone.training
+    assert not model.losses.sup_loss.teacher.training and model.backbone.training
     run_loss(model, batch())['sup_loss'].backward()
-    assert all(p.grad is None for p in model.teacher.parameters())
+    assert all(p.grad is None for p in model.losses.sup_loss.teacher.parameters())
 
 
 def test_missing_teacher_checkpoint_is_named(tmp_path):
     cfg = tracker_cfg()
     missing = tmp_path / 'nowhere.pth'
-    cfg['teacher'] = encoder(init_cfg=dict(type='Pretrained', checkpoint=str(missing)))
+    cfg['losses']['sup_loss']['teacher'] = encoder(
+        init_cfg=dict(type='Pretrained', checkpoint=str(missing))
+    )
     with pytest.raises(
         FileNotFoundError,
-        match=r'Teacher checkpoint not found: .*nowhere\.pth'
-        r'.*model\.teacher\.init_cfg\.checkpoint',
+        match=r'model\.losses\.sup_loss: Teacher checkpoint not found: .*nowhere\.pth'
+        r'.*teacher\.init_cfg\.checkpoint',
     ):
         MODELS.build(cfg)
 

@@ -53,7 +53,7 @@ model = dict(propagation=dict(matcher=dict(type='LocalMatcher', neighbor_range=6
 _base_ = ['{QUICKSTART_CONFIG}']
 crop = (32, 32)
 model = dict(radius=3, backbone=dict(base_channels=8),
-             corr_da_head=dict(in_channels=49, hidden_channels=(16, 8)))
+             losses=dict(corr_da_loss=dict(head=dict(hidden_channels=(16, 8)))))
 train_dataloader = dict(batch_size={batch_size}, dataset=dict(
     labelled=dict(data_root='{data_root}/FlyingThings3D',
                   pipeline=[dict(type='PairRandomCrop', size=crop),

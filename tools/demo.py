@@ -122,6 +122,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='run this ONNX encoder (tools/export.py) with onnxruntime instead of PyTorch',
     )
     parser.add_argument(
+        '--adapt',
+        type=int,
+        default=0,
+        metavar='STEPS',
+        help="fine-tune a copy of the encoder on this video's frames for STEPS steps first "
+        "(self-supervised; the config's `adaptation` settings)",
+    )
+    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
+    parser.add_argument('--save-adapted', help='write the adapted encoder (a checkpoint) there')
+    parser.add_argument(
         '--fps', type=float, help="frame rate of the output video (default: the input's)"
     )
     parser.add_argument(
@@ -143,6 +153,9 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
         trust_checkpoint=args.trust_checkpoint,
+        adapt_steps=args.adapt,
+        adapt_seed=args.adapt_seed,
+        save_adapted=args.save_adapted,
     )
     if predictor.untrained:
         print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)

@@ -7,13 +7,28 @@
 # 3. evaluate TAP-Vid point tracking on the held-out generated TAP-Vid videos
 #    with the trained encoder and with the same encoder untrained, and print
 #    both. CONFIG picks another quickstart config (e.g. the `_no_syn` ablation).
+# REAL_DATA=DIR trains the real-data recipe instead: the generated flow-labelled
+# pairs mixed with real unlabelled frames from DIR (any layout RealVideoPairs
+# reads; a DAVIS ImageSets/<res>/train.txt restricts it to those sequences).
 set -e
 # shellcheck disable=SC1091
 . "$(dirname "$0")/setup_env.sh"
 cd "$FGVC_ROOT"
 DATA=${DATA:-data/synthetic}
-CONFIG=${CONFIG:-configs/quickstart/mixed_train_res18_d1_l2_rec_ytv_fly.py}
+REAL_DATA=${REAL_DATA:-}
+if [ -n "$REAL_DATA" ]; then
+    CONFIG=${CONFIG:-configs/quickstart/mixed_train_res18_d1_l2_rec_real_fly.py}
+else
+    CONFIG=${CONFIG:-configs/quickstart/mixed_train_res18_d1_l2_rec_ytv_fly.py}
+fi
 WORK=${WORK:-work_dirs/quickstart/$(basename "$CONFIG" .py)}
+if [ -n "$REAL_DATA" ]; then
+    # the frame index is built once and cached beside the work dir
+    UNLABELLED=(train_dataloader.dataset.unlabelled.data_root="$REAL_DATA"
+                train_dataloader.dataset.unlabelled.index_file="$WORK/frame_index.json")
+else
+    UNLABELLED=(train_dataloader.dataset.unlabelled.data_root="$DATA/YouTube-VOS/train")
+fi
 TAPVID="$DATA/TAP-Vid/tapvid_davis/tapvid_davis.pkl"
 
 if [ ! -f "$TAPVID" ] || [ ! -d "$DATA/FlyingThings3D" ] || [ ! -d "$DATA/YouTube-VOS" ]; then
@@ -22,8 +37,7 @@ fi
 
 start=$(date +%s)
 python tools/train.py "$CONFIG" --work-dir "$WORK/train" --cfg-options \
-    train_dataloader.dataset.labelled.data_root="$DATA/FlyingThings3D" \
-    train_dataloader.dataset.unlabelled.data_root="$DATA/YouTube-VOS/train"
+    train_dataloader.dataset.labelled.data_root="$DATA/FlyingThings3D" "${UNLABELLED[@]}"
 train_seconds=$(( $(date +%s) - start ))
 
 # Evaluate on 128x128 frames, tracking forward from each query frame ('first'

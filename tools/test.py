@@ -10,6 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
+from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
 from fgvc.apis.evaluation import (
     describe_protocol,
     format_table,
@@ -71,6 +72,15 @@ def parse_args():
     parser.add_argument(
         '--verbose', action='store_true', help="show mmengine's info messages on the console"
     )
+    parser.add_argument(
+        '--adapt',
+        type=int,
+        default=0,
+        metavar='STEPS',
+        help="fine-tune a copy of the encoder on each video's frames for STEPS steps before "
+        "tracking it (self-supervised, the config's `adaptation` settings; labels never read)",
+    )
+    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     return parser.parse_args()
@@ -85,6 +95,20 @@ def load_checkpoint_arg(args) -> Optional[EncoderCheckpoint]:
         return EncoderCheckpoint(args.checkpoint, trust=args.trust_checkpoint)
     except (UnsafeCheckpointError, FileNotFoundError) as err:
         sys.exit(f'error: {err}')
+
+
+def adaptation_hook(cfg: Config, args) -> dict:
+    """The hook config of ``--adapt``; exits naming the problem on bad input."""
+    if args.adapt < 0:
+        sys.exit(f'error: --adapt needs a step count >= 0, got {args.adapt}')
+    if 'adaptation' not in cfg:
+        sys.exit(f'error: --adapt needs an `adaptation` dict in {args.config}')
+    return dict(
+        type=TestTimeAdaptationHook.__name__,
+        steps=args.adapt,
+        cfg=cfg.adaptation,
+        seed=args.adapt_seed,
+    )
 
 
 def main():
@@ -115,6 +139,8 @@ def main():
                 out_dir=osp.join(args.show_dir, args.task),
             ),
         ]
+    if args.adapt:
+        cfg.custom_hooks = [*cfg.get('custom_hooks', []), adaptation_hook(cfg, args)]
     init_distributed(args.launcher, port=args.port)
     cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
     start_records(cfg, args.resume)

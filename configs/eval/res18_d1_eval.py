@@ -161,3 +161,39 @@ tasks = dict(
         evaluator=dict(type='DavisVOSMetric', bound_th=0.008),
     ),
 )
+
+# Test-time adaptation (`--adapt STEPS` of tools/demo.py and tools/test.py,
+# Predictor(adapt_steps=...)): a copy of the encoder is fine-tuned on the
+# tracked video's own frames with the training loss parts: reconstruction
+# between frames `frame_gaps` apart (l1_loss), soft labels on crops warped by
+# random homographies moving the corners up to `max_warp` px (sup_loss, exact
+# flow) and the alignment of the two (corr_da_loss). Crops are taken from the
+# frames at the tracking resolution; `radius` is in feature cells.
+adaptation = dict(
+    radius=5,
+    crop_size=(64, 64),
+    batch_size=2,
+    lr=1e-4,
+    frame_gaps=(1, 3),
+    max_warp=6.0,
+    warp='homography',
+    drop_channels=(1, 2),
+    losses=dict(
+        sup_loss=dict(
+            type='FlowSupervision',
+            weight=1.0,
+            loss=dict(type='FlowSoftLabelLoss', temperature=0.07, label='bilateral', sigma=1.0),
+            teacher=None,
+        ),
+        l1_loss=dict(
+            type='ColourReconstruction',
+            weight=1.0,
+            loss=dict(type='ReconstructionLoss', value_scale=20.0),
+        ),
+        corr_da_loss=dict(
+            type='CorrelationAlignment',
+            weight=0.05,
+            head=dict(type='DomainDiscriminator', hidden_channels=(60, 30), grl_alpha=1.0),
+        ),
+    ),
+)

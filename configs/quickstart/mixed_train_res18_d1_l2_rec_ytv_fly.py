@@ -16,12 +16,12 @@ data_root = 'data/synthetic'
 
 model = dict(
     radius=radius,
-    loss_weight=dict(corr_da_loss=0.05),
     backbone=dict(base_channels=16),
-    teacher=None,
-    sup_loss=dict(label='bilateral', sigma=1.0),
-    corr_da_head=dict(in_channels=(2 * radius + 1) ** 2, hidden_channels=(60, 30)),
-    da_head=dict(in_channels=64, hidden_channels=(32, 16)),
+    losses=dict(
+        sup_loss=dict(loss=dict(label='bilateral', sigma=1.0), teacher=None),
+        corr_da_loss=dict(weight=0.05, head=dict(hidden_channels=(60, 30))),
+        da_loss=dict(head=dict(hidden_channels=(32, 16))),
+    ),
 )
 sync_bn = None
 

@@ -7,42 +7,54 @@ _base_ = ['../_base_/default_runtime.py', '../_base_/models/res18_d1.py']
 
 radius = 24  # correlation window on the stride-2 grid: 49 x 49 displacements
 crop_size = (256, 256)
-feature_channels = 256
 discriminator_hidden = (1200, 600)
 teacher_checkpoint = 'checkpoints/spa_then_temp_res18.pth'  # the CVPR 2023 encoder
 
 model = dict(
     type='MixedTracker',
     radius=radius,
-    loss_weight=dict(sup_loss=1.0, l1_loss=1.0, corr_da_loss=1.0, da_loss=0.0),
-    sup_loss=dict(
-        type='FlowSoftLabelLoss',
-        temperature=0.07,
-        label='teacher',
-        sigma=3.0,
-        fb_tolerance=(0.01, 0.5),
-    ),
-    l1_loss=dict(type='ReconstructionLoss', value_scale=20.0),
-    corr_da_head=dict(
-        type='DomainDiscriminator',
-        in_channels=(2 * radius + 1) ** 2,
-        hidden_channels=discriminator_hidden,
-        grl_alpha=1.0,
-    ),
-    da_head=dict(
-        type='DomainDiscriminator',
-        in_channels=feature_channels,
-        hidden_channels=discriminator_hidden,
-        grl_alpha=1.0,
-    ),
-    teacher=dict(
-        type='ResNet',
-        depth=18,
-        pool_type='none',
-        strides=(1, 1, 1, 4),
-        dilations=(1, 1, 1, 1),
-        out_indices=(2,),
-        init_cfg=dict(type='Pretrained', checkpoint=teacher_checkpoint, prefix='backbone.'),
+    # Each loss is a registered part with its weight (0 skips it); heads take
+    # their input width from the encoder and the radius.
+    losses=dict(
+        sup_loss=dict(
+            type='FlowSupervision',
+            weight=1.0,
+            loss=dict(
+                type='FlowSoftLabelLoss',
+                temperature=0.07,
+                label='teacher',
+                sigma=3.0,
+                fb_tolerance=(0.01, 0.5),
+            ),
+            teacher=dict(
+                type='ResNet',
+                depth=18,
+                pool_type='none',
+                strides=(1, 1, 1, 4),
+                dilations=(1, 1, 1, 1),
+                out_indices=(2,),
+                init_cfg=dict(type='Pretrained', checkpoint=teacher_checkpoint, prefix='backbone.'),
+            ),
+        ),
+        l1_loss=dict(
+            type='ColourReconstruction',
+            weight=1.0,
+            loss=dict(type='ReconstructionLoss', value_scale=20.0),
+        ),
+        corr_da_loss=dict(
+            type='CorrelationAlignment',
+            weight=1.0,
+            head=dict(
+                type='DomainDiscriminator', hidden_channels=discriminator_hidden, grl_alpha=1.0
+            ),
+        ),
+        da_loss=dict(
+            type='FeatureAlignment',
+            weight=0.0,
+            head=dict(
+                type='DomainDiscriminator', hidden_channels=discriminator_hidden, grl_alpha=1.0
+            ),
+        ),
     ),
     drop_channels=(1, 2),
     propagation=dict(

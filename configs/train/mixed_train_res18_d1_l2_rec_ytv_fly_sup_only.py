@@ -1,3 +1,3 @@
 # Ablation: synthetic supervision only (no reconstruction, no alignment).
 _base_ = ['./mixed_train_res18_d1_l2_rec_ytv_fly.py']
-model = dict(loss_weight=dict(l1_loss=0.0, corr_da_loss=0.0))
+model = dict(losses=dict(l1_loss=dict(weight=0.0), corr_da_loss=dict(weight=0.0)))

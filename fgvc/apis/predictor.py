@@ -29,6 +29,7 @@ from fgvc.fileio import VOID
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
+from .adaptation import adapt_encoder, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
 from .queries import Queries, parse_queries, validate_queries
@@ -100,6 +101,12 @@ class Predictor:
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
+        adapt_steps: fine-tune a copy of the encoder for this many steps on
+            each video before tracking it (the config's ``adaptation``
+            settings, :mod:`fgvc.apis.adaptation`); 0 tracks with the
+            checkpoint as it is. The loaded model is never modified.
+        adapt_seed: seed of the adaptation (same seed, same adapted weights).
+        save_adapted: write the encoder adapted to the latest video there.
     """
 
     def __init__(
@@ -116,9 +123,21 @@ class Predictor:
         encoder_onnx: Optional[str] = None,
         warn_untrained: bool = True,
         trust_checkpoint: bool = False,
+        adapt_steps: int = 0,
+        adapt_seed: int = 0,
+        save_adapted: Optional[str] = None,
     ):
         register_all_modules()
+        if adapt_steps < 0:
+            raise ValueError(f'adapt_steps must be >= 0, got {adapt_steps}')
+        self.adapt_steps = adapt_steps
+        self.adapt_seed = adapt_seed
+        self.save_adapted = save_adapted
         self.config = Config.fromfile(config) if isinstance(config, str) else config
+        if adapt_steps and 'adaptation' not in self.config:
+            raise KeyError(
+                'adapt_steps needs an `adaptation` dict in the config (see res18_d1_eval.py)'
+            )
         self._weights = (
             None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
         )
@@ -135,6 +154,7 @@ class Predictor:
         self.progress = progress
         self.encoder_onnx = encoder_onnx
         self._models = {}
+        self._adaptation = {}  # each task's adaptation settings, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
         if warn_untrained and self.untrained:
             warnings.warn(untrained_encoder_message(), stacklevel=2)
@@ -152,12 +172,33 @@ class Predictor:
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
             model = MODELS.build(cfg.model)
+            self._adaptation[task] = cfg.get('adaptation')
             if self._weights is not None:
                 self._weights.load_into(model)
             if self.encoder_onnx is not None:
                 model.encode = OnnxEncoder(self.encoder_onnx, self.device)
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
+
+    def model_for(self, task: str, reader: VideoReader, input_hw: Tuple[int, int]):
+        """The task's model, or a copy adapted to ``reader`` (frames at
+        ``input_hw``) with ``adapt_steps`` steps."""
+        model = self.model(task)
+        if not self.adapt_steps:
+            return model
+        with torch.enable_grad():
+            adapted = adapt_encoder(
+                model,
+                reader,
+                self.adapt_steps,
+                self._adaptation[task],
+                input_size=input_hw,
+                seed=self.adapt_seed,
+                progress=self.progress,
+            )
+        if self.save_adapted:
+            save_encoder(adapted, self.save_adapted)
+        return adapted
 
     def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:
         """Encoder input (h, w) for the frames of ``reader``."""
@@ -196,8 +237,8 @@ class Predictor:
         reader = open_video(video)
         queries = parse_queries(queries, reader.height, reader.width)
         validate_queries(queries, len(reader), reader.height, reader.width)
-        model = self.model(self.point_task)
         input_hw = self.encoder_size(reader)
+        model = self.model_for(self.point_task, reader, input_hw)
         # (x, y) scale from the video's pixels to the encoder raster
         scale = np.array([input_hw[1] / reader.width, input_hw[0] / reader.height])
         query_frames = np.round(queries[:, 0])
@@ -254,10 +295,11 @@ class Predictor:
 
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
-        model = self.model(self.mask_task)
+        input_hw = self.encoder_size(reader)
+        model = self.model_for(self.mask_task, reader, input_hw)
         num_objects = int(np.where(mask == VOID, 0, mask).max())
         with self._bar(len(reader), 'segmenting') as bar:
-            features = self._features(model, reader, self.encoder_size(reader), bar)
+            features = self._features(model, reader, input_hw, bar)
             first = torch.from_numpy(mask)
             for t, labels in model.segment(features, first, num_objects, self.max_memory_mb):
                 yield t, labels.cpu().numpy()

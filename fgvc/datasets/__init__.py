@@ -4,6 +4,7 @@ from .eval_sampler import EvalSampler
 from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
 from .mixed import MixedPairs
+from .real_video import RealVideoPairs
 from .skip_done import SkipDoneVideos
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
@@ -17,6 +18,7 @@ __all__ = [
     'JhmdbDataset',
     'FlyingThingsPairs',
     'MixedPairs',
+    'RealVideoPairs',
     'SkipDoneVideos',
     'YouTubeVOSPairs',
 ]

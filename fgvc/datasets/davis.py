@@ -1,6 +1,6 @@
 """DAVIS semi-supervised video object segmentation (2017 or 2016 layout).
 
-Layouts (METHOD.md section 7), detected from the list file found on disk:
+Layouts (docs/method.md section 7), detected from the list file found on disk:
 
 * DAVIS-2017: ``ImageSets/2017/<split>.txt`` lists sequence names;
   ``Annotations/<res>/<seq>/%05d.png`` are palette PNGs whose value is the

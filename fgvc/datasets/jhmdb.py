@@ -1,7 +1,7 @@
 """JHMDB human keypoint tracking.
 
 A list file holds ``<mat path> <frames dir>`` lines relative to the data
-root's parent (METHOD.md section 7). ``joint_positions.mat`` holds ``pos_img``
+root's parent (docs/method.md section 7). ``joint_positions.mat`` holds ``pos_img``
 [2, J, T]: (x, y) of J joints in T frames, in MATLAB 1-based pixels (pixel k
 covers [k - 0.5, k + 0.5]); they are converted to the pixel-centre convention
 (pixel i covers [i, i + 1)) by subtracting 0.5. Frame t (0-based) is the file

@@ -1,6 +1,6 @@
 """TAP-Vid point-tracking benchmarks (DAVIS, Kinetics and generated videos).
 
-Two pickle formats are read (METHOD.md section 7):
+Two pickle formats are read (docs/method.md section 7):
 
 * DAVIS: a dict ``{name: {'video': uint8 [T,H,W,3], 'points': [N,T,2] (x, y)
   in [0, 1], 'occluded': bool [N,T]}}``;

@@ -4,7 +4,7 @@ Everything here operates on numpy arrays only (scipy/cv2 are used for
 morphology); nothing imports torch or ``fgvc.models`` so the functions can be
 used offline on saved predictions.
 
-Contents (see docs/METHOD.md, section 6):
+Contents (see docs/method.md section 6):
 
 * TAP-Vid: :func:`compute_tapvid_metrics`, :func:`sample_queries_first`,
   :func:`sample_queries_strided`. Conventions follow the official TAP-Vid

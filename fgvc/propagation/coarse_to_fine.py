@@ -1,4 +1,4 @@
-"""Coarse-to-fine matching ('CoarseToFineMatcher', METHOD.md section 4).
+"""Coarse-to-fine matching ('CoarseToFineMatcher', docs/method.md section 4).
 
 Both frames' features are average-pooled ``factor x factor`` (stride 8 for
 stride-2 features) and re-normalised. Every coarse target cell finds its best

@@ -13,7 +13,7 @@ OWNER = 'propagation'
 
 @dataclass(frozen=True)
 class PropagationConfig:
-    """Label-propagation settings (METHOD.md section 4).
+    """Label-propagation settings (docs/method.md section 4).
 
     Attributes:
         precede_frames: most recent predicted frames kept in memory besides

@@ -153,14 +153,20 @@ class PairGaussianBlur(BaseTransform):
         return results
 
 
+#: Frame indices of each pair in the packed inputs of :class:`PackMixedInputs`.
+BRANCH_FRAMES = dict(synthetic=(0, 1), real=(2, 3))
+
+
 @TRANSFORMS.register_module()
 class PackMixedInputs(BaseTransform):
     """Pack ``dict(labelled=..., unlabelled=...)`` into model inputs.
 
     ``inputs``: uint8 ``[4, H, W, 3]``, the labelled pair then the
     unlabelled pair, each (reference, target); the data sample carries the
-    labelled pair's ``flow`` and ``flow_back`` as ``[2, H, W]`` tensors and
-    the ``sources`` of all four frames.
+    labelled pair's ``flow`` and ``flow_back`` as ``[2, H, W]`` tensors, the
+    ``sources`` of all four frames and ``branch_frames``, the (reference,
+    target) frame indices of the ``synthetic`` (labelled) and ``real``
+    (unlabelled) pair.
     """
 
     def transform(self, results: dict) -> dict:
@@ -172,7 +178,10 @@ class PackMixedInputs(BaseTransform):
             )
         frames = np.concatenate([labelled['imgs'], unlabelled['imgs']])
         sample = BaseDataElement(
-            metainfo=dict(sources=(*labelled['sources'], *unlabelled['sources']))
+            metainfo=dict(
+                sources=(*labelled['sources'], *unlabelled['sources']),
+                branch_frames=BRANCH_FRAMES,
+            )
         )
         for key in FLOW_KEYS:
             sample.set_field(

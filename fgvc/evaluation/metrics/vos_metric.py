@@ -1,6 +1,6 @@
 """DAVIS semi-supervised video object segmentation: J&F.
 
-Definitions (official davis2017-evaluation conventions, METHOD.md section 6):
+Definitions (official davis2017-evaluation conventions, docs/method.md section 6):
 for every object k of a sequence (1..K, K the largest id in the first ground
 truth mask) and every frame but the first and the last, J is the IoU of the
 predicted and true masks of k and F the boundary F-measure, both with the

@@ -1,0 +1,53 @@
+"""Per-video test-time adaptation inside the test loop (``tools/test.py --adapt``)."""
+
+import copy
+from typing import Optional
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from fgvc.datasets.video_reader import ArrayVideo
+from fgvc.registry import HOOKS
+
+from .adaptation import adapt_encoder
+
+
+@HOOKS.register_module()
+class TestTimeAdaptationHook(Hook):
+    """Before each test video, load into the model's encoder a copy adapted to
+    that video's frames (:func:`fgvc.apis.adaptation.adapt_encoder`); after it,
+    restore the original weights. Only the frames are read, never the labels.
+
+    Args:
+        steps: Adaptation steps per video.
+        cfg: The config's ``adaptation`` dict.
+        seed: Seed of every video's adaptation.
+    """
+
+    priority = 'HIGH'
+
+    def __init__(self, steps: int, cfg: dict, seed: int = 0) -> None:
+        self.steps = steps
+        self.cfg = cfg
+        self.seed = seed
+        self._original: Optional[dict] = None
+
+    @staticmethod
+    def _model(runner) -> torch.nn.Module:
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+    def before_test_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        model = self._model(runner)
+        inputs = data_batch['inputs']
+        if len(inputs) != 1:
+            raise ValueError(f'Adaptation runs per video: use batch_size=1, got {len(inputs)}')
+        video = ArrayVideo(inputs[0].cpu().numpy())
+        adapted = adapt_encoder(model, video, self.steps, self.cfg, seed=self.seed)
+        self._original = copy.deepcopy(model.backbone.state_dict())
+        model.backbone.load_state_dict(adapted.backbone.state_dict())
+
+    def after_test_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        if self._original is not None:
+            self._model(runner).backbone.load_state_dict(self._original)
+            self._original = None

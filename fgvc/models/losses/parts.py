@@ -1,0 +1,202 @@
+"""Loss parts of :class:`fgvc.models.trackers.MixedTracker`.
+
+A part is one weighted training objective. It declares the ``branches``
+(pairs, see :data:`.training_batch.BRANCHES`) it reads, so the tracker
+encodes only the pairs that some part needs, and computes its loss from a
+:class:`.training_batch.TrainingBatch`. Parts are registered in ``MODELS``
+and listed by name in the config's ``model.losses``; the tracker builds each
+with its ``radius`` and the encoder's output ``feature_channels``, from
+which heads take their input width. A new objective is a new registered
+part: the tracker needs no edit.
+"""
+
+import os.path as osp
+from typing import ClassVar, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from fgvc.registry import MODELS
+
+from .training_batch import BRANCHES, TrainingBatch
+
+
+class LossPart(BaseModule):
+    """Base of the loss parts.
+
+    Args:
+        weight: Factor of the loss (a part of weight 0 is not built).
+        radius: Correlation window radius R on the feature grid.
+        feature_channels: Channels of the encoder's output features.
+    """
+
+    branches: ClassVar[Tuple[str, ...]] = ()
+
+    def __init__(self, weight: float, radius: int, feature_channels: int, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        unknown = sorted(set(self.branches) - set(BRANCHES))
+        if not self.branches or unknown:
+            raise ValueError(
+                f'{type(self).__name__}.branches must name some of {BRANCHES}, got {self.branches}'
+            )
+        self.weight = float(weight)
+        self.radius = radius
+        self.feature_channels = feature_channels
+
+    def forward(self, batch: TrainingBatch) -> Tensor:
+        """The unweighted scalar loss of ``batch``."""
+        raise NotImplementedError
+
+
+def head_config(head: dict, in_channels: int, what: str) -> dict:
+    """``head`` with ``in_channels`` set; a different value already there is an error."""
+    given = head.get('in_channels', in_channels)
+    if given != in_channels:
+        raise ValueError(
+            f'head.in_channels is {given}, but {what} has {in_channels} channels; '
+            'leave in_channels out (it follows the encoder and the radius)'
+        )
+    return dict(head, in_channels=in_channels)
+
+
+def check_teacher_checkpoint(teacher: dict) -> None:
+    """Fail at construction when the teacher's local checkpoint is missing."""
+    init_cfg = teacher.get('init_cfg') or {}
+    path = init_cfg.get('checkpoint') if isinstance(init_cfg, dict) else None
+    if path is None:
+        raise ValueError(
+            'teacher needs init_cfg=dict(type="Pretrained", checkpoint=...): '
+            'a frozen teacher must be loaded from a checkpoint'
+        )
+    if '://' not in path and not osp.isfile(osp.expanduser(path)):
+        raise FileNotFoundError(
+            f'Teacher checkpoint not found: {path} (set by teacher.init_cfg.checkpoint)'
+        )
+
+
+@MODELS.register_module()
+class FlowSupervision(LossPart):
+    """``sup_loss``: the synthetic pair's correlation against soft labels from
+    its flow (:class:`.FlowSoftLabelLoss`).
+
+    The label's teacher features come from the frozen ``teacher`` (an
+    encoder config whose ``init_cfg`` loads a checkpoint; it stays in eval
+    mode) or, without one, from the student's detached features.
+
+    Args:
+        loss: Config of the soft-label loss (without ``radius``).
+        teacher: Frozen encoder config, or None.
+    """
+
+    branches = ('synthetic',)
+
+    def __init__(
+        self,
+        weight: float,
+        radius: int,
+        feature_channels: int,
+        loss: dict,
+        teacher: Optional[dict] = None,
+        init_cfg=None,
+    ) -> None:
+        super().__init__(weight, radius, feature_channels, init_cfg)
+        self.loss = MODELS.build(dict(loss, radius=radius))
+        self.teacher = None
+        if teacher is not None:
+            check_teacher_checkpoint(teacher)
+            self.teacher = MODELS.build(teacher)
+            self.teacher.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> 'FlowSupervision':
+        """Set train mode; the teacher always stays in eval mode."""
+        super().train(mode)
+        if self.teacher is not None:
+            self.teacher.eval()
+        return self
+
+    def teacher_features(self, frame: Tensor, student: Tensor) -> Tensor:
+        """L2-normalised teacher features of ``frame`` (the student's detached
+        ``student`` features without a teacher)."""
+        if self.teacher is None:
+            return F.normalize(student.detach(), dim=1)
+        with torch.no_grad():
+            return F.normalize(self.teacher(frame)[-1], dim=1)
+
+    def forward(self, batch: TrainingBatch) -> Tensor:
+        ref, tgt = batch.features['synthetic']
+        flow = batch.field('flow', ref)
+        flow_back = batch.field('flow_back', ref)
+        teacher_ref = self.teacher_features(batch.frames['synthetic'][:, 0], ref)
+        return self.loss(tgt, ref, teacher_ref, flow, flow_back)
+
+
+@MODELS.register_module()
+class ColourReconstruction(LossPart):
+    """``l1_loss``: the real pair's reconstruction of the colour channel
+    dropped from its input (:class:`.ReconstructionLoss`).
+
+    Args:
+        loss: Config of the reconstruction loss (without ``radius``).
+    """
+
+    branches = ('real',)
+
+    def __init__(
+        self, weight: float, radius: int, feature_channels: int, loss: dict, init_cfg=None
+    ) -> None:
+        super().__init__(weight, radius, feature_channels, init_cfg)
+        self.loss = MODELS.build(dict(loss, radius=radius))
+
+    def forward(self, batch: TrainingBatch) -> Tensor:
+        ref = batch.features['real'][0]
+        corr = batch.correlation('real')
+        return self.loss(corr, ref.shape[1], batch.dropped[:, 0], batch.dropped[:, 1])
+
+
+@MODELS.register_module()
+class CorrelationAlignment(LossPart):
+    """``corr_da_loss``: a discriminator telling the raw local-correlation
+    vectors of the synthetic and the real pair apart, behind gradient
+    reversal. Its head's input width is the window size ``(2R+1)^2``.
+
+    Args:
+        head: Config of the discriminator (:class:`.DomainDiscriminator`).
+    """
+
+    branches = ('synthetic', 'real')
+
+    def __init__(
+        self, weight: float, radius: int, feature_channels: int, head: dict, init_cfg=None
+    ) -> None:
+        super().__init__(weight, radius, feature_channels, init_cfg)
+        window = (2 * radius + 1) ** 2
+        self.head = MODELS.build(head_config(head, window, f'the radius-{radius} window'))
+
+    def forward(self, batch: TrainingBatch) -> Tensor:
+        real = batch.correlation('real')
+        return self.head.loss(batch.correlation('synthetic'), real)
+
+
+@MODELS.register_module()
+class FeatureAlignment(LossPart):
+    """``da_loss``: the same as :class:`CorrelationAlignment` on the encoder's
+    features; its head's input width is the encoder's output channels.
+
+    Args:
+        head: Config of the discriminator (:class:`.DomainDiscriminator`).
+    """
+
+    branches = ('synthetic', 'real')
+
+    def __init__(
+        self, weight: float, radius: int, feature_channels: int, head: dict, init_cfg=None
+    ) -> None:
+        super().__init__(weight, radius, feature_channels, init_cfg)
+        self.head = MODELS.build(head_config(head, feature_channels, 'the encoder output'))
+
+    def forward(self, batch: TrainingBatch) -> Tensor:
+        syn_ref, syn_tgt = batch.features['synthetic']
+        real_ref, real_tgt = batch.features['real']
+        return self.head.loss(torch.cat([syn_ref, syn_tgt]), torch.cat([real_ref, real_tgt]))
