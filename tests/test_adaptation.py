@@ -104,7 +104,9 @@ def tracker() -> torch.nn.Module:
                 out_indices=(2,),
             ),
             data_preprocessor=dict(type='VideoDataPreprocessor'),
-            propagation=dict(neighbor_range=12, bidirectional=False),
+            propagation=dict(
+                matcher=dict(type='LocalMatcher', neighbor_range=12), bidirectional=False
+            ),
         )
     ).eval()
 
