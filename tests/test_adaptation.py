@@ -235,13 +235,12 @@ def test_predictor_adapts_a_copy_and_saves_it(tmp_path):
     plain = Predictor(cfg_options=options, short_side=None, warn_untrained=False)
     saved = tmp_path / 'adapted.pth'
     adapting = Predictor(
-        cfg_options=options,
+        cfg_options={**options, 'adaptation.crop_size': (32, 32)},
         short_side=None,
         warn_untrained=False,
         adapt_steps=2,
         save_adapted=str(saved),
     )
-    adapting.config.adaptation.crop_size = (32, 32)
     before = {k: v.clone() for k, v in adapting.model('davis').state_dict().items()}
     queries = np.array([[0, 20.5, 20.5]])
     tracks, _ = adapting(frames, queries)
