@@ -12,7 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
-from typing import Iterable, Iterator, List, Tuple
+from typing import Callable, Iterable, Iterator, List, Tuple
 
 import numpy as np
 from tqdm import tqdm
@@ -198,22 +198,12 @@ def render_tracks(
     fading trails, drawn a chunk of frames at a time."""
     tracks_nt, occluded_nt = tracks.transpose(1, 0, 2), ~visibility.T
     colours = track_colours(tracks_nt.shape[0])
-    with (
-        Mp4Writer(path, fps) as writer,
-        tqdm(
-            total=len(reader),
-            desc='drawing',
-            unit='frame',
-            disable=not progress,
-            dynamic_ncols=True,
-        ) as bar,
-    ):
-        for start, frames in _chunks(reader, RENDER_CHUNK):
-            for t, frame in enumerate(frames, start):
-                writer.write(
-                    draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius, trail)
-                )
-            bar.update(len(frames))
+
+    def draw(start: int, frames: np.ndarray) -> Iterable[np.ndarray]:
+        for t, frame in enumerate(frames, start):
+            yield draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius, trail)
+
+    _write_drawn(reader, path, fps, progress, draw)
 
 
 def write_masks(masks: Iterable[Tuple[int, np.ndarray]], folder: str) -> int:
@@ -237,6 +227,23 @@ def render_mask_overlay(
     """An mp4 of the video with the masks of ``mask_folder`` blended in their
     DAVIS palette colours."""
     mask_paths = list_images(mask_folder, ('.png',), 'masks')
+
+    def draw(start: int, frames: np.ndarray) -> Iterable[np.ndarray]:
+        masks = np.stack([read_index_png(p) for p in mask_paths[start : start + len(frames)]])
+        return overlay_masks(frames, masks, alpha)
+
+    _write_drawn(reader, path, fps, progress, draw)
+
+
+def _write_drawn(
+    reader: VideoReader,
+    path: str,
+    fps: float,
+    progress: bool,
+    draw: Callable[[int, np.ndarray], Iterable[np.ndarray]],
+) -> None:
+    """Write the mp4 of ``draw(start, frames)`` over the video, a chunk of
+    frames at a time, with a progress bar."""
     with (
         Mp4Writer(path, fps) as writer,
         tqdm(
@@ -248,7 +255,6 @@ def render_mask_overlay(
         ) as bar,
     ):
         for start, frames in _chunks(reader, RENDER_CHUNK):
-            masks = np.stack([read_index_png(p) for p in mask_paths[start : start + len(frames)]])
-            for frame in overlay_masks(frames, masks, alpha):
-                writer.write(frame)
+            for image in draw(start, frames):
+                writer.write(image)
             bar.update(len(frames))
