@@ -19,6 +19,7 @@ from fgvc.registry import MATCHERS
 
 from .local_attention import PRODUCT_FLOATS, LocalLayout, LocalMatcher
 from .matcher import Candidates, Matcher, check_option
+from .ranking import top_k
 
 
 def _pool(features: torch.Tensor, factor: int) -> torch.Tensor:
@@ -97,7 +98,8 @@ def _refine(
         keys = memory_rows[flat[cells]]  # [cells, side^2, C]
         affinity = torch.bmm(queries[cells], keys.transpose(1, 2))
         affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
-        values[cells], where = affinity.topk(k, dim=2)
+        # Window positions are in raster order: equal values go to the lower pixel.
+        values[cells], where = top_k(affinity, k)
         index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
 
     def to_pixels(x: torch.Tensor) -> torch.Tensor:

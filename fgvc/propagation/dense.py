@@ -16,6 +16,7 @@ import torch
 from fgvc.registry import MATCHERS
 
 from .matcher import Candidates, Matcher, check_option, merge_candidates
+from .ranking import top_k
 
 
 def dense_neighbourhood(
@@ -50,7 +51,7 @@ def dense_candidates(
     for start in range(0, h * w, step):
         rows = slice(start, start + step)
         affinity = (queries[rows] @ keys).masked_fill_(~neighbourhood[rows], -math.inf)
-        values[rows], index[rows] = affinity.topk(k, dim=1)
+        values[rows], index[rows] = top_k(affinity, k)
     return Candidates(values, index)
 
 

@@ -10,8 +10,8 @@ from typing import Tuple
 
 import torch
 
-#: Extra candidates sorted beyond the top k to break ties in raster order.
-TIE_SLACK = 16
+from .ranking import top_k
+
 #: Maps upsampled whole at once where a peak window cannot be trusted.
 WHOLE_MAPS_AT_ONCE = 8
 
@@ -44,37 +44,6 @@ def _weighted_mean_position(values: torch.Tensor, x: torch.Tensor, y: torch.Tens
         torch.full_like(weights, 1.0 / weights.shape[1]),
     )
     return torch.stack([(weights * x).sum(1), (weights * y).sum(1)], dim=1)
-
-
-def _sort_desc_then_key(
-    values: torch.Tensor, keys: torch.Tensor
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Rows of ``values`` sorted descending, equal values by ascending ``keys``."""
-    order = keys.argsort(dim=1, stable=True)
-    values, keys = values.gather(1, order), keys.gather(1, order)
-    order = values.argsort(dim=1, descending=True, stable=True)
-    return values.gather(1, order), keys.gather(1, order)
-
-
-def top_pixels(
-    values: torch.Tensor, keys: torch.Tensor, k: int
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """The ``k`` largest of each row of ``values`` ``[N, P]`` and their ``keys``.
-
-    Equal values are taken in ascending key order, so the choice among ties
-    does not depend on how the candidates were laid out: reading a map whole
-    or around its peak picks the same pixels.
-    """
-    wide = min(k + TIE_SLACK, values.shape[1])
-    top, where = values.topk(wide, dim=1)
-    top, top_keys = _sort_desc_then_key(top, keys.gather(1, where))
-    # Ties with the k-th value may continue past the `wide` list: sort those rows whole.
-    unsure = ((top[:, -1] == top[:, k - 1]) & (wide < values.shape[1])).nonzero().squeeze(1)
-    if len(unsure):
-        top[unsure], top_keys[unsure] = (
-            x[:, :wide] for x in _sort_desc_then_key(values[unsure], keys[unsure])
-        )
-    return top[:, :k], top_keys[:, :k]
 
 
 class _Axis:
@@ -138,7 +107,10 @@ def _read_position(
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Positions ``[N, 2]`` from upsampled values ``up`` ``[N, P]`` of the raster
     pixels ``keys`` (flat raster indices), and each row's ``topk``-th value."""
-    values, index = top_pixels(up, keys, min(topk, up.shape[1]))
+    # Equal values are taken in ascending raster order, so reading a map whole
+    # or around its peak picks the same pixels.
+    values, where = top_k(up, topk, keys)
+    index = keys.gather(1, where)
     x = (index % width).to(up.dtype) + 0.5
     y = torch.div(index, width, rounding_mode='floor').to(up.dtype) + 0.5
     return _weighted_mean_position(values, x, y), values[:, -1]

@@ -35,6 +35,7 @@ import torch
 from fgvc.registry import MATCHERS
 
 from .matcher import Candidates, Matcher, check_option, merge_candidates
+from .ranking import top_k
 
 #: Most affinities computed by one matrix product.
 PRODUCT_FLOATS = 2**22
@@ -124,17 +125,28 @@ def _query_tiles(target: torch.Tensor, g: Geometry) -> torch.Tensor:
 
 def select_topk(affinity: torch.Tensor, k: int, chunk: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """Top ``k`` of the last dimension of ``affinity`` (``chunk * G`` long) and
-    their positions, read from the ``k`` chunks of largest maximum; chunk j
-    holds positions ``j, j + G, j + 2 G, ...`` so that its maximum is an
-    elementwise maximum of contiguous rows."""
+    their positions, in the order of :func:`~fgvc.propagation.ranking.top_k`.
+
+    They are read from the ``k`` chunks of largest maximum; chunk j holds
+    positions ``j, j + G, j + 2 G, ...`` so that its maximum is an elementwise
+    maximum of contiguous rows. Every entry of the top k lies in those chunks
+    unless the k-th and (k+1)-th chunk maxima are equal; such rows are
+    selected from the whole row.
+    """
     if chunk == 1:
-        return affinity.topk(k, dim=-1)
-    groups = affinity.shape[-1] // chunk
-    best = affinity.unflatten(-1, (chunk, groups)).amax(-2).topk(k, dim=-1).indices
-    members = torch.arange(0, affinity.shape[-1], groups, device=affinity.device)
-    where = (best[..., None, :] + members[:, None]).flatten(-2)  # [..., chunk * k]
-    top, pick = affinity.gather(-1, where).topk(k, dim=-1)
-    return top, where.gather(-1, pick)
+        return top_k(affinity, k)
+    length = affinity.shape[-1]
+    groups = length // chunk
+    maxima, best = affinity.unflatten(-1, (chunk, groups)).amax(-2).topk(min(k + 1, groups), dim=-1)
+    members = torch.arange(0, length, groups, device=affinity.device)
+    where = (best[..., None, :k] + members[:, None]).flatten(-2)  # [..., chunk * k]
+    top, pick = top_k(affinity.gather(-1, where), k, where)
+    where = where.gather(-1, pick)
+    unsure = (maxima[..., k - 1] == maxima[..., -1]).flatten().nonzero().squeeze(1)
+    if groups > k and len(unsure):
+        rows = affinity.reshape(-1, length)[unsure]
+        top.view(-1, k)[unsure], where.view(-1, k)[unsure] = top_k(rows, k)
+    return top, where
 
 
 class LocalLayout(NamedTuple):

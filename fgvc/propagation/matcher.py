@@ -15,6 +15,8 @@ from typing import Any, List, NamedTuple, Optional, Sequence
 
 import torch
 
+from .ranking import top_k
+
 #: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
 GATHER_CHUNK = 1024
 
@@ -101,7 +103,8 @@ def merge_candidates(
     num_labels, num_mem, num_pixels = memory_labels.shape
     values = torch.cat([c.values for c in candidates], 1)
     index = torch.cat([c.index + m * num_pixels for m, c in enumerate(candidates)], 1)
-    top, where = values.topk(min(topk, values.shape[1]), dim=1)
+    # Equal affinities: the lower (memory slot, pixel) first (see .ranking).
+    top, where = top_k(values, topk, index)
     # A pixel with no allowed match anywhere (all -inf) gets zero labels.
     weights = torch.softmax(top / temperature, dim=1).nan_to_num_(0.0)
     index = index.gather(1, where)
