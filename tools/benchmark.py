@@ -32,10 +32,11 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine import Config, DictAction
+from mmengine import Config
 from torch.profiler import ProfilerActivity, profile
 
 from fgvc.apis import Predictor
+from fgvc.apis.cli import add_cfg_options, add_trust_flag
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.datasets.video_reader import open_video
@@ -44,7 +45,7 @@ from fgvc.models.ops import local_correlation, local_correlation_fast
 from fgvc.models.trackers.base import ENCODE
 from fgvc.propagation.engine import MATCH, MERGE, READOUT
 from fgvc.registry import MODELS
-from fgvc.utils import TRUST_FLAG, load_encoder_weights, register_all_modules
+from fgvc.utils import load_encoder_weights, register_all_modules
 
 EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
 MIB = 2**20
@@ -74,9 +75,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'by default every point is queried in frame 0',
     )
     parser.add_argument('--checkpoint', default=None, help='encoder weights (default: untrained)')
-    parser.add_argument(
-        TRUST_FLAG, action='store_true', help='load a checkpoint that may run code (trusted files)'
-    )
+    add_trust_flag(parser)
     parser.add_argument('--modes', nargs='+', default=list(ORDER), choices=ORDER)
     parser.add_argument(
         '--scaling-sizes',
@@ -99,11 +98,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="the device's peak fp32 GFLOP/s: correlation times are then "
         'also given against this roofline',
     )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
+    add_cfg_options(
+        parser,
         help="propagation options, and options of one mode's matcher prefixed by the "
         'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
     )

@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 import torch
 
-from fgvc.apis import OnlineTracker, Predictor
-from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.apis import OnlineTracker
+from fgvc.apis.cli import add_predictor_args, predictor_from_args
 from fgvc.apis.queries import grid_queries
 
 #: The generated stream: frame size, texture smoothness and panning speed.
@@ -37,12 +37,10 @@ REPORT_EVERY = 100
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default=DEFAULT_CONFIG)
     parser.add_argument('--checkpoint', default=None, help='encoder weights (default: untrained)')
-    parser.add_argument('--short-side', type=int, default=256)
     parser.add_argument('--points', type=int, default=100)
     parser.add_argument('--marks', type=int, nargs='+', default=[200, 2000])
-    parser.add_argument('--device', default='cpu')
+    add_predictor_args(parser, device='cpu')
     parser.add_argument('--threads', type=int, default=2, help='CPU threads (torch)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
@@ -69,9 +67,7 @@ def peak_rss_mb() -> float:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    predictor = Predictor(
-        args.config, args.checkpoint, args.device, args.short_side, warn_untrained=False
-    )
+    predictor = predictor_from_args(args)
     tracker = OnlineTracker(predictor)
     side = int(round(np.sqrt(args.points)))
     tracker.add_points(grid_queries(side, *FRAME_HW)[:, 1:])

@@ -30,6 +30,7 @@ from typing import List, Optional
 
 import torch
 
+from fgvc.apis.cli import add_trust_flag
 from fgvc.fileio import atomic_write
 from fgvc.models.backbones import (
     ResNet,
@@ -39,7 +40,7 @@ from fgvc.models.backbones import (
     strip_prefixes,
 )
 from fgvc.models.backbones.checkpoint_utils import HEAD_PREFIXES, WRAPPER_PREFIXES
-from fgvc.utils import TRUST_FLAG, UnsafeCheckpointError, load_checkpoint
+from fgvc.utils import UnsafeCheckpointError, load_checkpoint
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -71,11 +72,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='save the matching weights even if some of the encoder are missing or of the '
         'wrong shape (by default nothing is saved and the exit status is 1)',
     )
-    parser.add_argument(
-        TRUST_FLAG,
-        action='store_true',
-        help='load an input holding types other than weights: unpickling it can run code',
-    )
+    add_trust_flag(parser, 'an input')
     return parser.parse_args(argv)
 
 

@@ -30,10 +30,9 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-from mmengine.config import DictAction
-
 from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
+from fgvc.apis.cli import add_adaptation_args, add_predictor_args, predictor_from_args
 from fgvc.apis.outputs import (
     render_mask_overlay,
     render_tracks,
@@ -42,7 +41,7 @@ from fgvc.apis.outputs import (
     write_tracks_csv,
     write_tracks_npz,
 )
-from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, untrained_encoder_message
+from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.datasets.video_reader import open_video
 from fgvc.fileio import read_index_png
@@ -97,39 +96,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--resume', action='store_true', help='batch mode: skip videos whose output is complete'
     )
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load a checkpoint holding types other than weights: unpickling it can run code',
-    )
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='override config entries, e.g. model.propagation.topk=5',
-    )
-    parser.add_argument(
-        '--short-side',
-        type=int,
-        default=DEFAULT_SHORT_SIDE,
-        help='encoder input short side in pixels (frames are never enlarged); smaller is faster',
-    )
-    parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', 'cuda:1', ...")
-    parser.add_argument(
-        '--encoder-onnx',
-        help='run this ONNX encoder (tools/export.py) with onnxruntime instead of PyTorch',
-    )
-    parser.add_argument(
-        '--adapt',
-        type=int,
-        default=0,
-        metavar='STEPS',
-        help="fine-tune a copy of the encoder on this video's frames for STEPS steps first "
-        "(self-supervised; the config's `adaptation` settings)",
-    )
-    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
+    add_predictor_args(parser)
+    add_adaptation_args(parser, "this video's")
     parser.add_argument('--save-adapted', help='write the adapted encoder (a checkpoint) there')
     parser.add_argument(
         '--fps', type=float, help="frame rate of the output video (default: the input's)"
@@ -143,16 +111,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def build_predictor(args: argparse.Namespace) -> Predictor:
-    predictor = Predictor(
-        args.config,
-        args.checkpoint,
-        args.device,
-        args.short_side,
-        cfg_options=args.cfg_options,
+    predictor = predictor_from_args(
+        args,
         progress=True,
-        encoder_onnx=args.encoder_onnx,
-        warn_untrained=False,
-        trust_checkpoint=args.trust_checkpoint,
         adapt_steps=args.adapt,
         adapt_seed=args.adapt_seed,
         save_adapted=args.save_adapted,

@@ -25,8 +25,10 @@ from typing import Callable, Dict, List, Optional
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from fgvc.apis import Predictor
+from fgvc.apis.cli import add_adaptation_args, add_cfg_options
 from fgvc.apis.predictor import DEFAULT_CONFIG
 from fgvc.datasets.real_video import build_index
 from fgvc.datasets.video_reader import ArrayVideo
@@ -54,13 +56,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--badja', help='BADJA root (DAVIS frames beside it, as in the eval config)'
     )
     parser.add_argument('--jhmdb', help='JHMDB root with its list file')
-    parser.add_argument('--adapt', type=int, default=0, metavar='STEPS', help='adaptation steps')
-    parser.add_argument('--adapt-seed', type=int, default=0)
+    add_adaptation_args(parser, "each clip's")
     parser.add_argument('--short-side', type=int, default=120, help='encoder input short side')
     parser.add_argument('--config', default=DEFAULT_CONFIG)
-    parser.add_argument(
-        '--cfg-options', nargs='+', default=[], help='k=v overrides for every encoder'
-    )
+    add_cfg_options(parser, 'model.backbone.base_channels=16 (every encoder)')
     parser.add_argument('--no-references', action='store_true', help='skip static and dis')
     parser.add_argument('--out', help='also write the JSON line to this file')
     return parser.parse_args(argv)
@@ -76,19 +75,6 @@ def parse_encoders(specs: List[str]) -> Dict[str, Optional[str]]:
             raise FileNotFoundError(f'Checkpoint of encoder {name!r} not found: {path}')
         encoders[name] = None if path.lower() == 'none' else path
     return encoders
-
-
-def parse_options(items: List[str]) -> dict:
-    options = {}
-    for item in items:
-        key, sep, value = item.partition('=')
-        if not sep:
-            raise ValueError(f'--cfg-options takes key=value, got {item!r}')
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
 
 
 # --- the classical references --------------------------------------------------------
@@ -220,10 +206,10 @@ def keypoint_clips(cfg_path: str, task: str, root: str) -> List[dict]:
 # --- scoring ---------------------------------------------------------------------------
 
 
-def vos_score(clips: List[dict], segment: Method) -> float:
+def vos_score(clips: List[dict], segment: Method, name: str) -> float:
     """Mean J&F over sequences and objects."""
     scores = []
-    for clip in clips:
+    for clip in tqdm(clips, desc=f'{name}: davis', unit='video', leave=False):
         first = np.where(clip['gt'][0] == VOID, 0, clip['gt'][0]).astype(np.uint8)
         pred = segment(clip['frames'], first)
         for obj in sequence_scores(clip['gt'], pred, clip['objects'], 0.008).values():
@@ -231,9 +217,9 @@ def vos_score(clips: List[dict], segment: Method) -> float:
     return float(np.mean(scores))
 
 
-def pck_score(clips: List[dict], track: Method, alpha: float, average: str) -> float:
+def pck_score(clips: List[dict], track: Method, alpha: float, average: str, desc: str) -> float:
     values = []
-    for clip in clips:
+    for clip in tqdm(clips, desc=desc, unit='clip', leave=False):
         pred = track(clip['frames'], clip['queries'])
         values.append(pck(pred, clip['targets'], alpha, clip['norm'], clip['scored'], average))
     return float(np.mean(values))
@@ -257,11 +243,11 @@ def evaluate(methods: Dict[str, tuple], data: Dict[str, list]) -> Dict[str, Dict
     for name, (track, segment) in methods.items():
         row = {}
         if 'davis' in data:
-            row['davis_jf'] = vos_score(data['davis'], segment)
+            row['davis_jf'] = vos_score(data['davis'], segment, name)
         if 'badja' in data:
-            row['badja_pck@0.2'] = pck_score(data['badja'], track, 0.2, 'all')
+            row['badja_pck@0.2'] = pck_score(data['badja'], track, 0.2, 'all', f'{name}: badja')
         if 'jhmdb' in data:
-            row['jhmdb_pck@0.1'] = pck_score(data['jhmdb'], track, 0.1, 'joint')
+            row['jhmdb_pck@0.1'] = pck_score(data['jhmdb'], track, 0.1, 'joint', f'{name}: jhmdb')
         results[name] = row
         print(f'{name}: ' + ', '.join(f'{k} {v:.4f}' for k, v in row.items()), flush=True)
     return results
@@ -286,7 +272,6 @@ def main(argv=None) -> None:
         encoders = parse_encoders(args.encoder)
         if args.adapt < 0:
             raise ValueError(f'--adapt needs a step count >= 0, got {args.adapt}')
-        options = parse_options(args.cfg_options)
         data = {}
         if args.davis:
             data['davis'] = davis_clips(args.davis, args.split)
@@ -306,7 +291,7 @@ def main(argv=None) -> None:
             config=args.config,
             checkpoint=checkpoint,
             short_side=args.short_side,
-            cfg_options=options,
+            cfg_options=args.cfg_options,
             warn_untrained=False,
         )
         methods[name] = predictor_methods(Predictor(**common))

@@ -14,9 +14,8 @@ import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
-
 from fgvc.apis import Predictor
+from fgvc.apis.cli import add_cfg_options, add_trust_flag
 from fgvc.apis.export import FORMATS, export_encoder
 from fgvc.apis.predictor import DEFAULT_CONFIG
 
@@ -28,14 +27,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='file to write (.onnx or .pt)')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
     parser.add_argument('--task', default='davis', help='the config task whose encoder is exported')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={}, help='override config entries'
-    )
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load a checkpoint holding types other than weights: unpickling it can run code',
-    )
+    add_cfg_options(parser)
+    add_trust_flag(parser)
     return parser.parse_args(argv)
 
 

@@ -12,8 +12,9 @@ vos ``<sequence>/%05d.png``. The same dataset, metric and summary file as
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
+from fgvc.apis.cli import add_cfg_options
 from fgvc.apis.evaluation import format_table, prepare_test_config
 from fgvc.apis.scoring import score_predictions
 from fgvc.utils import register_all_modules
@@ -40,13 +41,7 @@ def parse_args():
         action='store_true',
         help='allow a TAP-Vid predictions pickle (unpickling runs code it holds)',
     )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='override config entries, e.g. test_evaluator.averaging=track',
-    )
+    add_cfg_options(parser, 'test_evaluator.averaging=track')
     return parser.parse_args()
 
 

@@ -6,11 +6,12 @@ import os.path as osp
 import sys
 from typing import Optional
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
 from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
+from fgvc.apis.cli import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.apis.evaluation import (
     describe_protocol,
     format_table,
@@ -20,7 +21,6 @@ from fgvc.apis.evaluation import (
 )
 from fgvc.engine import QuietRunner
 from fgvc.utils import (
-    TRUST_FLAG,
     EncoderCheckpoint,
     UnsafeCheckpointError,
     check_config,
@@ -40,21 +40,11 @@ def parse_args():
         'untrained encoder. The encoder width and depth come from the training config '
         'stored in the checkpoint',
     )
-    parser.add_argument(
-        TRUST_FLAG,
-        action='store_true',
-        help='load a checkpoint holding types other than weights: unpickling it can run code',
-    )
+    add_trust_flag(parser)
     parser.add_argument('--task', required=True, help="a key of the config's `tasks` dict")
     parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='override config entries, e.g. model.propagation.topk=5',
-    )
+    add_cfg_options(parser)
     parser.add_argument(
         '--show-dir', help='draw predictions over the frames (images and mp4) into DIR/<task>/'
     )
@@ -69,20 +59,8 @@ def parse_args():
     parser.add_argument(
         '--print-protocol', action='store_true', help='print the protocol record and exit'
     )
-    parser.add_argument(
-        '--verbose', action='store_true', help="show mmengine's info messages on the console"
-    )
-    parser.add_argument(
-        '--adapt',
-        type=int,
-        default=0,
-        metavar='STEPS',
-        help="fine-tune a copy of the encoder on each video's frames for STEPS steps before "
-        "tracking it (self-supervised, the config's `adaptation` settings; labels never read)",
-    )
-    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
+    add_adaptation_args(parser, "each video's")
+    add_launcher_args(parser)
     return parser.parse_args()
 
 

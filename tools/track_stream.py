@@ -23,11 +23,11 @@ from typing import Dict, Iterator, Tuple
 
 import cv2
 import numpy as np
-from mmengine.config import DictAction
 
-from fgvc.apis import OnlineTracker, Predictor
+from fgvc.apis import OnlineTracker
+from fgvc.apis.cli import add_predictor_args, predictor_from_args
 from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
-from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, untrained_encoder_message
+from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
 
@@ -53,13 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'each point is added when the stream reaches its frame',
     )
     parser.add_argument('--checkpoint', help='encoder checkpoint (default: untrained)')
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, default={}, help='override config entries'
-    )
-    parser.add_argument('--short-side', type=int, default=DEFAULT_SHORT_SIDE)
-    parser.add_argument('--device', default='auto', help="'auto', 'cpu', 'cuda', ...")
-    parser.add_argument('--encoder-onnx', help='run this ONNX encoder (tools/export.py)')
+    add_predictor_args(parser)
     parser.add_argument('--video', action='store_true', help='also write an annotated mp4')
     parser.add_argument('--max-frames', type=int, help='stop after this many frames')
     parser.add_argument(
@@ -68,11 +62,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='read a file no faster than its frame rate, like a live stream',
     )
     parser.add_argument('--overwrite', action='store_true', help='replace an earlier tracks.csv')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='load a checkpoint holding types other than weights: unpickling it can run code',
-    )
     return parser.parse_args(argv)
 
 
@@ -123,16 +112,7 @@ def track(args: argparse.Namespace) -> bool:
     if osp.exists(csv_path) and not args.overwrite:
         raise FileExistsError(f'{csv_path} exists: choose another --out or pass --overwrite')
     capture = open_source(args.source)
-    predictor = Predictor(
-        args.config,
-        args.checkpoint,
-        args.device,
-        args.short_side,
-        cfg_options=args.cfg_options,
-        encoder_onnx=args.encoder_onnx,
-        warn_untrained=False,
-        trust_checkpoint=args.trust_checkpoint,
-    )
+    predictor = predictor_from_args(args)
     if predictor.untrained:
         print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)
     tracker = OnlineTracker(predictor)

@@ -5,12 +5,12 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
+from fgvc.apis.cli import add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.engine import QuietRunner
 from fgvc.utils import (
-    TRUST_FLAG,
     UnsafeCheckpointError,
     check_config,
     check_override_keys,
@@ -37,25 +37,10 @@ def parse_args() -> argparse.Namespace:
         help='resume from CKPT (a checkpoint, a last_checkpoint file or a work dir), or '
         'without a value from the latest checkpoint in the work dir',
     )
-    parser.add_argument(
-        TRUST_FLAG,
-        action='store_true',
-        help='load checkpoints (--resume, load_from, pretrained weights) even if they hold '
-        'types other than weights: unpickling them can run code, so only for files you trust',
-    )
+    add_trust_flag(parser, 'checkpoints (--resume, load_from, pretrained weights)')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument(
-        '--verbose', action='store_true', help="show mmengine's info messages on the console"
-    )
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        default={},
-        help='override config entries, e.g. train_cfg.max_epochs=2',
-    )
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
+    add_cfg_options(parser, 'train_cfg.max_epochs=2')
+    add_launcher_args(parser)
     return parser.parse_args()
 
 
