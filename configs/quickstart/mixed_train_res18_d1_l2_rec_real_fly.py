@@ -26,3 +26,20 @@ train_dataloader = dict(
         )
     )
 )
+
+# Schedule chosen on the 7 DAVIS dev sequences (README "Real video"): 24 epochs
+# (2,592 iterations, about 9.5 minutes on 2 cores) beat the quickstart's 3 on
+# VOS J&F, BADJA and JHMDB PCK alike.
+max_epochs = 24
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end={{_base_.warmup_iters}}),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=max_epochs,
+        eta_min_ratio=1e-3,
+        convert_to_iter_based=True,
+    ),
+]
