@@ -51,6 +51,9 @@ EVAL_CONFIG = 'configs/eval/res18_d1_eval.py'
 MIB = 2**20
 ORDER = ('local', 'coarse_to_fine', 'dense')  # dense last: it leaves the most freed memory
 WARM_UP_GRID = 32
+#: Frame sizes (h, w) of the many-query-frames and VOS workloads.
+SPREAD_HW = (96, 128)
+VOS_HW = (240, 432)
 WORKLOAD = dict(precede_frames=5, topk=10)  # TAP-Vid settings
 #: Profiler labels of the stages, and the operators that are matrix products.
 STAGES = dict(encode=ENCODE, match=MATCH, merge=MERGE, readout=READOUT)
@@ -114,6 +117,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         type=int,
         default=24,
         help='frames of the end-to-end Predictor workload (0 to skip)',
+    )
+    parser.add_argument(
+        '--spread-frames',
+        type=int,
+        default=0,
+        help='frames of the many-query-frames workload (96x128, --points spread evenly over '
+        'the frames against all queried in frame 0, local matcher; 0 to skip)',
+    )
+    parser.add_argument(
+        '--vos-frames',
+        type=int,
+        default=0,
+        help="frames of the VOS workload (240x432, the vos task's 20 memory frames, "
+        'full-width encoder; 0 to skip)',
     )
     parser.add_argument(
         '--under-load',
@@ -458,6 +475,71 @@ def predictor_workload(args: argparse.Namespace, device: torch.device) -> None:
     )
 
 
+def spread_workload(
+    model, mode: str, tracker: torch.nn.Module, args: argparse.Namespace, device: torch.device
+) -> Dict[str, float]:
+    """Seconds to track ``args.points`` points through a generated
+    ``SPREAD_HW`` video of ``args.spread_frames`` frames, queried evenly over
+    its frames and all in frame 0 (forward tracking, same positions), and the
+    ratio."""
+    height, width = SPREAD_HW
+    scene = replace(
+        sized_scene(VIDEO_SCENE, height, args.spread_frames, args.points),
+        width=width,
+        late_query_fraction=0.0,
+    )
+    features = encode(model, generate_video(scene, (args.seed, height)).video, device)
+    rng = np.random.default_rng(args.seed)
+    yx = rng.uniform((0, 0), (height, width), (args.points, 2))
+    spread = np.floor(np.arange(args.points) * args.spread_frames / args.points)
+    seconds = {}
+    for name, frames in (('frame 0', np.zeros(args.points)), ('spread', spread)):
+        queries = torch.as_tensor(np.column_stack([frames, yx]), dtype=torch.float32)
+        start = time.perf_counter()
+        tracker.track(features, queries.to(device), (height, width))
+        seconds[name] = time.perf_counter() - start
+    groups = len(np.unique(spread))
+    print(
+        f'\n{mode}, {args.points} points in {args.spread_frames} frames of {width}x{height}: all in '
+        f'frame 0 {seconds["frame 0"]:.1f} s, spread over {groups} query frames '
+        f'{seconds["spread"]:.1f} s ({seconds["spread"] / seconds["frame 0"]:.2f}x)',
+        flush=True,
+    )
+    return seconds
+
+
+def vos_workload(args: argparse.Namespace, device: torch.device) -> Dict[str, float]:
+    """Seconds per frame of encoding and of propagation of a first-frame mask
+    through a generated ``VOS_HW`` sequence with the vos task's settings and
+    the full-width encoder (``Predictor.segment``)."""
+    height, width = VOS_HW
+    scene = replace(sized_scene(VIDEO_SCENE, height, args.vos_frames, 1), width=width)
+    video = generate_video(scene, (args.seed, height)).video
+    first = np.zeros((height, width), np.uint8)
+    first[height // 4 : 3 * height // 4, width // 4 : width // 2] = 1
+    predictor = Predictor(
+        checkpoint=args.checkpoint,
+        device=str(device),
+        warn_untrained=False,
+        short_side=height,
+        trust_checkpoint=args.trust_checkpoint,
+    )
+    start = time.perf_counter()
+    stages = stage_seconds(lambda: predictor.segment(video, first))
+    total = time.perf_counter() - start
+    frames = args.vos_frames
+    result = dict(encode=stages['encode'] / frames, propagation=(total - stages['encode']) / frames)
+    memory = predictor.model(predictor.mask_task).propagation.precede_frames
+    print(
+        f'\nVOS, {frames} frames of {width}x{height}, {memory} memory frames: encode '
+        f'{result["encode"]:.3f} s/frame, propagation {result["propagation"]:.3f} s/frame '
+        f'({result["propagation"] / result["encode"]:.2f}x encoding; matching '
+        f'{stages["match"] / frames:.3f}), {total:.1f} s in all (profiled)',
+        flush=True,
+    )
+    return result
+
+
 @contextlib.contextmanager
 def busy_core(enabled: bool) -> Iterator[None]:
     """A second process spinning on one core while the block runs."""
@@ -515,6 +597,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         stage_profile(model, chosen, work, min(args.profile_frames, args.frames), device)
     if args.predictor_frames > 0:
         predictor_workload(args, device)
+    if args.spread_frames > 0:
+        spread_workload(model, modes[0], trackers[modes[0]], args, device)
+    if args.vos_frames > 0:
+        vos_workload(args, device)
     if scaling:
         memory_scaling(model, trackers, args.scaling_sizes, args, device)
     correlation = None
