@@ -99,10 +99,15 @@ def queries_by_frame(spec: str, height: int, width: int) -> Dict[int, Tuple[list
     return out
 
 
-def stop_on_sigterm() -> None:
+def stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM both end the loop cleanly. SIGINT is set
+    explicitly: a process started in the background by a non-interactive
+    shell inherits it ignored, and Python then leaves it so."""
+
     def handler(signum, frame):
         raise KeyboardInterrupt
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, handler)
 
 
@@ -169,7 +174,7 @@ def track(args: argparse.Namespace) -> bool:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    stop_on_sigterm()
+    stop_on_signals()
     try:
         completed = track(args)
     except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
