@@ -29,6 +29,7 @@ from fgvc.fileio import read_video
 from fgvc.registry import DATASETS
 
 from .video_reader import FRAME_EXTENSIONS, CaptureVideo
+from .youtube_vos import frame_step_range
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v')
 INDEX_VERSION = 1
@@ -234,12 +235,7 @@ class RealVideoPairs(BaseDataset):
         index_file: Optional[str] = None,
         **kwargs,
     ) -> None:
-        low, high = frame_steps
-        if not 1 <= low <= high:
-            raise ValueError(
-                f'frame_steps must be (min, max) with 1 <= min <= max, got {tuple(frame_steps)}'
-            )
-        self.frame_steps = (low, high)
+        self.frame_steps = frame_step_range(frame_steps)
         self.split = split
         self.resolution = resolution
         self.index_file = index_file

@@ -2,13 +2,23 @@
 
 import json
 import os.path as osp
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import read_rgb
 from fgvc.registry import DATASETS
+
+
+def frame_step_range(frame_steps: Sequence[int]) -> Tuple[int, int]:
+    """``(min, max)`` frames between the two frames of a pair, checked."""
+    low, high = frame_steps
+    if not 1 <= low <= high:
+        raise ValueError(
+            f'frame_steps must be (min, max) with 1 <= min <= max, got {tuple(frame_steps)}'
+        )
+    return low, high
 
 
 @DATASETS.register_module()
@@ -35,12 +45,7 @@ class YouTubeVOSPairs(BaseDataset):
         frame_steps: Sequence[int] = (1, 1),
         **kwargs,
     ) -> None:
-        low, high = frame_steps
-        if not 1 <= low <= high:
-            raise ValueError(
-                f'frame_steps must be (min, max) with 1 <= min <= max, got {tuple(frame_steps)}'
-            )
-        self.frame_steps = (low, high)
+        self.frame_steps = frame_step_range(frame_steps)
         super().__init__(data_root=data_root, ann_file=ann_file, pipeline=pipeline, **kwargs)
 
     def load_data_list(self) -> List[dict]:
