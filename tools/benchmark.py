@@ -439,28 +439,36 @@ def stage_profile(
         )
 
 
+def generated_frames(height: int, width: int, frames: int, points: int, seed: int) -> np.ndarray:
+    """uint8 ``[T, H, W, 3]`` frames of a generated ``width`` x ``height`` video."""
+    scene = replace(
+        sized_scene(VIDEO_SCENE, height, frames, points), width=width, late_query_fraction=0.0
+    )
+    return generate_video(scene, (seed, height)).video
+
+
+def benchmark_predictor(args: argparse.Namespace, device: torch.device, short_side: int):
+    """The Predictor of the end-to-end workloads (``--checkpoint``, or untrained)."""
+    return Predictor(
+        checkpoint=args.checkpoint,
+        device=str(device),
+        warn_untrained=False,
+        short_side=short_side,
+        trust_checkpoint=args.trust_checkpoint,
+    )
+
+
 def predictor_workload(args: argparse.Namespace, device: torch.device) -> None:
     """The Predictor on a generated 854x480 video, 100 points in frame 0, short
     side 256, the full-width encoder: seconds per frame of encoding and of
     propagation (everything else the call does)."""
-    scene = replace(
-        sized_scene(VIDEO_SCENE, 480, args.predictor_frames, args.points),
-        width=854,
-        late_query_fraction=0.0,
-    )
-    video = generate_video(scene, (args.seed, 480)).video
+    video = generated_frames(480, 854, args.predictor_frames, args.points, args.seed)
     rng = np.random.default_rng(args.seed)
     queries = np.stack(
         [np.zeros(args.points), rng.uniform(0, 854, args.points), rng.uniform(0, 480, args.points)],
         1,
     )
-    predictor = Predictor(
-        checkpoint=args.checkpoint,
-        device=str(device),
-        warn_untrained=False,
-        short_side=256,
-        trust_checkpoint=args.trust_checkpoint,
-    )
+    predictor = benchmark_predictor(args, device, short_side=256)
     start = time.perf_counter()
     stages = stage_seconds(lambda: predictor(video, queries))
     total = time.perf_counter() - start
@@ -483,12 +491,8 @@ def spread_workload(
     its frames and all in frame 0 (forward tracking, same positions), and the
     ratio."""
     height, width = SPREAD_HW
-    scene = replace(
-        sized_scene(VIDEO_SCENE, height, args.spread_frames, args.points),
-        width=width,
-        late_query_fraction=0.0,
-    )
-    features = encode(model, generate_video(scene, (args.seed, height)).video, device)
+    video = generated_frames(height, width, args.spread_frames, args.points, args.seed)
+    features = encode(model, video, device)
     rng = np.random.default_rng(args.seed)
     yx = rng.uniform((0, 0), (height, width), (args.points, 2))
     spread = np.floor(np.arange(args.points) * args.spread_frames / args.points)
@@ -513,17 +517,10 @@ def vos_workload(args: argparse.Namespace, device: torch.device) -> Dict[str, fl
     through a generated ``VOS_HW`` sequence with the vos task's settings and
     the full-width encoder (``Predictor.segment``)."""
     height, width = VOS_HW
-    scene = replace(sized_scene(VIDEO_SCENE, height, args.vos_frames, 1), width=width)
-    video = generate_video(scene, (args.seed, height)).video
+    video = generated_frames(height, width, args.vos_frames, 1, args.seed)
     first = np.zeros((height, width), np.uint8)
     first[height // 4 : 3 * height // 4, width // 4 : width // 2] = 1
-    predictor = Predictor(
-        checkpoint=args.checkpoint,
-        device=str(device),
-        warn_untrained=False,
-        short_side=height,
-        trust_checkpoint=args.trust_checkpoint,
-    )
+    predictor = benchmark_predictor(args, device, short_side=height)
     start = time.perf_counter()
     stages = stage_seconds(lambda: predictor.segment(video, first))
     total = time.perf_counter() - start
