@@ -15,8 +15,8 @@ from fgvc.propagation import (
     dense_neighbourhood,
     track_points_with_peaks,
 )
-from fgvc.propagation.local_attention import select_topk
-from fgvc.propagation.matcher import Candidates, merge_candidates
+from fgvc.propagation.local_attention import select_joint, select_topk
+from fgvc.propagation.matcher import Candidates, joint_candidates, merge_candidates
 from fgvc.propagation.ranking import top_k
 
 
@@ -60,6 +60,20 @@ def test_chunked_selection_equals_whole_row_selection(chunk, levels):
     values = tied_rows(8 * 96, 16 * 12, levels, seed=levels).view(8, 96, 16 * 12)
     ours = select_topk(values, 10, chunk)
     ref = top_k(values, 10)
+    assert torch.equal(ours[0], ref[0])
+    assert torch.equal(ours[1], ref[1])
+
+
+@pytest.mark.parametrize('chunk', [1, 4, 16])
+@pytest.mark.parametrize('levels', [3, 50, 10_000])
+def test_joint_selection_over_segments_equals_whole_row_selection(chunk, levels):
+    segments, rows, length = 3, 40, 16 * 12
+    blocks = tied_rows(segments * rows, length, levels, seed=levels).view(segments, rows, length)
+    keys = torch.randperm(length, generator=torch.Generator().manual_seed(levels))
+    ours = select_joint(blocks, 10, chunk, keys)
+    whole = blocks.permute(1, 0, 2).reshape(rows, -1)
+    joint_keys = (torch.arange(segments)[:, None] * length + keys).flatten()
+    ref = brute_top_k(whole, 10, joint_keys.expand(rows, -1))
     assert torch.equal(ours[0], ref[0])
     assert torch.equal(ours[1], ref[1])
 
@@ -114,3 +128,33 @@ def test_tracks_on_tied_features_are_bit_identical_across_matchers():
     local = track_points_with_peaks(features, queries, (24, 28), cfg)
     dense = track_points_with_peaks(features, queries, (24, 28), dense_cfg)
     assert torch.equal(local[0], dense[0]) and torch.equal(local[1], dense[1])
+
+
+@pytest.mark.parametrize(
+    'hw,neighbor_range,tile,memories',
+    [((15, 19), 9, 4, 3), ((20, 33), 30, 8, 2), ((9, 9), 1.5, 3, 3), ((11, 13), 7, 5, 1)],
+)
+def test_joint_local_matching_equals_merging_per_frame_candidates(
+    hw, neighbor_range, tile, memories
+):
+    features = tied_features(memories + 1, 4, *hw, seed=5)
+    matcher = LocalMatcher(neighbor_range, tile)
+    layouts = [matcher.prepare(f) for f in features[1:]]
+    joint = matcher.match_joint(features[0], layouts, 10)
+    ref = joint_candidates(matcher.match(features[0], layouts, 10), 10)
+    assert torch.equal(joint.values, ref.values)
+    # slots beyond a pixel's allowed neighbours carry -inf and no weight
+    allowed = joint.values > -float('inf')
+    assert torch.equal(joint.index[allowed], ref.index[allowed])
+
+
+def test_a_group_tracks_the_same_alone_and_beside_groups_of_other_query_frames():
+    """Alone, a group's candidates come from one joint selection; beside a
+    group with other memory frames, from per-frame candidates merged."""
+    features = tied_features(7, 4, 12, 14, seed=4)
+    first = torch.tensor([[0.0, 5.0, 7.0], [0.0, 20.0, 3.0]])
+    later = torch.tensor([[3.0, 11.0, 25.0]])
+    cfg = PropagationConfig(precede_frames=2, matcher=LocalMatcher(9, tile=4))
+    alone = track_points_with_peaks(features, first, (24, 28), cfg)
+    beside = track_points_with_peaks(features, torch.cat([first, later]), (24, 28), cfg)
+    assert torch.equal(alone[0], beside[0][:2]) and torch.equal(alone[1], beside[1][:2])

@@ -8,14 +8,18 @@ over all memory frames jointly are kept, divided by ``temperature`` and
 softmax-normalised, and the target label is the weighted mean of those memory
 pixels' labels.
 
-:class:`LocalMatcher` finds each target pixel's ``topk`` best pixels in each
-memory frame (see :mod:`fgvc.propagation.matcher` for how candidates of
-several frames are merged). Its cost is the matrix products:
+:class:`LocalMatcher` finds each target pixel's ``topk`` best pixels, in each
+memory frame (:meth:`~LocalMatcher.match`) or over all of them at once
+(:meth:`~LocalMatcher.match_joint`; see :mod:`fgvc.propagation.matcher`).
+Its cost is the matrix products:
 
 - a ``tile x tile`` block of target pixels meets the block's halo (the
-  ``tile + 2 halo`` square around it) in every memory frame of the step with
-  ONE product, so cost and memory grow with the neighbourhood, not with the
-  square of the frame;
+  ``tile + 2 halo`` square around it) with ONE product row, and the tiles of
+  a run along a tile row share one product, so cost and memory grow with the
+  neighbourhood, not with the square of the frame;
+- the halo of every tile of a run is read in place: the run's band of memory
+  rows is copied once, column-major, so that each tile's halo is one
+  contiguous block and consecutive tiles' blocks overlap at a fixed stride;
 - the disc is an additive bias of the product (``baddbmm``) and the frame's
   border an extra feature channel (1 for target pixels, 0 inside the memory
   frame and ``-EXCLUDED`` in its padding), so no masked copy is made;
@@ -23,12 +27,14 @@ several frames are merged). Its cost is the matrix products:
   (:meth:`LocalMatcher.prepare`), not once per target frame;
 - the top k of a row is found among the k chunks of ``CHUNK`` affinities
   whose maxima are largest (every one of the k best values lies in such a
-  chunk), so the selection touches a small, compact tensor.
+  chunk), so the selection touches a small, compact tensor; selecting over
+  all memory frames at once makes one row per target pixel, not one per
+  (pixel, memory frame).
 """
 
 import functools
 import math
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 
@@ -37,9 +43,9 @@ from fgvc.registry import MATCHERS
 from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
 
-#: Most affinities computed by one matrix product.
+#: Most affinities held at once: those of a run of tiles against every memory frame.
 PRODUCT_FLOATS = 2**22
-#: Affinities per chunk of the two-stage top-k selection.
+#: Most affinities per chunk of the two-stage top-k selection.
 CHUNK = 16
 #: Bias of excluded pairs; anything below ``-EXCLUDED / 2`` becomes -inf.
 EXCLUDED = 1e4
@@ -70,38 +76,41 @@ def geometry(h: int, w: int, neighbor_range: float, tile: int) -> Geometry:
     return Geometry(h, w, tile, neighbourhood_halo(neighbor_range), -(-h // tile), -(-w // tile))
 
 
-def chunking(g: Geometry, topk: int) -> Tuple[int, int]:
-    """Affinities per chunk of the top-k selection, and the halo cells of a
-    tile padded to a multiple of it."""
-    cells = g.span**2
-    chunk = max(1, min(CHUNK, cells // topk))
-    return chunk, -(-cells // chunk) * chunk
+def chunk_size(length: int, topk: int) -> int:
+    """Affinities per chunk of the selection in rows of ``length``: the largest
+    divisor of ``length`` up to ``CHUNK`` that leaves more than ``topk``
+    chunks (1: rows are selected whole)."""
+    for chunk in range(min(CHUNK, length // (topk + 1)), 1, -1):
+        if length % chunk == 0:
+            return chunk
+    return 1
 
 
 @functools.lru_cache(maxsize=8)
-def _disc_bias(
-    g: Geometry, columns: int, copies: int, radius: float, device: torch.device
-) -> torch.Tensor:
-    """``[tile^2, copies * columns]``: 0 where the halo cell is within ``radius``
-    of the tile cell, ``-EXCLUDED`` elsewhere and in the padding columns;
-    repeated for ``copies`` memory frames.
+def _halo_tables(
+    g: Geometry, radius: float, device: torch.device
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The disc bias ``[tile^2, span^2]`` (0 where the halo cell is within
+    ``radius`` of the tile cell, ``-EXCLUDED`` elsewhere) with halo cells in
+    column-major order, and each such cell's row-major position ``[span^2]``.
 
     Built once per geometry and shared by every frame pair (callers must not
-    modify it)."""
+    modify them)."""
     t = torch.arange(g.tile, device=device)
     s = torch.arange(g.span, device=device)
     d = (s[None, :] - g.halo - t[:, None]) ** 2  # [tile, span]: squared offset per axis
-    near = ((d[:, None, :, None] + d[None, :, None, :]) < radius**2).reshape(g.tile**2, -1)
-    bias = torch.full((g.tile**2, columns), -EXCLUDED, device=device)
-    bias[:, : near.shape[1]].masked_fill_(near, 0.0)
-    return bias.repeat(1, copies)
+    # [tile y, tile x, halo x, halo y]
+    near = (d[:, None, None, :] + d[None, :, :, None]) < radius**2
+    bias = torch.zeros(near.shape, device=device).masked_fill_(~near, -EXCLUDED)
+    column_major = torch.arange(g.span**2, device=device)
+    row_major = (column_major % g.span) * g.span + column_major // g.span
+    return bias.reshape(g.tile**2, g.span**2), row_major
 
 
 def _pad_with_border_channel(features: torch.Tensor, g: Geometry) -> torch.Tensor:
     """Channels-last ``[halo + tiles_y tile + halo, halo + tiles_x tile + halo, C + 1]``:
     the features zero-padded by the halo (and to whole tiles), with a last
-    channel 0 inside the frame and ``-EXCLUDED`` outside. A tile's halo is
-    then ``span`` runs of ``span (C + 1)`` contiguous floats."""
+    channel 0 inside the frame and ``-EXCLUDED`` outside."""
     channels = features.shape[0]
     out = features.new_zeros(
         g.tiles_y * g.tile + 2 * g.halo, g.tiles_x * g.tile + 2 * g.halo, channels + 1
@@ -123,30 +132,63 @@ def _query_tiles(target: torch.Tensor, g: Geometry) -> torch.Tensor:
     return tiles.permute(1, 3, 2, 4, 0).reshape(g.tiles_y, g.tiles_x, g.tile**2, channels + 1)
 
 
-def select_topk(affinity: torch.Tensor, k: int, chunk: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Top ``k`` of the last dimension of ``affinity`` (``chunk * G`` long) and
-    their positions, in the order of :func:`~fgvc.propagation.ranking.top_k`.
+def select_joint(
+    blocks: torch.Tensor, k: int, chunk: int, keys: Optional[torch.Tensor] = None
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Top ``k`` of each row over ``S`` segments, in the order of
+    :func:`~fgvc.propagation.ranking.top_k`.
 
-    They are read from the ``k`` chunks of largest maximum; chunk j holds
-    positions ``j, j + G, j + 2 G, ...`` so that its maximum is an elementwise
-    maximum of contiguous rows. Every entry of the top k lies in those chunks
-    unless the k-th and (k+1)-th chunk maxima are equal; such rows are
-    selected from the whole row.
+    Args:
+        blocks: contiguous ``[S, R, L]``: row r is the concatenation of
+            ``blocks[s, r]`` over s, position ``s L + i`` holding ``blocks[s, r, i]``.
+        k: entries kept per row.
+        chunk: affinities per chunk, a divisor of ``L`` (1: whole rows).
+        keys: ``[L]`` tie keys of the positions of a segment (default: the
+            position); position ``s L + i`` has key ``s L + keys[i]``.
+
+    Returns:
+        values and positions ``[R, k]``. They are read from the ``k`` chunks of
+        largest maximum; chunk j of a segment holds its positions
+        ``j, j + G, j + 2 G, ...`` (``G = L / chunk``), so that chunk maxima
+        are elementwise maxima of contiguous rows. Every entry of the top k
+        lies in those chunks unless the k-th value equals the (k+1)-th chunk
+        maximum; such rows are selected whole.
     """
+    segments, rows, length = blocks.shape
+    positions = torch.arange(length, device=blocks.device)
+    keys = positions if keys is None else keys
+    offsets = torch.arange(segments, device=blocks.device)[:, None] * length
     if chunk == 1:
-        return top_k(affinity, k)
-    length = affinity.shape[-1]
+        whole = blocks.permute(1, 0, 2).reshape(rows, -1)
+        return top_k(whole, k, (offsets + keys).flatten().expand_as(whole))
     groups = length // chunk
-    maxima, best = affinity.unflatten(-1, (chunk, groups)).amax(-2).topk(min(k + 1, groups), dim=-1)
-    members = torch.arange(0, length, groups, device=affinity.device)
-    where = (best[..., None, :k] + members[:, None]).flatten(-2)  # [..., chunk * k]
-    top, pick = top_k(affinity.gather(-1, where), k, where)
-    where = where.gather(-1, pick)
-    unsure = (maxima[..., k - 1] == maxima[..., -1]).flatten().nonzero().squeeze(1)
-    if groups > k and len(unsure):
-        rows = affinity.reshape(-1, length)[unsure]
-        top.view(-1, k)[unsure], where.view(-1, k)[unsure] = top_k(rows, k)
+    maxima = blocks.view(segments, rows, chunk, groups).amax(2).permute(1, 0, 2).reshape(rows, -1)
+    best_max, best = maxima.topk(min(k + 1, segments * groups), dim=1)
+    segment = torch.div(best[:, :k], groups, rounding_mode='floor')
+    members = (best[:, :k] % groups)[:, :, None] + positions[::groups][None, None, :]
+    flat = (segment * rows + torch.arange(rows, device=blocks.device)[:, None])[:, :, None]
+    values = blocks.view(-1)[(flat * length + members).flatten(1)]  # [R, k chunk]
+    where = (segment[:, :, None] * length + members).flatten(1)
+    top, pick = top_k(values, k, (segment[:, :, None] * length + keys[members]).flatten(1))
+    where = where.gather(1, pick)
+    if best.shape[1] > k:
+        unsure = (top[:, k - 1] == best_max[:, k]).nonzero().squeeze(1)
+        if len(unsure):
+            whole = blocks[:, unsure].permute(1, 0, 2).reshape(len(unsure), -1)
+            top[unsure], where[unsure] = top_k(
+                whole, k, (offsets + keys).flatten().expand_as(whole)
+            )
     return top, where
+
+
+def select_topk(
+    affinity: torch.Tensor, k: int, chunk: int, keys: Optional[torch.Tensor] = None
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """:func:`select_joint` of every row of ``affinity`` (``[..., L]``) on its own."""
+    length = affinity.shape[-1]
+    top, where = select_joint(affinity.reshape(1, -1, length), k, chunk, keys)
+    shape = affinity.shape[:-1] + (top.shape[-1],)
+    return top.view(shape), where.view(shape)
 
 
 class LocalLayout(NamedTuple):
@@ -156,95 +198,124 @@ class LocalLayout(NamedTuple):
     geometry: Geometry
 
 
+def _buffer(buffers: Dict[str, torch.Tensor], name: str, size: int, like: torch.Tensor):
+    """A flat scratch tensor of at least ``size`` elements, kept in ``buffers``."""
+    held = buffers.get(name)
+    if (
+        held is None
+        or held.numel() < size
+        or held.dtype != like.dtype
+        or held.device != like.device
+    ):
+        held = buffers[name] = like.new_empty(size)
+    return held[:size]
+
+
+def _affinity_runs(
+    target: torch.Tensor,
+    memories: Sequence[LocalLayout],
+    neighbor_range: float,
+    buffers: Dict[str, torch.Tensor],
+) -> Iterator[Tuple[int, int, torch.Tensor]]:
+    """Yield ``(row, first, affinity)`` for runs of tiles along each tile row:
+    ``affinity`` ``[M, n tile^2, span^2]`` of the run's target pixels to the
+    (column-major) halo cells of their tile in every memory frame, disc and
+    frame border applied. Valid until the next run."""
+    g = memories[0].geometry
+    if any(m.geometry != g for m in memories) or tuple(target.shape[1:]) != (g.h, g.w):
+        raise ValueError('target and memory frames must share one grid and layout')
+    num_mem, span, cells, tile = len(memories), g.span, g.span**2, g.tile
+    channels = target.shape[0] + 1
+    queries = _query_tiles(target, g)
+    bias, _ = _halo_tables(g, neighbor_range / 2, target.device)
+    run = min(max(PRODUCT_FLOATS // (num_mem * tile**2 * cells), 1), g.tiles_x)
+    band = _buffer(buffers, 'band', (run * tile + 2 * g.halo) * span * channels, target)
+    scratch = _buffer(buffers, 'affinity', num_mem * run * tile**2 * cells, target)
+    for row in range(g.tiles_y):
+        top = row * tile
+        for first in range(0, g.tiles_x, run):
+            n = min(run, g.tiles_x - first)
+            width = n * tile + 2 * g.halo
+            affinity = scratch[: num_mem * n * tile**2 * cells].view(num_mem, n, tile**2, cells)
+            for m, memory in enumerate(memories):
+                rows = memory.padded[top : top + span, first * tile : first * tile + width]
+                band[: width * span * channels].view(width, span, channels).copy_(
+                    rows.transpose(0, 1)
+                )
+                halos = band.as_strided((n, cells, channels), (tile * span * channels, channels, 1))
+                torch.baddbmm(
+                    bias, queries[row, first : first + n], halos.transpose(1, 2), out=affinity[m]
+                )
+            yield row, first, affinity.view(num_mem, n * tile**2, cells)
+
+
+def _halo_to_flat(where: torch.Tensor, g: Geometry) -> torch.Tensor:
+    """Flat memory positions of row-major halo positions ``where`` ``[tiles_y,
+    tiles_x, tile^2, ...]`` (clamped into the frame: those outside have -inf
+    values)."""
+    extra = (1,) * (where.dim() - 2)
+    origin = torch.arange(g.tiles_y, device=where.device) * g.tile - g.halo
+    y = origin.view(-1, 1, *extra) + torch.div(where, g.span, rounding_mode='floor')
+    origin = torch.arange(g.tiles_x, device=where.device) * g.tile - g.halo
+    x = origin.view(1, -1, *extra) + where % g.span
+    return y.clamp_(0, g.h - 1) * g.w + x.clamp_(0, g.w - 1)
+
+
+def _to_pixels(x: torch.Tensor, g: Geometry) -> torch.Tensor:
+    """Tile-major ``[tiles_y, tiles_x, tile^2, ...]`` results in raster order of
+    the target pixels, ``[h w, ...]``."""
+    rest = x.shape[3:]
+    x = x.view(g.tiles_y, g.tiles_x, g.tile, g.tile, *rest).transpose(1, 2)
+    x = x.reshape(g.tiles_y * g.tile, g.tiles_x * g.tile, *rest)[: g.h, : g.w]
+    return x.reshape(g.h * g.w, *rest)
+
+
 def local_match(
     target: torch.Tensor,
     memories: Sequence[LocalLayout],
     neighbor_range: float,
     topk: int,
-    buffers: Optional[Dict[tuple, torch.Tensor]] = None,
-) -> List[Candidates]:
+    buffers: Optional[Dict[str, torch.Tensor]] = None,
+    joint: bool = False,
+):
     """Each target pixel's ``topk`` most similar pixels within its
-    neighbourhood in every memory frame (one :class:`Candidates` each).
+    neighbourhood: in every memory frame (a list of :class:`Candidates`), or
+    over all memory frames at once if ``joint`` (one :class:`Candidates`
+    whose index is ``m h w + pixel`` for memory frame m).
 
-    The tiles of a row are matched ``PRODUCT_FLOATS`` affinities at a time,
-    against all memory frames in one product; one key buffer serves every
-    product, and every call that passes the same ``buffers`` dict.
+    Scratch tensors are kept in ``buffers`` across calls that pass it.
     """
     g = memories[0].geometry
-    if any(m.geometry != g for m in memories) or tuple(target.shape[1:]) != (g.h, g.w):
-        raise ValueError('target and memory frames must share one grid and layout')
-    num_mem, span, cells = len(memories), g.span, g.span**2
-    chunk, columns = chunking(g, topk)
-    k = min(topk, columns)
-    queries = _query_tiles(target, g)
-    bias = _disc_bias(g, columns, num_mem, neighbor_range / 2, target.device)
-    step = min(max(PRODUCT_FLOATS // (g.tile**2 * num_mem * columns), 1), g.tiles_x)
-    keys = _key_buffer(buffers, (step, num_mem, columns, queries.shape[-1]), cells, queries)
-    # Tile-major results: each product writes one contiguous block.
-    values = target.new_empty(g.tiles_y, g.tiles_x, g.tile**2, num_mem, k)
-    where = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    for row in range(g.tiles_y):
-        top = row * g.tile
-        for first in range(0, g.tiles_x, step):
-            n = min(step, g.tiles_x - first)
-            left = first * g.tile
-            for m, memory in enumerate(memories):
-                band = memory.padded[top : top + span, left : left + (n - 1) * g.tile + span]
-                window = band.unfold(1, span, g.tile).permute(1, 0, 3, 2)  # [n, span, span, C+1]
-                keys[:n, m, :cells].view(n, span, span, -1).copy_(window)
-            affinity = torch.baddbmm(
-                bias, queries[row, first : first + n], keys[:n].flatten(1, 2).transpose(1, 2)
-            )
-            tiles = (row, slice(first, first + n))
-            values[tiles], where[tiles] = select_topk(
-                affinity.view(n, -1, num_mem, columns), k, chunk
-            )
+    num_mem, cells = len(memories), g.span**2
+    _, row_major = _halo_tables(g, neighbor_range / 2, target.device)
+    k = min(topk, num_mem * cells if joint else cells)
+    chunk = chunk_size(cells, k)
+    shape = (g.tiles_y, g.tiles_x, g.tile**2) + (() if joint else (num_mem,)) + (k,)
+    values = target.new_empty(shape)
+    where = torch.empty(shape, dtype=torch.long, device=target.device)
+    runs = _affinity_runs(target, memories, neighbor_range, {} if buffers is None else buffers)
+    for row, first, affinity in runs:
+        n = affinity.shape[1] // g.tile**2
+        if joint:
+            top, at = select_joint(affinity, k, chunk, row_major)
+        else:
+            top, at = select_topk(affinity, k, chunk, row_major)
+            top, at = top.transpose(0, 1), at.transpose(0, 1)  # [n tile^2, M, k]
+        tiles = (row, slice(first, first + n))
+        values[tiles] = top.reshape(values[tiles].shape)
+        where[tiles] = at.reshape(where[tiles].shape)
     values.masked_fill_(values < -EXCLUDED / 2, -math.inf)
-    return _to_pixels(values, _halo_to_flat(where, g), g)
-
-
-def _key_buffer(
-    buffers: Optional[Dict[tuple, torch.Tensor]], shape: tuple, cells: int, like: torch.Tensor
-) -> torch.Tensor:
-    """Keys ``[tiles, M, columns, C + 1]`` whose padding columns (from ``cells``
-    on) are excluded; products only write the first ``cells`` columns."""
-    key = (shape, cells, like.dtype, like.device)
-    if buffers is not None and key in buffers:
-        return buffers[key]
-    keys = like.new_zeros(shape)
-    keys[:, :, cells:, -1] = -EXCLUDED
-    if buffers is not None:
-        buffers.clear()  # keep the buffer of the latest geometry only
-        buffers[key] = keys
-    return keys
-
-
-def _halo_to_flat(where: torch.Tensor, g: Geometry) -> torch.Tensor:
-    """Flat memory positions of halo positions ``where`` ``[tiles_y, tiles_x,
-    tile^2, M, k]`` (clamped into the frame: those outside have -inf values)."""
-    origin = torch.arange(g.tiles_y, device=where.device) * g.tile - g.halo
-    y = origin.view(-1, 1, 1, 1, 1) + torch.div(where, g.span, rounding_mode='floor')
-    origin = torch.arange(g.tiles_x, device=where.device) * g.tile - g.halo
-    x = origin.view(1, -1, 1, 1, 1) + where % g.span
-    return y.clamp_(0, g.h - 1) * g.w + x.clamp_(0, g.w - 1)
-
-
-def _to_pixels(values: torch.Tensor, index: torch.Tensor, g: Geometry) -> List[Candidates]:
-    """Tile-major ``[tiles_y, tiles_x, tile^2, M, k]`` results as one
-    :class:`Candidates` per memory frame, in raster order of the target pixels."""
-    num_mem, k = values.shape[-2:]
-
-    def crop(x: torch.Tensor) -> torch.Tensor:
-        x = x.view(g.tiles_y, g.tiles_x, g.tile, g.tile, num_mem, k).permute(4, 0, 2, 1, 3, 5)
-        x = x.reshape(num_mem, g.tiles_y * g.tile, g.tiles_x * g.tile, k)[:, : g.h, : g.w]
-        return x.reshape(num_mem, g.h * g.w, k)
-
-    values, index = crop(values), crop(index)
-    return [Candidates(values[m], index[m]) for m in range(num_mem)]
+    memory_of = torch.div(where, cells, rounding_mode='floor')
+    index = _halo_to_flat(row_major[where % cells], g)
+    if joint:
+        index += memory_of * (g.h * g.w)
+        return Candidates(_to_pixels(values, g), _to_pixels(index, g))
+    values, index = _to_pixels(values, g), _to_pixels(index, g)
+    return [Candidates(values[:, m], index[:, m]) for m in range(num_mem)]
 
 
 def local_candidates(
-    target: torch.Tensor, memory: torch.Tensor, neighbor_range: float, topk: int, tile: int = 16
+    target: torch.Tensor, memory: torch.Tensor, neighbor_range: float, topk: int, tile: int = 8
 ) -> Candidates:
     """Each target pixel's ``topk`` most similar memory pixels within its neighbourhood.
 
@@ -266,7 +337,7 @@ def propagate_labels(
     neighbor_range: float,
     topk: int,
     temperature: float,
-    tile: int = 16,
+    tile: int = 8,
 ) -> torch.Tensor:
     """Predict the target frame's label maps.
 
@@ -297,15 +368,19 @@ class LocalMatcher(Matcher):
 
     Args:
         neighbor_range: neighbourhood diameter on the feature grid.
-        tile: target block size of one local affinity product.
+        tile: side of a block of target pixels matched together. Each pixel
+            meets the ``(tile + neighbor_range)^2`` square around its block:
+            smaller tiles compute fewer wasted affinities, larger ones make
+            larger products (8 is fastest for the 30-cell neighbourhood on
+            two CPU cores, ``tools/benchmark.py``).
     """
 
-    def __init__(self, neighbor_range: float = 30, tile: int = 16):
+    def __init__(self, neighbor_range: float = 30, tile: int = 8):
         check_option('LocalMatcher', 'neighbor_range', neighbor_range, 'number', 0, strict=True)
         check_option('LocalMatcher', 'tile', tile, 'int', 1)
         self.neighbor_range = neighbor_range
         self.tile = tile
-        self._buffers: Dict[tuple, torch.Tensor] = {}
+        self._buffers: Dict[str, torch.Tensor] = {}
 
     def prepare(self, features: torch.Tensor) -> LocalLayout:
         g = geometry(*features.shape[-2:], self.neighbor_range, self.tile)
@@ -315,3 +390,8 @@ class LocalMatcher(Matcher):
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> List[Candidates]:
         return local_match(target, memories, self.neighbor_range, topk, self._buffers)
+
+    def match_joint(
+        self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
+    ) -> Candidates:
+        return local_match(target, memories, self.neighbor_range, topk, self._buffers, joint=True)

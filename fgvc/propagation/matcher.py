@@ -1,11 +1,13 @@
 """What every propagation matcher provides, and the checks of its options.
 
-A matcher finds, for every pixel of a target frame, its best matches in ONE
-memory frame (:class:`Candidates`); :func:`fgvc.propagation.merge_candidates`
-keeps the best over all memory frames of a group and averages their labels.
-The joint top-k of several frames is always among the union of their
+A matcher finds, for every pixel of a target frame, its best matches in each
+memory frame (:class:`Candidates`); :func:`joint_candidates` keeps the best
+over all memory frames of a group and :func:`weighted_labels` averages their
+labels. The joint top-k of several frames is always among the union of their
 per-frame top-k, so the split is exact, and a memory frame shared by several
-groups is matched once. Matchers are registered in
+groups is matched once. Where every group has the same memory frames, the
+joint top-k is asked of the matcher directly (:meth:`Matcher.match_joint`),
+which a matcher may find faster than through the per-frame lists. Matchers are registered in
 :data:`fgvc.registry.MATCHERS` and named in configs as
 ``propagation=dict(matcher=dict(type='LocalMatcher', neighbor_range=30))``.
 """
@@ -17,7 +19,7 @@ import torch
 
 from .ranking import top_k
 
-#: Target pixels whose labels are gathered at once in :func:`merge_candidates`.
+#: Target pixels whose labels are gathered at once in :func:`weighted_labels`.
 GATHER_CHUNK = 1024
 
 
@@ -80,6 +82,11 @@ class Matcher:
         its ``topk`` best matches in each of ``memories`` (from :meth:`prepare`)."""
         return [self.candidates(target, memory, topk) for memory in memories]
 
+    def match_joint(self, target: torch.Tensor, memories: Sequence[Any], topk: int) -> Candidates:
+        """Each pixel of ``target``: its ``topk`` best matches over all of
+        ``memories`` at once, as :func:`joint_candidates` of :meth:`match`."""
+        return joint_candidates(self.match(target, memories, topk), topk)
+
     def candidates(self, target: torch.Tensor, memory: Any, topk: int) -> Candidates:
         """Each target pixel's ``topk`` best matches in one memory frame."""
         raise NotImplementedError(f'{type(self).__name__} implements neither match nor candidates')
@@ -89,28 +96,38 @@ class Matcher:
         return f'{type(self).__name__}({options})'
 
 
-def merge_candidates(
-    candidates: Sequence[Candidates], memory_labels: torch.Tensor, topk: int, temperature: float
-) -> torch.Tensor:
-    """Labels ``[N, P]`` of the target pixels from their candidates in every memory frame.
-
-    Args:
-        candidates: one :class:`Candidates` per memory frame.
-        memory_labels: ``[N, M, P]`` the memory frames' label maps, flattened.
-        topk: matches kept per target pixel over all memory frames.
-        temperature: softmax temperature of the affinities.
-    """
-    num_labels, num_mem, num_pixels = memory_labels.shape
+def joint_candidates(candidates: Sequence[Candidates], topk: int) -> Candidates:
+    """The ``topk`` best of each target pixel's candidates in several memory
+    frames; the index of pixel q of memory frame m (``candidates[m]``) is
+    ``m P + q`` for ``P`` pixels a frame. Equal affinities: the lower
+    (memory frame, pixel) first (see :mod:`.ranking`)."""
+    num_pixels = candidates[0].values.shape[0]
     values = torch.cat([c.values for c in candidates], 1)
     index = torch.cat([c.index + m * num_pixels for m, c in enumerate(candidates)], 1)
-    # Equal affinities: the lower (memory slot, pixel) first (see .ranking).
     top, where = top_k(values, topk, index)
+    return Candidates(top, index.gather(1, where))
+
+
+def weighted_labels(
+    joint: Candidates, memory_labels: torch.Tensor, temperature: float
+) -> torch.Tensor:
+    """Labels ``[N, P]`` of the target pixels: the mean of their joint
+    candidates' labels (``memory_labels`` ``[N, M, P]``, flattened memory
+    frames) weighted by the softmax of affinity / ``temperature``."""
+    num_labels, num_mem, num_pixels = memory_labels.shape
     # A pixel with no allowed match anywhere (all -inf) gets zero labels.
-    weights = torch.softmax(top / temperature, dim=1).nan_to_num_(0.0)
-    index = index.gather(1, where)
+    weights = torch.softmax(joint.values / temperature, dim=1).nan_to_num_(0.0)
     labels = memory_labels.reshape(num_labels, num_mem * num_pixels)
     out = labels.new_empty(num_labels, num_pixels)
     for start in range(0, num_pixels, GATHER_CHUNK):
         stop = start + GATHER_CHUNK
-        out[:, start:stop] = (labels[:, index[start:stop]] * weights[start:stop]).sum(-1)
+        out[:, start:stop] = (labels[:, joint.index[start:stop]] * weights[start:stop]).sum(-1)
     return out
+
+
+def merge_candidates(
+    candidates: Sequence[Candidates], memory_labels: torch.Tensor, topk: int, temperature: float
+) -> torch.Tensor:
+    """Labels ``[N, P]`` of the target pixels from their candidates in every
+    memory frame (:func:`joint_candidates`, then :func:`weighted_labels`)."""
+    return weighted_labels(joint_candidates(candidates, topk), memory_labels, temperature)

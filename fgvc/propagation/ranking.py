@@ -23,6 +23,20 @@ def _sort_rows(values: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
     return by_key.gather(1, by_value)
 
 
+def _tied_top_k(rows: torch.Tensor, keys: torch.Tensor, kth: torch.Tensor, k: int) -> torch.Tensor:
+    """Positions of the top ``k`` of ``rows`` in the order of :func:`top_k`,
+    given each row's k-th largest value ``kth`` ``[R, 1]``.
+
+    Fewer than k entries exceed ``kth``; they are all taken, and the rest are
+    the entries equal to it with the lowest keys. Ranking entries by that
+    rule needs one ``topk`` of the keys, not a sort of the whole row.
+    """
+    low, high = keys.min() - 1, keys.max() + 1
+    rank = torch.where(rows > kth, low, torch.where(rows == kth, keys, high))
+    chosen = rank.topk(k, dim=1, largest=False).indices
+    return chosen.gather(1, _sort_rows(rows.gather(1, chosen), keys.gather(1, chosen)))
+
+
 def top_k(
     values: torch.Tensor, k: int, keys: Optional[torch.Tensor] = None
 ) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -31,7 +45,7 @@ def top_k(
     Entries are ordered by descending value, equal values by ascending ``keys``
     (a tensor shaped like ``values``; default: the position in the last
     dimension). Rows without equal values among their ``k + 1`` largest cost
-    one ``topk``; only the others are sorted whole.
+    one ``topk``; the others one more ``topk`` of their keys.
     """
     n = values.shape[-1]
     k = min(k, n)
@@ -44,8 +58,8 @@ def top_k(
             if keys is not None
             else torch.arange(n, device=values.device).expand(len(tied), n)
         )
-        order = _sort_rows(rows[tied], row_keys)[:, : top.shape[1]]
-        where[tied] = order
-        top[tied] = rows[tied].gather(1, order)
+        order = _tied_top_k(rows[tied], row_keys, top[tied, k - 1 : k], k)
+        where[tied, :k] = order
+        top[tied, :k] = rows[tied].gather(1, order)
     shape = values.shape[:-1] + (k,)
     return top[:, :k].reshape(shape), where[:, :k].reshape(shape)

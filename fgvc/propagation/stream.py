@@ -15,7 +15,7 @@ import torch
 from torch.profiler import record_function
 
 from .config import PropagationConfig
-from .matcher import Candidates, merge_candidates
+from .matcher import Candidates, joint_candidates, weighted_labels
 
 #: Profiler labels of the stages (``tools/benchmark.py``).
 MATCH, MERGE = 'propagation.match', 'propagation.merge'
@@ -75,17 +75,26 @@ class StreamPropagation:
         """Frames whose features are held: seed frames and the recent window."""
         return sorted(self._held)
 
-    def _match(self, t: int, features: torch.Tensor) -> Dict[int, Candidates]:
-        """Candidates of frame ``t`` in every memory frame of every group, matched
-        together (:meth:`fgvc.propagation.Matcher.match`)."""
+    def _match(self, t: int, features: torch.Tensor) -> Dict[Hashable, Candidates]:
+        """Each group's joint candidates of frame ``t`` in its memory frames.
+        Frames shared by groups are matched once (:meth:`Matcher.match`);
+        when every group has the same frames, their joint top-k is asked of
+        the matcher at once (:meth:`Matcher.match_joint`)."""
         frames = list(dict.fromkeys(f for g in self.groups.values() for f in g.frames))
         if not frames:
             return {}
+        memories = [self._held[f] for f in frames]
+        matcher, topk = self.cfg.matcher, self.cfg.topk
         with record_function(MATCH):
-            matched = self.cfg.matcher.match(
-                features, [self._held[f] for f in frames], self.cfg.topk
-            )
-        return dict(zip(frames, matched))
+            if all(g.frames == frames for g in self.groups.values()):
+                joint = matcher.match_joint(features, memories, topk)
+                return {key: joint for key in self.groups}
+            matched = dict(zip(frames, matcher.match(features, memories, topk)))
+        with record_function(MERGE):
+            return {
+                key: joint_candidates([matched[f] for f in g.frames], topk)
+                for key, g in self.groups.items()
+            }
 
     def step(
         self,
@@ -98,16 +107,12 @@ class StreamPropagation:
         label maps}`` seeded at ``t``). Returns ``(key, labels [N, h, w])``
         for the groups that existed before this frame, in their order."""
         self._held[t] = self.cfg.matcher.prepare(features)
-        cache = self._match(t, features)
+        joint = self._match(t, features)
         out = []
         for key, group in self.groups.items():
             with record_function(MERGE):
-                labels = merge_candidates(
-                    [cache[f] for f in group.frames],
-                    group.filled(),
-                    self.cfg.topk,
-                    self.cfg.temperature,
-                ).view(group.labels.shape[0], *group.grid_hw)
+                labels = weighted_labels(joint[key], group.filled(), self.cfg.temperature)
+            labels = labels.view(group.labels.shape[0], *group.grid_hw)
             group.add(t, labels)
             out.append((key, labels))
         for key, seed in (seeds or {}).items():
