@@ -17,9 +17,12 @@ import torch.nn.functional as F
 
 from fgvc.registry import MATCHERS
 
-from .local_attention import PRODUCT_FLOATS, LocalLayout, LocalMatcher
+from .local_attention import LocalLayout, LocalMatcher
 from .matcher import Candidates, Matcher, check_option
 from .ranking import top_k
+
+#: Most key floats gathered for one refinement product (kept within the caches).
+REFINE_FLOATS = 2**21
 
 
 def _pool(features: torch.Tensor, factor: int) -> torch.Tensor:
@@ -92,7 +95,7 @@ def _refine(
     k = min(topk, side * side)
     values = target.new_empty(coarse_h * coarse_w, factor * factor, k)
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    step = max(PRODUCT_FLOATS // (side * side * channels), 1)  # cells whose keys are gathered
+    step = max(REFINE_FLOATS // (side * side * channels), 1)  # cells whose keys are gathered
     for first in range(0, coarse_h * coarse_w, step):
         cells = slice(first, first + step)
         keys = memory_rows[flat[cells]]  # [cells, side^2, C]

@@ -44,7 +44,7 @@ from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
 
 #: Most affinities held at once: those of a run of tiles against every memory frame.
-PRODUCT_FLOATS = 2**22
+PRODUCT_FLOATS = 2**23
 #: Most affinities per chunk of the two-stage top-k selection.
 CHUNK = 16
 #: Bias of excluded pairs; anything below ``-EXCLUDED / 2`` becomes -inf.
