@@ -33,6 +33,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import torch
 from mmengine import Config
+from torch._C._profiler import _ExperimentalConfig
 from torch.profiler import ProfilerActivity, profile
 
 from fgvc.apis import Predictor
@@ -44,6 +45,7 @@ from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_fi
 from fgvc.models.ops import local_correlation, local_correlation_fast
 from fgvc.models.trackers.base import ENCODE
 from fgvc.propagation.engine import MATCH, MERGE, READOUT
+from fgvc.propagation.workers import JOB, WAIT
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 
@@ -401,15 +403,26 @@ def correlation_timing(
 
 
 def stage_seconds(run: Callable[[], object]) -> Dict[str, float]:
-    """Run ``run`` under the profiler: seconds in each labelled stage and in
-    matrix products."""
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    """Run ``run`` under the profiler (every thread): seconds in each labelled
+    stage (the calling thread's), and the share of the time threads spend
+    matching that goes to matrix products.
+
+    Matching time is counted per thread: the calling thread's matching stage
+    less its waits for worker threads, plus the workers' jobs."""
+    config = _ExperimentalConfig(profile_all_threads=True)
+    with profile(activities=[ProfilerActivity.CPU], experimental_config=config) as prof:
         run()
-    totals = {e.key: e.cpu_time_total / 1e6 for e in prof.key_averages()}
-    out = {name: totals.get(label, 0.0) for name, label in STAGES.items()}
-    out['products'] = sum(
-        e.self_cpu_time_total / 1e6 for e in prof.key_averages() if e.key in MATRIX_PRODUCTS
-    )
+    events = prof.events()
+    main = {e.thread for e in events if e.name in STAGES.values()}  # the calling thread
+
+    def total(name: str, in_main: bool) -> float:
+        chosen = (e for e in events if e.name == name and (e.thread in main) == in_main)
+        return sum(e.cpu_time_total for e in chosen) / 1e6
+
+    out = {stage: total(label, True) for stage, label in STAGES.items()}
+    matching = out['match'] - total(WAIT, True) + total(JOB, False)
+    products = sum(e.self_cpu_time_total for e in events if e.name in MATRIX_PRODUCTS) / 1e6
+    out['products'] = products / max(matching, 1e-9)
     return out
 
 
@@ -435,7 +448,7 @@ def stage_profile(
         r = stage_seconds(lambda t=tracker: run_mode(t, features[0], short, device))
         print(
             f'{mode:16s}{r["match"] / frames:9.3f}{r["merge"] / frames:9.3f}'
-            f'{r["readout"] / frames:9.3f}{r["products"] / max(r["match"], 1e-9):10.1%}',
+            f'{r["readout"] / frames:9.3f}{r["products"]:10.1%}',
             flush=True,
         )
 

@@ -10,7 +10,7 @@ The wide coarse search is cheap (few cells); the fine search is small.
 """
 
 import math
-from typing import List, NamedTuple, Sequence
+from typing import Callable, List, NamedTuple, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -20,6 +20,7 @@ from fgvc.registry import MATCHERS
 from .local_attention import LocalLayout, LocalMatcher
 from .matcher import Candidates, Matcher, check_option
 from .ranking import top_k
+from .workers import run_all
 
 #: Most key floats gathered for one refinement product (kept within the caches).
 REFINE_FLOATS = 2**21
@@ -96,14 +97,22 @@ def _refine(
     values = target.new_empty(coarse_h * coarse_w, factor * factor, k)
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
     step = max(REFINE_FLOATS // (side * side * channels), 1)  # cells whose keys are gathered
-    for first in range(0, coarse_h * coarse_w, step):
-        cells = slice(first, first + step)
-        keys = memory_rows[flat[cells]]  # [cells, side^2, C]
-        affinity = torch.bmm(queries[cells], keys.transpose(1, 2))
-        affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
-        # Window positions are in raster order: equal values go to the lower pixel.
-        values[cells], where = top_k(affinity, k)
-        index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
+
+    def job(cells: slice) -> Callable[[], None]:
+        def refine_cells() -> None:
+            keys = memory_rows[flat[cells]]  # [cells, side^2, C]
+            affinity = torch.bmm(queries[cells], keys.transpose(1, 2))
+            affinity.masked_fill_(~(window & valid[cells].flatten(1)[:, None]), -math.inf)
+            # Window positions are in raster order: equal values go to the lower pixel.
+            values[cells], where = top_k(affinity, k)
+            index[cells] = flat[cells][:, None].expand(-1, factor * factor, -1).gather(2, where)
+
+        return refine_cells
+
+    run_all(
+        [job(slice(first, first + step)) for first in range(0, coarse_h * coarse_w, step)],
+        target.device,
+    )
 
     def to_pixels(x: torch.Tensor) -> torch.Tensor:
         x = x.view(coarse_h, coarse_w, factor, factor, k).permute(0, 2, 1, 3, 4)

@@ -34,7 +34,7 @@ Its cost is the matrix products:
 
 import functools
 import math
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 
@@ -42,6 +42,7 @@ from fgvc.registry import MATCHERS
 
 from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
+from .workers import run_all, scratch
 
 #: Most affinities held at once: those of a run of tiles against every memory frame.
 PRODUCT_FLOATS = 2**23
@@ -198,55 +199,41 @@ class LocalLayout(NamedTuple):
     geometry: Geometry
 
 
-def _buffer(buffers: Dict[str, torch.Tensor], name: str, size: int, like: torch.Tensor):
-    """A flat scratch tensor of at least ``size`` elements, kept in ``buffers``."""
-    held = buffers.get(name)
+def _buffer(name: str, size: int, like: torch.Tensor) -> torch.Tensor:
+    """A flat scratch tensor of at least ``size`` elements, kept by the calling thread."""
+    held = scratch().get(name)
     if (
         held is None
         or held.numel() < size
         or held.dtype != like.dtype
         or held.device != like.device
     ):
-        held = buffers[name] = like.new_empty(size)
+        held = scratch()[name] = like.new_empty(size)
     return held[:size]
 
 
-def _affinity_runs(
-    target: torch.Tensor,
+def _run_affinity(
+    queries: torch.Tensor,
     memories: Sequence[LocalLayout],
-    neighbor_range: float,
-    buffers: Dict[str, torch.Tensor],
-) -> Iterator[Tuple[int, int, torch.Tensor]]:
-    """Yield ``(row, first, affinity)`` for runs of tiles along each tile row:
-    ``affinity`` ``[M, n tile^2, span^2]`` of the run's target pixels to the
-    (column-major) halo cells of their tile in every memory frame, disc and
-    frame border applied. Valid until the next run."""
+    top: int,
+    left: int,
+    bias: torch.Tensor,
+) -> torch.Tensor:
+    """Affinities ``[M, n tile^2, span^2]`` of a run of ``n`` tiles
+    (``queries`` ``[n, tile^2, C + 1]``, its first tile at feature cell
+    ``(top, left)``) to the column-major halo cells of their tile in every
+    memory frame, disc and frame border applied; in the thread's scratch."""
     g = memories[0].geometry
-    if any(m.geometry != g for m in memories) or tuple(target.shape[1:]) != (g.h, g.w):
-        raise ValueError('target and memory frames must share one grid and layout')
-    num_mem, span, cells, tile = len(memories), g.span, g.span**2, g.tile
-    channels = target.shape[0] + 1
-    queries = _query_tiles(target, g)
-    bias, _ = _halo_tables(g, neighbor_range / 2, target.device)
-    run = min(max(PRODUCT_FLOATS // (num_mem * tile**2 * cells), 1), g.tiles_x)
-    band = _buffer(buffers, 'band', (run * tile + 2 * g.halo) * span * channels, target)
-    scratch = _buffer(buffers, 'affinity', num_mem * run * tile**2 * cells, target)
-    for row in range(g.tiles_y):
-        top = row * tile
-        for first in range(0, g.tiles_x, run):
-            n = min(run, g.tiles_x - first)
-            width = n * tile + 2 * g.halo
-            affinity = scratch[: num_mem * n * tile**2 * cells].view(num_mem, n, tile**2, cells)
-            for m, memory in enumerate(memories):
-                rows = memory.padded[top : top + span, first * tile : first * tile + width]
-                band[: width * span * channels].view(width, span, channels).copy_(
-                    rows.transpose(0, 1)
-                )
-                halos = band.as_strided((n, cells, channels), (tile * span * channels, channels, 1))
-                torch.baddbmm(
-                    bias, queries[row, first : first + n], halos.transpose(1, 2), out=affinity[m]
-                )
-            yield row, first, affinity.view(num_mem, n * tile**2, cells)
+    n, cells, channels = queries.shape[0], g.span**2, queries.shape[-1]
+    width = n * g.tile + 2 * g.halo
+    band = _buffer('band', width * g.span * channels, queries).view(width, g.span, channels)
+    affinity = _buffer('affinity', len(memories) * n * g.tile**2 * cells, queries)
+    affinity = affinity.view(len(memories), n, g.tile**2, cells)
+    for m, memory in enumerate(memories):
+        band.copy_(memory.padded[top : top + g.span, left : left + width].transpose(0, 1))
+        halos = band.as_strided((n, cells, channels), (g.tile * g.span * channels, channels, 1))
+        torch.baddbmm(bias, queries, halos.transpose(1, 2), out=affinity[m])
+    return affinity.view(len(memories), n * g.tile**2, cells)
 
 
 def _halo_to_flat(where: torch.Tensor, g: Geometry) -> torch.Tensor:
@@ -275,7 +262,6 @@ def local_match(
     memories: Sequence[LocalLayout],
     neighbor_range: float,
     topk: int,
-    buffers: Optional[Dict[str, torch.Tensor]] = None,
     joint: bool = False,
 ):
     """Each target pixel's ``topk`` most similar pixels within its
@@ -283,27 +269,38 @@ def local_match(
     over all memory frames at once if ``joint`` (one :class:`Candidates`
     whose index is ``m h w + pixel`` for memory frame m).
 
-    Scratch tensors are kept in ``buffers`` across calls that pass it.
+    Runs of tiles along the tile rows are matched and selected independently
+    (:func:`~fgvc.propagation.workers.run_all`).
     """
     g = memories[0].geometry
+    if any(m.geometry != g for m in memories) or tuple(target.shape[1:]) != (g.h, g.w):
+        raise ValueError('target and memory frames must share one grid and layout')
     num_mem, cells = len(memories), g.span**2
-    _, row_major = _halo_tables(g, neighbor_range / 2, target.device)
+    bias, row_major = _halo_tables(g, neighbor_range / 2, target.device)
     k = min(topk, num_mem * cells if joint else cells)
     chunk = chunk_size(cells, k)
+    queries = _query_tiles(target, g)
     shape = (g.tiles_y, g.tiles_x, g.tile**2) + (() if joint else (num_mem,)) + (k,)
     values = target.new_empty(shape)
     where = torch.empty(shape, dtype=torch.long, device=target.device)
-    runs = _affinity_runs(target, memories, neighbor_range, {} if buffers is None else buffers)
-    for row, first, affinity in runs:
-        n = affinity.shape[1] // g.tile**2
-        if joint:
-            top, at = select_joint(affinity, k, chunk, row_major)
-        else:
-            top, at = select_topk(affinity, k, chunk, row_major)
-            top, at = top.transpose(0, 1), at.transpose(0, 1)  # [n tile^2, M, k]
-        tiles = (row, slice(first, first + n))
-        values[tiles] = top.reshape(values[tiles].shape)
-        where[tiles] = at.reshape(where[tiles].shape)
+    run = min(max(PRODUCT_FLOATS // (num_mem * g.tile**2 * cells), 1), g.tiles_x)
+
+    def job(row: int, first: int) -> Callable[[], None]:
+        def match_run() -> None:
+            tiles = (row, slice(first, first + run))
+            affinity = _run_affinity(queries[tiles], memories, row * g.tile, first * g.tile, bias)
+            if joint:
+                top, at = select_joint(affinity, k, chunk, row_major)
+            else:
+                top, at = select_topk(affinity, k, chunk, row_major)
+                top, at = top.transpose(0, 1), at.transpose(0, 1)  # [n tile^2, M, k]
+            values[tiles] = top.reshape(values[tiles].shape)
+            where[tiles] = at.reshape(where[tiles].shape)
+
+        return match_run
+
+    jobs = [job(row, first) for row in range(g.tiles_y) for first in range(0, g.tiles_x, run)]
+    run_all(jobs, target.device)
     values.masked_fill_(values < -EXCLUDED / 2, -math.inf)
     memory_of = torch.div(where, cells, rounding_mode='floor')
     index = _halo_to_flat(row_major[where % cells], g)
@@ -380,7 +377,6 @@ class LocalMatcher(Matcher):
         check_option('LocalMatcher', 'tile', tile, 'int', 1)
         self.neighbor_range = neighbor_range
         self.tile = tile
-        self._buffers: Dict[str, torch.Tensor] = {}
 
     def prepare(self, features: torch.Tensor) -> LocalLayout:
         g = geometry(*features.shape[-2:], self.neighbor_range, self.tile)
@@ -389,9 +385,9 @@ class LocalMatcher(Matcher):
     def match(
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> List[Candidates]:
-        return local_match(target, memories, self.neighbor_range, topk, self._buffers)
+        return local_match(target, memories, self.neighbor_range, topk)
 
     def match_joint(
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> Candidates:
-        return local_match(target, memories, self.neighbor_range, topk, self._buffers, joint=True)
+        return local_match(target, memories, self.neighbor_range, topk, joint=True)

@@ -1,0 +1,51 @@
+"""Matching spread over single-threaded workers gives the same bits as inline."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import fgvc.propagation.coarse_to_fine as coarse_to_fine
+from fgvc.propagation import CoarseToFineMatcher, LocalMatcher
+from fgvc.propagation.workers import run_all
+
+
+def threads(n):
+    """Context: torch intra-op threads of the calling thread set to ``n``."""
+
+    class Threads:
+        def __enter__(self):
+            self.before = torch.get_num_threads()
+            torch.set_num_threads(n)
+
+        def __exit__(self, *exc):
+            torch.set_num_threads(self.before)
+
+    return Threads()
+
+
+@pytest.mark.parametrize('matcher', [LocalMatcher(9, tile=4), CoarseToFineMatcher(2, 3, 2, 4)])
+def test_workers_and_the_calling_thread_give_identical_candidates(matcher, monkeypatch):
+    # small refinement products, so that coarse-to-fine also makes many jobs
+    monkeypatch.setattr(coarse_to_fine, 'REFINE_FLOATS', 6 * 6 * 16 * 10)
+    gen = torch.Generator().manual_seed(0)
+    features = F.normalize(torch.randn(4, 16, 21, 26, generator=gen), dim=1)
+    memories = [matcher.prepare(f) for f in features[1:]]
+    with threads(1):  # one thread: the jobs run in order in this thread
+        inline = matcher.match(features[0], memories, 5)
+    with threads(3):
+        pooled = matcher.match(features[0], memories, 5)
+    for a, b in zip(inline, pooled):
+        assert torch.equal(a.values, b.values) and torch.equal(a.index, b.index)
+
+
+def test_a_jobs_error_reaches_the_caller_and_threads_are_left_alone():
+    done = []
+
+    def fails():
+        raise ValueError('job 2 failed')
+
+    with threads(2):
+        with pytest.raises(ValueError, match='job 2 failed'):
+            run_all([lambda: done.append(1), fails, lambda: done.append(3)], torch.device('cpu'))
+        assert torch.get_num_threads() == 2
+    assert sorted(done) == [1, 3]
