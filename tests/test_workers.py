@@ -1,10 +1,11 @@
-"""Matching spread over single-threaded workers gives the same bits as inline."""
+"""Matching split into jobs, on single-threaded workers, gives the same bits as inline."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
 import fgvc.propagation.coarse_to_fine as coarse_to_fine
+import fgvc.propagation.local_attention as local_attention
 from fgvc.propagation import CoarseToFineMatcher, LocalMatcher
 from fgvc.propagation.workers import run_all
 
@@ -49,3 +50,16 @@ def test_a_jobs_error_reaches_the_caller_and_threads_are_left_alone():
             run_all([lambda: done.append(1), fails, lambda: done.append(3)], torch.device('cpu'))
         assert torch.get_num_threads() == 2
     assert sorted(done) == [1, 3]
+
+
+def test_memory_frames_matched_a_few_at_a_time_give_identical_candidates(monkeypatch):
+    gen = torch.Generator().manual_seed(1)
+    features = F.normalize(torch.randn(6, 16, 17, 23, generator=gen), dim=1)
+    matcher = LocalMatcher(9, tile=4)
+    memories = [matcher.prepare(f) for f in features[1:]]
+    whole = matcher.match(features[0], memories, 5)
+    cells = (4 + 2 * 4) ** 2  # a 4x4 tile's halo square for neighbor_range 9
+    monkeypatch.setattr(local_attention, 'PRODUCT_FLOATS', 2 * 4 * 4 * cells)  # 2 frames a job
+    split = matcher.match(features[0], memories, 5)
+    for a, b in zip(whole, split):
+        assert torch.equal(a.values, b.values) and torch.equal(a.index, b.index)

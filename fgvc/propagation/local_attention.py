@@ -283,23 +283,36 @@ def local_match(
     shape = (g.tiles_y, g.tiles_x, g.tile**2) + (() if joint else (num_mem,)) + (k,)
     values = target.new_empty(shape)
     where = torch.empty(shape, dtype=torch.long, device=target.device)
-    run = min(max(PRODUCT_FLOATS // (num_mem * g.tile**2 * cells), 1), g.tiles_x)
+    # The joint top-k needs every memory frame of a tile at once; per-frame
+    # candidates take as many frames at a time as fit in PRODUCT_FLOATS.
+    per_tile = g.tile**2 * cells
+    group = num_mem if joint else min(max(PRODUCT_FLOATS // per_tile, 1), num_mem)
+    run = min(max(PRODUCT_FLOATS // (group * per_tile), 1), g.tiles_x)
 
-    def job(row: int, first: int) -> Callable[[], None]:
+    def job(row: int, first: int, frames: slice) -> Callable[[], None]:
         def match_run() -> None:
             tiles = (row, slice(first, first + run))
-            affinity = _run_affinity(queries[tiles], memories, row * g.tile, first * g.tile, bias)
+            affinity = _run_affinity(
+                queries[tiles], memories[frames], row * g.tile, first * g.tile, bias
+            )
             if joint:
                 top, at = select_joint(affinity, k, chunk, row_major)
+                out = tiles
             else:
                 top, at = select_topk(affinity, k, chunk, row_major)
-                top, at = top.transpose(0, 1), at.transpose(0, 1)  # [n tile^2, M, k]
-            values[tiles] = top.reshape(values[tiles].shape)
-            where[tiles] = at.reshape(where[tiles].shape)
+                top, at = top.transpose(0, 1), at.transpose(0, 1)  # [n tile^2, frames, k]
+                out = tiles + (slice(None), frames)
+            values[out] = top.reshape(values[out].shape)
+            where[out] = at.reshape(where[out].shape)
 
         return match_run
 
-    jobs = [job(row, first) for row in range(g.tiles_y) for first in range(0, g.tiles_x, run)]
+    jobs = [
+        job(row, first, slice(m, m + group))
+        for row in range(g.tiles_y)
+        for first in range(0, g.tiles_x, run)
+        for m in range(0, num_mem, group)
+    ]
     run_all(jobs, target.device)
     values.masked_fill_(values < -EXCLUDED / 2, -math.inf)
     memory_of = torch.div(where, cells, rounding_mode='floor')
