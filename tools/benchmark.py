@@ -496,6 +496,21 @@ def timed_encoding(model) -> Iterator[List[float]]:
             del model.encode
 
 
+def encoding_and_the_rest(
+    model, run: Callable[[np.ndarray], object], video: np.ndarray
+) -> Dict[str, float]:
+    """Seconds per frame of ``model``'s encoding and of everything else
+    ``run(video)`` does (``propagation``), and the ``total`` seconds; after a
+    warm-up on ``frames_per_batch`` frames, so that every kernel shape has run."""
+    run(video[: model.frames_per_batch])
+    with timed_encoding(model) as encode_seconds:
+        start = time.perf_counter()
+        run(video)
+        total = time.perf_counter() - start
+    encode = sum(encode_seconds) / len(video)
+    return dict(encode=encode, propagation=total / len(video) - encode, total=total)
+
+
 def predictor_workload(args: argparse.Namespace, device: torch.device) -> Dict[str, float]:
     """The Predictor on a generated 854x480 video, 100 points in frame 0, short
     side 256, the full-width encoder: seconds per frame of encoding and of
@@ -508,19 +523,13 @@ def predictor_workload(args: argparse.Namespace, device: torch.device) -> Dict[s
     )
     predictor = benchmark_predictor(args, device, short_side=256)
     model = predictor.model(predictor.point_task)
-    predictor(video[: model.frames_per_batch], queries)  # warms up every kernel shape
-    with timed_encoding(model) as encode_seconds:
-        start = time.perf_counter()
-        predictor(video, queries)
-        total = time.perf_counter() - start
-    frames = args.predictor_frames
-    result = dict(encode=sum(encode_seconds) / frames)
-    result['propagation'] = total / frames - result['encode']
+    result = encoding_and_the_rest(model, lambda frames: predictor(frames, queries), video)
     print(
-        f'\nPredictor, {frames} frames of 854x480 (encoder input '
+        f'\nPredictor, {len(video)} frames of 854x480 (encoder input '
         f'{predictor.encoder_size(open_video(video))}), {args.points} points: encode '
         f'{result["encode"]:.3f} s/frame, propagation {result["propagation"]:.3f} s/frame '
-        f'({result["propagation"] / result["encode"]:.2f}x encoding), {total:.1f} s in all',
+        f'({result["propagation"] / result["encode"]:.2f}x encoding), {result["total"]:.1f} s '
+        'in all',
         flush=True,
     )
     return result
@@ -565,19 +574,12 @@ def vos_workload(args: argparse.Namespace, device: torch.device) -> Dict[str, fl
     first[height // 4 : 3 * height // 4, width // 4 : width // 2] = 1
     predictor = benchmark_predictor(args, device, short_side=height)
     model = predictor.model(predictor.mask_task)
-    predictor.segment(video[: model.frames_per_batch], first)  # warms up every kernel shape
-    with timed_encoding(model) as encode_seconds:
-        start = time.perf_counter()
-        predictor.segment(video, first)
-        total = time.perf_counter() - start
-    frames = args.vos_frames
-    result = dict(encode=sum(encode_seconds) / frames)
-    result['propagation'] = total / frames - result['encode']
+    result = encoding_and_the_rest(model, lambda frames: predictor.segment(frames, first), video)
     print(
-        f'\nVOS, {frames} frames of {width}x{height}, {model.propagation.precede_frames} memory '
-        f'frames: encode {result["encode"]:.3f} s/frame, propagation '
+        f'\nVOS, {len(video)} frames of {width}x{height}, {model.propagation.precede_frames} '
+        f'memory frames: encode {result["encode"]:.3f} s/frame, propagation '
         f'{result["propagation"]:.3f} s/frame ({result["propagation"] / result["encode"]:.2f}x '
-        f'encoding), {total:.1f} s in all',
+        f'encoding), {result["total"]:.1f} s in all',
         flush=True,
     )
     return result
