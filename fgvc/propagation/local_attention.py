@@ -44,7 +44,7 @@ from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
 from .workers import run_all, scratch
 
-#: Most affinities held at once: those of a run of tiles against every memory frame.
+#: Most affinities held at once: those of a run of tiles against a group of memory frames.
 PRODUCT_FLOATS = 2**23
 #: Most affinities per chunk of the two-stage top-k selection.
 CHUNK = 16
@@ -158,10 +158,10 @@ def select_joint(
     segments, rows, length = blocks.shape
     positions = torch.arange(length, device=blocks.device)
     keys = positions if keys is None else keys
-    offsets = torch.arange(segments, device=blocks.device)[:, None] * length
+    row_keys = (torch.arange(segments, device=blocks.device)[:, None] * length + keys).flatten()
     if chunk == 1:
         whole = blocks.permute(1, 0, 2).reshape(rows, -1)
-        return top_k(whole, k, (offsets + keys).flatten().expand_as(whole))
+        return top_k(whole, k, row_keys.expand_as(whole))
     groups = length // chunk
     maxima = blocks.view(segments, rows, chunk, groups).amax(2).permute(1, 0, 2).reshape(rows, -1)
     best_max, best = maxima.topk(min(k + 1, segments * groups), dim=1)
@@ -176,9 +176,7 @@ def select_joint(
         unsure = (top[:, k - 1] == best_max[:, k]).nonzero().squeeze(1)
         if len(unsure):
             whole = blocks[:, unsure].permute(1, 0, 2).reshape(len(unsure), -1)
-            top[unsure], where[unsure] = top_k(
-                whole, k, (offsets + keys).flatten().expand_as(whole)
-            )
+            top[unsure], where[unsure] = top_k(whole, k, row_keys.expand_as(whole))
     return top, where
 
 
@@ -201,14 +199,15 @@ class LocalLayout(NamedTuple):
 
 def _buffer(name: str, size: int, like: torch.Tensor) -> torch.Tensor:
     """A flat scratch tensor of at least ``size`` elements, kept by the calling thread."""
-    held = scratch().get(name)
+    tensors = scratch()
+    held = tensors.get(name)
     if (
         held is None
         or held.numel() < size
         or held.dtype != like.dtype
         or held.device != like.device
     ):
-        held = scratch()[name] = like.new_empty(size)
+        held = tensors[name] = like.new_empty(size)
     return held[:size]
 
 
@@ -221,8 +220,8 @@ def _run_affinity(
 ) -> torch.Tensor:
     """Affinities ``[M, n tile^2, span^2]`` of a run of ``n`` tiles
     (``queries`` ``[n, tile^2, C + 1]``, its first tile at feature cell
-    ``(top, left)``) to the column-major halo cells of their tile in every
-    memory frame, disc and frame border applied; in the thread's scratch."""
+    ``(top, left)``) to the column-major halo cells of their tile in each of the
+    ``M`` memories, disc and frame border applied; in the thread's scratch."""
     g = memories[0].geometry
     n, cells, channels = queries.shape[0], g.span**2, queries.shape[-1]
     width = n * g.tile + 2 * g.halo

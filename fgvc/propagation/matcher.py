@@ -7,8 +7,8 @@ labels. The joint top-k of several frames is always among the union of their
 per-frame top-k, so the split is exact, and a memory frame shared by several
 groups is matched once. Where every group has the same memory frames, the
 joint top-k is asked of the matcher directly (:meth:`Matcher.match_joint`),
-which a matcher may find faster than through the per-frame lists. Matchers are registered in
-:data:`fgvc.registry.MATCHERS` and named in configs as
+which a matcher may find faster than through the per-frame lists. Matchers
+are registered in :data:`fgvc.registry.MATCHERS` and named in configs as
 ``propagation=dict(matcher=dict(type='LocalMatcher', neighbor_range=30))``.
 """
 
