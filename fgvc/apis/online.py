@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from fgvc.propagation import gaussian_heatmaps, occlusion_from_peaks, peak_window_points
+from fgvc.propagation import PointStream
 from fgvc.propagation.stream import StreamPropagation
 
 from .predictor import Predictor, encoder_size
@@ -43,14 +43,22 @@ class OnlineTracker:
         self.device = predictor.device
         self.short_side = predictor.short_side
         self.cfg = self.model.propagation
-        self.stream = StreamPropagation(self.cfg)
-        self.frame_index = -1  # index of the last frame given to step()
+        self.state: Optional[PointStream] = None  # the model's stream state, from frame 0
         self.frame_hw: Optional[Tuple[int, int]] = None
         self._next_id = 0
         self._pending_ids: List[int] = []
         self._pending_xy: List[np.ndarray] = []
         self._groups: Dict[int, List[int]] = {}  # query frame -> ids in label-row order
-        self._query_peak: Dict[int, float] = {}  # id -> peak of its label at its query frame
+
+    @property
+    def frame_index(self) -> int:
+        """Index of the last frame given to :meth:`step` (-1 before the first)."""
+        return -1 if self.state is None else self.state.frame
+
+    @property
+    def stream(self) -> Optional[StreamPropagation]:
+        """The propagation memory of the tracked points (None before the first frame)."""
+        return None if self.state is None else self.state.memory
 
     @property
     def ids(self) -> List[int]:
@@ -93,15 +101,13 @@ class OnlineTracker:
         for start, members in list(self._groups.items()):
             rows = [r for r, i in enumerate(members) if i not in ids]
             if len(rows) < len(members):
-                self.stream.keep_labels(start, torch.as_tensor(rows, dtype=torch.long))
+                self.state.keep_points(start, torch.as_tensor(rows, dtype=torch.long))
                 self._groups[start] = [members[r] for r in rows]
                 if not rows:
                     del self._groups[start]
-        for i in ids:
-            self._query_peak.pop(i, None)
 
-    def _check_inside(self, xy: np.ndarray) -> None:
-        height, width = self.frame_hw
+    def _check_inside(self, xy: np.ndarray, frame_hw: Optional[Tuple[int, int]] = None) -> None:
+        height, width = frame_hw or self.frame_hw
         outside = (xy[:, 0] < 0) | (xy[:, 0] > width) | (xy[:, 1] < 0) | (xy[:, 1] > height)
         if outside.any():
             raise ValueError(
@@ -123,64 +129,34 @@ class OnlineTracker:
                 f'a frame must be uint8 [H, W, 3] RGB, got {frame.dtype} {list(frame.shape)}'
             )
         if self.frame_hw is None:
-            self.frame_hw = frame.shape[:2]
-            self._setup()
-            self._check_inside(np.concatenate(self._pending_xy or [np.zeros((0, 2))]))
+            self._start(frame.shape[:2])
         elif frame.shape[:2] != self.frame_hw:
             raise ValueError(
                 f'frame {self.frame_index + 1} is {frame.shape[1]}x{frame.shape[0]}, '
                 f'the stream started at {self.frame_hw[1]}x{self.frame_hw[0]}'
             )
-        self.frame_index += 1
-        t = self.frame_index
-        preprocessor = self.model.data_preprocessor
-        preprocessor.input_size = self.input_hw
-        features = self.model.encode(preprocessor.normalize(torch.from_numpy(frame[None])))[0]
-        seeds, seed_xy = self._seed(t, features) if self._pending_ids else ({}, None)
-        ids, xy, peaks = [], [], []
-        for start, labels in self.stream.step(t, features, seeds):
-            xy.append(
-                peak_window_points(
-                    labels, self.input_hw, self.cfg.coord_topk, self.cfg.coord_radius
-                )
-            )
-            peaks.append(labels.flatten(1).amax(1))
-            ids += self._groups[start]
-        if seeds:
-            xy.append(seed_xy)
-            peaks.append(seeds[t].flatten(1).amax(1))
-            ids += self._groups[t]
-        if not ids:
+        normalized = self.model.data_preprocessor.normalize(
+            torch.from_numpy(frame), self.state.raster_hw
+        )
+        new_points = None
+        if self._pending_ids:
+            xy = np.concatenate(self._pending_xy) * self.scale
+            new_points = torch.as_tensor(xy, dtype=torch.float32, device=self.device)
+            self._groups[self.frame_index + 1] = self._pending_ids
+            self._pending_ids, self._pending_xy = [], []
+        groups = self.model.step(self.state, normalized, new_points)
+        if not groups:
             return np.zeros(0, np.int64), np.zeros((0, 2), np.float32), np.zeros(0, bool)
-        xy = torch.cat(xy).cpu().numpy() / self.scale
-        peaks = torch.cat(peaks).cpu()
-        query_peaks = torch.tensor([self._query_peak[i] for i in ids], dtype=peaks.dtype)
-        if self.model.occlusion_threshold is None:
-            visible = np.ones(len(ids), bool)
-        else:
-            occluded = occlusion_from_peaks(
-                torch.stack([query_peaks, peaks], 1),
-                torch.zeros(len(ids), dtype=torch.long),
-                self.model.occlusion_threshold,
-            )
-            visible = ~occluded[:, 1].numpy()
+        ids = [i for group in groups for i in self._groups[group.key]]
+        xy = torch.cat([group.xy for group in groups]).cpu().numpy() / self.scale
+        visible = torch.cat([group.visible for group in groups]).cpu().numpy()
         return np.array(ids, np.int64), xy.astype(np.float32), visible
 
-    def _setup(self) -> None:
-        height, width = self.frame_hw
-        self.input_hw = encoder_size(height, width, self.short_side)
+    def _start(self, frame_hw: Tuple[int, int]) -> None:
+        """Size the encoder input for ``frame_hw`` frames and start the stream."""
+        self._check_inside(np.concatenate(self._pending_xy or [np.zeros((0, 2))]), frame_hw)
+        self.frame_hw = frame_hw
+        input_hw = encoder_size(*frame_hw, self.short_side)
         # (x, y) scale from the stream's pixels to the encoder raster
-        self.scale = np.array([self.input_hw[1] / width, self.input_hw[0] / height])
-
-    def _seed(self, t: int, features: torch.Tensor) -> Tuple[Dict[int, torch.Tensor], torch.Tensor]:
-        """The pending points as a group of label maps seeded at frame ``t``,
-        and their (x, y) in the encoder raster."""
-        xy = np.concatenate(self._pending_xy)
-        raster_xy = torch.as_tensor(xy * self.scale, dtype=torch.float32, device=self.device)
-        h, w = features.shape[-2:]
-        stride_xy = (self.input_hw[1] / w, self.input_hw[0] / h)
-        seed = gaussian_heatmaps(raster_xy.to(features), (h, w), stride_xy, self.cfg.sigma)
-        self._query_peak.update(zip(self._pending_ids, seed.flatten(1).amax(1).tolist()))
-        self._groups[t] = self._pending_ids
-        self._pending_ids, self._pending_xy = [], []
-        return {t: seed}, raster_xy
+        self.scale = np.array([input_hw[1] / frame_hw[1], input_hw[0] / frame_hw[0]])
+        self.state = self.model.start_stream(input_hw)

@@ -7,8 +7,8 @@ from .heatmaps import gaussian_heatmaps, heatmaps_to_points, peak_window_points
 from .local_attention import LocalMatcher, local_candidates, propagate_labels
 from .masks import segment_video
 from .matcher import Candidates, Matcher, check_option
-from .occlusion import occlusion_from_peaks
-from .points import track_points_with_peaks
+from .occlusion import occluded, occlusion_from_peaks
+from .points import PointStep, PointStream, step_points, track_points_with_peaks
 
 __all__ = [
     'Candidates',
@@ -16,6 +16,8 @@ __all__ = [
     'DenseMatcher',
     'LocalMatcher',
     'Matcher',
+    'PointStep',
+    'PointStream',
     'PropagationConfig',
     'check_option',
     'coarse_to_fine_candidates',
@@ -23,10 +25,12 @@ __all__ = [
     'gaussian_heatmaps',
     'heatmaps_to_points',
     'local_candidates',
+    'occluded',
     'occlusion_from_peaks',
     'peak_window_points',
     'propagate_labels',
     'propagate_labels_dense',
     'segment_video',
+    'step_points',
     'track_points_with_peaks',
 ]

@@ -24,5 +24,11 @@ def occlusion_from_peaks(
         threshold: relative confidence below which a point is occluded.
     """
     query_peaks = peaks.gather(1, query_frames.long()[:, None])
+    return occluded(peaks, query_peaks, threshold)
+
+
+def occluded(peaks: torch.Tensor, query_peaks: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Whether label ``peaks`` fall below ``threshold`` times the ``query_peaks``
+    (broadcast against each other)."""
     confidence = peaks / query_peaks.clamp_min(torch.finfo(peaks.dtype).tiny)
     return confidence < threshold

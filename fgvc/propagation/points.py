@@ -1,6 +1,16 @@
-"""Point tracking by label propagation over a video's features."""
+"""Point tracking by label propagation: a whole video at once, or a stream frame by frame.
 
-from typing import Sequence, Tuple
+A group of points queried in one frame is seeded there as Gaussian label
+maps (:func:`seed_points`); propagation predicts the group's maps in every
+later (or earlier) frame, and each point's position is read around its map's
+peak (:func:`read_points`), which also gives the peak value that occlusion
+compares with the query frame's (:func:`fgvc.propagation.occlusion_from_peaks`).
+:func:`track_points_with_peaks` does this for a whole video;
+:class:`PointStream` holds what a stream needs between frames and
+:func:`step_points` takes it one frame further.
+"""
+
+from typing import Dict, Hashable, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch.profiler import record_function
@@ -8,6 +18,30 @@ from torch.profiler import record_function
 from .config import PropagationConfig
 from .engine import READOUT, propagate
 from .heatmaps import gaussian_heatmaps, peak_window_points
+from .stream import StreamPropagation
+
+
+def seed_points(
+    points_xy: torch.Tensor,
+    grid_hw: Tuple[int, int],
+    raster_hw: Tuple[int, int],
+    cfg: PropagationConfig,
+) -> torch.Tensor:
+    """The label maps ``[N, h, w]`` of points ``[N, 2]`` (x, y in the raster)
+    on a ``grid_hw`` feature grid covering the ``raster_hw`` raster."""
+    h, w = grid_hw
+    stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
+    return gaussian_heatmaps(points_xy, grid_hw, stride_xy, cfg.sigma)
+
+
+def read_points(
+    labels: torch.Tensor, raster_hw: Tuple[int, int], cfg: PropagationConfig
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Positions ``[N, 2]`` (x, y in the raster) read around the peaks of the
+    label maps ``[N, h, w]`` (:func:`peak_window_points`), and the peaks ``[N]``."""
+    with record_function(READOUT):
+        xy = peak_window_points(labels, raster_hw, cfg.coord_topk, cfg.coord_radius)
+    return xy, labels.flatten(1).amax(1)
 
 
 def track_points_with_peaks(
@@ -33,13 +67,11 @@ def track_points_with_peaks(
         ``cfg.bidirectional``) from it; frames not reached keep zeros.
 
     Each position is read around its map's peak as soon as the map is
-    predicted (:func:`peak_window_points`, equal to reading the whole
-    upsampled map) and only the tracks are kept.
+    predicted (:func:`read_points`) and only the tracks are kept.
     """
     num_frames, num_points = len(features), query_points.shape[0]
     first = features[0]
-    h, w = first.shape[-2:]
-    stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
+    grid_hw = tuple(first.shape[-2:])
     tracks = first.new_zeros(num_points, num_frames, 2)
     peaks = first.new_zeros(num_points, num_frames)
     query_frames = query_points[:, 0].round().long()
@@ -48,14 +80,84 @@ def track_points_with_peaks(
         group = (query_frames == start).nonzero().squeeze(1)
         points_xy = query_points[group][:, [2, 1]].to(first)
         tracks[group, start] = points_xy
-        seeds[start] = gaussian_heatmaps(points_xy, (h, w), stride_xy, cfg.sigma)
+        seeds[start] = seed_points(points_xy, grid_hw, raster_hw, cfg)
         peaks[group, start] = seeds[start].flatten(1).amax(1)
         groups[start] = group
     for backward in (False, True) if cfg.bidirectional else (False,):
         for start, t, labels in propagate(features, seeds, cfg, backward):
-            with record_function(READOUT):
-                tracks[groups[start], t] = peak_window_points(
-                    labels, raster_hw, cfg.coord_topk, cfg.coord_radius
-                )
-            peaks[groups[start], t] = labels.flatten(1).amax(1)
+            tracks[groups[start], t], peaks[groups[start], t] = read_points(labels, raster_hw, cfg)
     return tracks, peaks
+
+
+class PointStep(NamedTuple):
+    """One group's points in the frame just stepped: positions ``xy`` ``[n, 2]``
+    (x, y in the raster), label ``peaks`` ``[n]`` and the peaks at the group's
+    query frame, ``query_peaks`` ``[n]``."""
+
+    key: Hashable
+    xy: torch.Tensor
+    peaks: torch.Tensor
+    query_peaks: torch.Tensor
+
+
+class PointStream:
+    """What tracking points through a stream keeps between frames.
+
+    The groups' label memory and the features it matches against live in one
+    :class:`StreamPropagation` (:attr:`memory`); besides it, the peak of every
+    point's label at its query frame (occlusion compares later peaks with
+    it). The caller holds the state and passes it to :func:`step_points` with
+    each frame; a group is the points added in one frame, keyed by its index.
+
+    Args:
+        cfg: propagation settings.
+        raster_hw: (H, W) of the raster the points live in.
+    """
+
+    def __init__(self, cfg: PropagationConfig, raster_hw: Tuple[int, int]):
+        self.cfg = cfg
+        self.raster_hw = tuple(raster_hw)
+        self.memory = StreamPropagation(cfg)
+        self.query_peaks: Dict[Hashable, torch.Tensor] = {}
+        self.frame = -1  # index of the last frame stepped
+
+    def keep_points(self, key: Hashable, rows: torch.Tensor) -> None:
+        """Keep only the points ``rows`` (indices) of group ``key``; a group
+        left without points is dropped with its query frame."""
+        self.memory.keep_labels(key, rows)
+        self.query_peaks[key] = self.query_peaks[key][rows]
+        if key not in self.memory.groups:
+            del self.query_peaks[key]
+
+
+def step_points(
+    state: PointStream, features: torch.Tensor, new_points: Optional[torch.Tensor] = None
+) -> List[PointStep]:
+    """Take the stream one frame further.
+
+    Args:
+        state: the stream so far (updated in place).
+        features: ``[C, h, w]`` L2-normalised features of the next frame.
+        new_points: ``[n, 2]`` (x, y in the raster) points queried in this
+            frame, or None.
+
+    Returns:
+        The groups tracked before this frame, in the order they were added,
+        then the new points (at their query positions) keyed by this frame's
+        index.
+    """
+    state.frame += 1
+    t, cfg = state.frame, state.cfg
+    seeds = {}
+    if new_points is not None and len(new_points):
+        new_points = new_points.to(features)
+        seeds[t] = seed_points(new_points, tuple(features.shape[-2:]), state.raster_hw, cfg)
+    out = []
+    for key, labels in state.memory.step(t, features, seeds):
+        xy, peaks = read_points(labels, state.raster_hw, cfg)
+        out.append(PointStep(key, xy, peaks, state.query_peaks[key]))
+    if seeds:
+        peaks = seeds[t].flatten(1).amax(1)
+        state.query_peaks[t] = peaks
+        out.append(PointStep(t, new_points, peaks, peaks))
+    return out

@@ -1,15 +1,31 @@
 """A tracker that encodes frames and propagates query points through them."""
 
 from dataclasses import replace
-from typing import Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from mmengine.structures import BaseDataElement
 
-from fgvc.propagation import occlusion_from_peaks, track_points_with_peaks
+from fgvc.propagation import (
+    PointStream,
+    occluded,
+    occlusion_from_peaks,
+    step_points,
+    track_points_with_peaks,
+)
 from fgvc.registry import MODELS
 
 from .base import PropagationTracker
+
+
+class TrackedPoints(NamedTuple):
+    """One group of points in a frame of a stream (:meth:`PointTracker.step`):
+    the group's ``key`` (the index of the frame its points were added in),
+    positions ``xy`` ``[n, 2]`` (x, y in the raster) and ``visible`` ``[n]`` bool."""
+
+    key: int
+    xy: torch.Tensor
+    visible: torch.Tensor
 
 
 @MODELS.register_module()
@@ -82,6 +98,38 @@ class PointTracker(PropagationTracker):
                 peaks, query_points[:, 0].round(), self.occlusion_threshold
             )
         return tracks, occluded
+
+    def start_stream(self, raster_hw: Tuple[int, int]) -> PointStream:
+        """The state of a stream of frames of the raster ``raster_hw`` (H, W),
+        for :meth:`step`; the caller holds it."""
+        return PointStream(self.propagation, raster_hw)
+
+    @torch.no_grad()
+    def step(
+        self, state: PointStream, frame: torch.Tensor, new_points: Optional[torch.Tensor] = None
+    ) -> List[TrackedPoints]:
+        """Track the points of ``state`` into the next frame of a stream.
+
+        Args:
+            state: from :meth:`start_stream`, updated in place.
+            frame: ``[3, H, W]`` normalised encoder input of the frame.
+            new_points: ``[n, 2]`` (x, y in the raster) points queried in
+                this frame (tracked from the next one), or None.
+
+        Returns:
+            Every group of points, in the order they were added, the new
+            points last (at their query positions, visible). Tracks equal
+            :meth:`track`'s forward tracks of the same queries.
+        """
+        features = self.encode(frame[None])[0]
+        out = []
+        for group in step_points(state, features, new_points):
+            if self.occlusion_threshold is None:
+                visible = torch.ones(len(group.xy), dtype=torch.bool, device=group.xy.device)
+            else:
+                visible = ~occluded(group.peaks, group.query_peaks, self.occlusion_threshold)
+            out.append(TrackedPoints(group.key, group.xy, visible))
+        return out
 
     def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
         queries = torch.as_tensor(sample.query_points, dtype=torch.float32)
