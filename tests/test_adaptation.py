@@ -18,7 +18,7 @@ from fgvc.apis.adaptation import (
     self_supervised_losses,
     warp_with_flow,
 )
-from fgvc.datasets.video_reader import ArrayVideo
+from fgvc.fileio.video_reader import ArrayVideo
 from fgvc.registry import MODELS
 from fgvc.utils import register_all_modules
 

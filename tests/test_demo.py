@@ -27,9 +27,9 @@ from fgvc.apis.predictor import encoder_size
 from fgvc.apis.queries import grid_queries, parse_queries, validate_queries
 from fgvc.datasets.synthetic import TextureConfig, make_moving_layer_scene, render
 from fgvc.datasets.synthetic.tracks import follow
-from fgvc.datasets.video_reader import open_video
 from fgvc.evaluation.functional import region_similarity
 from fgvc.fileio import read_index_png
+from fgvc.fileio.video_reader import open_video
 from fgvc.utils import LAST_CHECKPOINT
 from fgvc.visualization import draw_tracks
 

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fgvc.datasets.video_reader import open_video
 from fgvc.fileio import (
     VOID,
     davis_palette,
@@ -16,6 +15,7 @@ from fgvc.fileio import (
     write_palette_png,
     write_rgb,
 )
+from fgvc.fileio.video_reader import open_video
 
 SIZE = (48, 64)
 

@@ -25,7 +25,7 @@ from test_demo import (
 )
 
 from fgvc.datasets.synthetic import render
-from fgvc.datasets.video_reader import open_video
+from fgvc.fileio.video_reader import open_video
 
 ROOT = Path(__file__).resolve().parents[1]
 LATE_FRAME = 4

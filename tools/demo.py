@@ -43,8 +43,8 @@ from fgvc.apis.outputs import (
 )
 from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
-from fgvc.datasets.video_reader import open_video
 from fgvc.fileio import read_index_png
+from fgvc.fileio.video_reader import open_video
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')

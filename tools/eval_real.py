@@ -31,10 +31,10 @@ from fgvc.apis import Predictor
 from fgvc.apis.cli import add_adaptation_args, add_cfg_options
 from fgvc.apis.predictor import DEFAULT_CONFIG
 from fgvc.datasets.real_video import build_index
-from fgvc.datasets.video_reader import ArrayVideo
 from fgvc.evaluation.functional import badja_normaliser, jhmdb_normaliser, pck
 from fgvc.evaluation.metrics.vos_metric import sequence_scores
 from fgvc.fileio import VOID, read_index_png, read_video
+from fgvc.fileio.video_reader import ArrayVideo
 from fgvc.registry import DATASETS
 from fgvc.utils import register_all_modules
 

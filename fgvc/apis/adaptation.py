@@ -28,8 +28,8 @@ from mmengine.structures import BaseDataElement
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from fgvc.datasets.video_reader import VideoReader
 from fgvc.fileio import atomic_write
+from fgvc.fileio.video_reader import VideoReader
 from fgvc.models.losses import encode_pairs
 from fgvc.models.trackers.mixed_tracker import build_part
 

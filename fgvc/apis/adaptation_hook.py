@@ -7,7 +7,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from fgvc.datasets.video_reader import ArrayVideo
+from fgvc.fileio.video_reader import ArrayVideo
 from fgvc.registry import HOOKS
 
 from .adaptation import adapt_encoder

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, Dict, List, Optional, Sequence
 
-from fgvc.datasets.video_reader import FRAME_EXTENSIONS
+from fgvc.fileio.video_reader import FRAME_EXTENSIONS
 
 from .outputs import MANIFEST
 

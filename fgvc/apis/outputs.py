@@ -17,7 +17,6 @@ from typing import Callable, Iterable, Iterator, List, Tuple
 import numpy as np
 from tqdm import tqdm
 
-from fgvc.datasets.video_reader import VideoReader
 from fgvc.fileio import (
     FILE_MODE,
     FOLDER_MODE,
@@ -26,6 +25,7 @@ from fgvc.fileio import (
     read_index_png,
     write_palette_png,
 )
+from fgvc.fileio.video_reader import VideoReader
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
 
 #: Frames read at once when drawing.

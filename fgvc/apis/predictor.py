@@ -4,7 +4,7 @@
 TAP-Vid settings of ``configs/eval/res18_d1_eval.py`` for points and its VOS
 settings for masks), loads a checkpoint, and runs the model's own
 ``PointTracker.track`` or ``MaskTracker.segment`` over a video read a chunk of
-frames at a time (:mod:`fgvc.datasets.video_reader`): frames are encoded only when the
+frames at a time (:mod:`fgvc.fileio.video_reader`): frames are encoded only when the
 propagation reaches them and only its memory window is kept, so the length of
 the video bounds time, not memory.
 
@@ -24,8 +24,8 @@ import torch
 from mmengine.config import Config
 from tqdm import tqdm
 
-from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
 from fgvc.fileio import VOID
+from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 

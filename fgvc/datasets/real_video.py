@@ -26,9 +26,9 @@ import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import read_video
+from fgvc.fileio.video_reader import FRAME_EXTENSIONS, CaptureVideo
 from fgvc.registry import DATASETS
 
-from .video_reader import FRAME_EXTENSIONS, CaptureVideo
 from .youtube_vos import frame_step_range
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v')

@@ -12,7 +12,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from fgvc.fileio import list_images, read_rgb
+from .images import list_images, read_rgb
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Frame rate reported for inputs that carry none (arrays, folders of frames).
