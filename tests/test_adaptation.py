@@ -11,8 +11,9 @@ import pytest
 import torch
 from mmengine.structures import BaseDataElement
 
-from fgvc.apis import Predictor, adaptation_hook
-from fgvc.apis.adaptation import (
+from fgvc.apis import Predictor
+from fgvc.engine import adaptation_hook
+from fgvc.engine.adaptation import (
     adapt_encoder,
     random_warp,
     self_supervised_losses,

@@ -10,7 +10,6 @@ from mmengine.config import Config
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
-from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
 from fgvc.apis.cli import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.apis.evaluation import (
     describe_protocol,
@@ -20,6 +19,7 @@ from fgvc.apis.evaluation import (
     start_records,
 )
 from fgvc.engine import QuietRunner
+from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
 from fgvc.utils import (
     EncoderCheckpoint,
     UnsafeCheckpointError,

@@ -24,12 +24,12 @@ import torch
 from mmengine.config import Config
 from tqdm import tqdm
 
+from fgvc.engine.adaptation import adapt_encoder, save_encoder
 from fgvc.fileio import VOID
 from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
-from .adaptation import adapt_encoder, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
 from .queries import Queries, parse_queries, validate_queries
@@ -103,7 +103,7 @@ class Predictor:
             unpickling, which runs any code it names (only for trusted files).
         adapt_steps: fine-tune a copy of the encoder for this many steps on
             each video before tracking it (the config's ``adaptation``
-            settings, :mod:`fgvc.apis.adaptation`); 0 tracks with the
+            settings, :mod:`fgvc.engine.adaptation`); 0 tracks with the
             checkpoint as it is. The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
         save_adapted: write the encoder adapted to the latest video there.

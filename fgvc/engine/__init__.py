@@ -1,5 +1,6 @@
 """Hooks, loops and optimisation parts registered in the fgvc scope."""
 
+from .adaptation_hook import TestTimeAdaptationHook
 from .checkpoint_hook import AtomicCheckpointHook, AtomicLocalBackend
 from .epoch_seed_hook import EpochSeedHook
 from .progress_hook import ProgressBarHook
@@ -11,4 +12,5 @@ __all__ = [
     'EpochSeedHook',
     'ProgressBarHook',
     'QuietRunner',
+    'TestTimeAdaptationHook',
 ]

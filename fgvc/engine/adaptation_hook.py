@@ -16,7 +16,7 @@ from .adaptation import adapt_encoder
 @HOOKS.register_module()
 class TestTimeAdaptationHook(Hook):
     """Before each test video, load into the model's encoder a copy adapted to
-    that video's frames (:func:`fgvc.apis.adaptation.adapt_encoder`); after it,
+    that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`); after it,
     restore the original weights. Only the frames are read, never the labels.
 
     Args:
