@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from fgvc.apis import OnlineTracker, Predictor
-from fgvc.apis.export import OnnxEncoder
+from fgvc.models.export import OnnxEncoder
 
 ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = ['--cfg-options', 'model.backbone.base_channels=8']

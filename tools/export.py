@@ -16,8 +16,8 @@ import sys
 
 from fgvc.apis import Predictor
 from fgvc.apis.cli import add_cfg_options, add_trust_flag
-from fgvc.apis.export import FORMATS, export_encoder
 from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.models.export import FORMATS, export_encoder
 
 
 def parse_args(argv=None) -> argparse.Namespace:
