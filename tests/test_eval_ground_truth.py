@@ -15,11 +15,11 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.structures import BaseDataElement
 
-from fgvc.apis import prepare_test_config
 from fgvc.datasets import BadjaDataset, DavisVOSDataset, TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.datasets.synthetic.writers.badja import USED_JOINTS
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.utils import register_all_modules
 from fgvc.visualization import PredictionVisualizationHook
 

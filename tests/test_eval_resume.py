@@ -16,7 +16,6 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fgvc.apis.evaluation import prepare_test_config, start_records
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.records import (
     append_record,
@@ -25,6 +24,7 @@ from fgvc.evaluation.records import (
     read_records,
 )
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.evaluation.tasks import prepare_test_config, start_records
 from fgvc.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -95,7 +95,7 @@ def test_keypoints_by_joint_id_and_bad_files_are_named(tmp_path):
 
 
 def test_a_predictions_pickle_needs_trust(tmp_path):
-    from fgvc.apis.scoring import load_prediction_source
+    from fgvc.evaluation.scoring import load_prediction_source
 
     path = tmp_path / 'preds.pkl'
     path.write_bytes(b'not read')

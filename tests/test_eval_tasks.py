@@ -19,12 +19,12 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fgvc.apis import prepare_test_config
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.datasets.synthetic.writers.davis import write_davis2016_list
 from fgvc.evaluation.metrics import TapVidMetric
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.fileio import write_palette_png
 from fgvc.propagation import occlusion_from_peaks
 from fgvc.registry import MODELS

@@ -11,7 +11,6 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from fgvc.apis import prepare_test_config
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import (
     SceneConfig,
@@ -24,6 +23,7 @@ from fgvc.datasets.synthetic import (
     write_tapvid_pickle,
 )
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 

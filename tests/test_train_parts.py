@@ -13,7 +13,7 @@ from mmengine.config import Config
 from torch import Tensor, nn
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
-from fgvc.apis.evaluation import prepare_test_config
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.models.losses import LossPart, TrainingBatch
 from fgvc.registry import DATASETS, METRICS, MODELS
 from fgvc.utils import register_all_modules

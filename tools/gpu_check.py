@@ -42,11 +42,11 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
-from fgvc.apis.evaluation import prepare_test_config  # noqa: E402
 from fgvc.datasets.synthetic import generate_datasets, generate_video, get_preset  # noqa: E402
 from fgvc.datasets.synthetic.datasets import stream_id  # noqa: E402
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene  # noqa: E402
 from fgvc.datasets.synthetic.writers.tapvid import write_tapvid_pickle  # noqa: E402
+from fgvc.evaluation.tasks import prepare_test_config  # noqa: E402
 from fgvc.utils import register_all_modules  # noqa: E402
 
 QUICKSTART_CONFIG = osp.join(

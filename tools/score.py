@@ -15,8 +15,8 @@ import os.path as osp
 from mmengine.config import Config
 
 from fgvc.apis.cli import add_cfg_options
-from fgvc.apis.evaluation import format_table, prepare_test_config
-from fgvc.apis.scoring import score_predictions
+from fgvc.evaluation.scoring import score_predictions
+from fgvc.evaluation.tasks import format_table, prepare_test_config
 from fgvc.utils import register_all_modules
 
 DEFAULT_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'eval', 'res18_d1_eval.py')

@@ -11,15 +11,15 @@ from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
 from fgvc.apis.cli import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
-from fgvc.apis.evaluation import (
+from fgvc.engine import QuietRunner
+from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
+from fgvc.evaluation.tasks import (
     describe_protocol,
     format_table,
     prepare_test_config,
     provenance,
     start_records,
 )
-from fgvc.engine import QuietRunner
-from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
 from fgvc.utils import (
     EncoderCheckpoint,
     UnsafeCheckpointError,

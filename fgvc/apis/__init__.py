@@ -1,11 +1,6 @@
-from .evaluation import format_table, load_encoder_weights, prepare_test_config
+"""The user-facing API: track points and propagate masks through any video."""
+
 from .online import OnlineTracker
 from .predictor import Predictor
 
-__all__ = [
-    'format_table',
-    'load_encoder_weights',
-    'prepare_test_config',
-    'OnlineTracker',
-    'Predictor',
-]
+__all__ = ['OnlineTracker', 'Predictor']

@@ -25,13 +25,13 @@ from mmengine.config import Config
 from tqdm import tqdm
 
 from fgvc.engine.adaptation import adapt_encoder, save_encoder
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.fileio import VOID
 from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
 from fgvc.models.export import OnnxEncoder
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
-from .evaluation import prepare_test_config
 from .queries import Queries, parse_queries, validate_queries
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'

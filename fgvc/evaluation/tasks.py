@@ -13,14 +13,14 @@ from mmengine.config import Config
 from mmengine.dist import barrier, broadcast_object_list, get_rank, get_world_size
 
 import fgvc
-from fgvc.evaluation.records import prepare_records, resumed_records_path
 from fgvc.registry import DATASETS, METRICS
-from fgvc.utils import check_override_keys, load_encoder_weights
+from fgvc.utils import check_override_keys
+
+from .records import prepare_records, resumed_records_path
 
 __all__ = [
     'prepare_test_config',
     'format_table',
-    'load_encoder_weights',
     'config_protocol',
     'describe_protocol',
     'start_records',

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from fgvc.registry import DATASETS, METRICS
 
-from .evaluation import config_protocol, file_sha256
+from .tasks import config_protocol, file_sha256
 
 __all__ = ['score_predictions', 'load_prediction_source']
 
