@@ -37,7 +37,7 @@ from torch._C._profiler import _ExperimentalConfig
 from torch.profiler import ProfilerActivity, profile
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_cfg_options, add_trust_flag
+from fgvc.cli.options import add_cfg_options, add_trust_flag
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_first

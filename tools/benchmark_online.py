@@ -24,8 +24,8 @@ import numpy as np
 import torch
 
 from fgvc.apis import OnlineTracker
-from fgvc.apis.cli import add_predictor_args, predictor_from_args
 from fgvc.apis.queries import grid_queries
+from fgvc.cli.options import add_predictor_args, predictor_from_args
 
 #: The generated stream: frame size, texture smoothness and panning speed.
 FRAME_HW = (360, 640)

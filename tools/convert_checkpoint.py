@@ -30,7 +30,7 @@ from typing import List, Optional
 
 import torch
 
-from fgvc.apis.cli import add_trust_flag
+from fgvc.cli.options import add_trust_flag
 from fgvc.fileio import atomic_write
 from fgvc.models.backbones import (
     ResNet,

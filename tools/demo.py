@@ -32,7 +32,6 @@ from typing import Dict, List, Optional
 
 from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
-from fgvc.apis.cli import add_adaptation_args, add_predictor_args, predictor_from_args
 from fgvc.apis.outputs import (
     render_mask_overlay,
     render_tracks,
@@ -43,6 +42,7 @@ from fgvc.apis.outputs import (
 )
 from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.cli.options import add_adaptation_args, add_predictor_args, predictor_from_args
 from fgvc.fileio import read_index_png
 from fgvc.fileio.video_reader import open_video
 

@@ -28,8 +28,8 @@ import numpy as np
 from tqdm import tqdm
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_adaptation_args, add_cfg_options
 from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.cli.options import add_adaptation_args, add_cfg_options
 from fgvc.datasets.real_video import build_index
 from fgvc.evaluation.functional import badja_normaliser, jhmdb_normaliser, pck
 from fgvc.evaluation.metrics.vos_metric import sequence_scores

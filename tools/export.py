@@ -15,8 +15,8 @@ import os.path as osp
 import sys
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_cfg_options, add_trust_flag
 from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.cli.options import add_cfg_options, add_trust_flag
 from fgvc.models.export import FORMATS, export_encoder
 
 

@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from fgvc.apis.cli import add_cfg_options
+from fgvc.cli.options import add_cfg_options
 from fgvc.evaluation.scoring import score_predictions
 from fgvc.evaluation.tasks import format_table, prepare_test_config
 from fgvc.utils import register_all_modules

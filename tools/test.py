@@ -10,7 +10,7 @@ from mmengine.config import Config
 from mmengine.dist import get_rank
 from mmengine.runner import Runner
 
-from fgvc.apis.cli import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
+from fgvc.cli.options import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.engine import QuietRunner
 from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
 from fgvc.evaluation.tasks import (

@@ -25,10 +25,10 @@ import cv2
 import numpy as np
 
 from fgvc.apis import OnlineTracker
-from fgvc.apis.cli import add_predictor_args, predictor_from_args
 from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
 from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries
+from fgvc.cli.options import add_predictor_args, predictor_from_args
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
 
 DEFAULT_QUERIES = 'grid:8'

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from fgvc.apis.cli import add_cfg_options, add_launcher_args, add_trust_flag
+from fgvc.cli.options import add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.engine import QuietRunner
 from fgvc.utils import (
     UnsafeCheckpointError,

@@ -4,9 +4,8 @@ import argparse
 
 from mmengine.config import DictAction
 
+from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
 from fgvc.utils import TRUST_FLAG
-
-from .predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
 
 
 def add_trust_flag(parser: argparse.ArgumentParser, what: str = 'a checkpoint') -> None:
