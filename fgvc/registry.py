@@ -25,7 +25,9 @@ MODELS = Registry('model', parent=MMENGINE_MODELS, locations=['fgvc.models'])
 MODEL_WRAPPERS = Registry(
     'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, locations=['fgvc.models']
 )
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['fgvc.datasets'])
+DATASETS = Registry(
+    'dataset', parent=MMENGINE_DATASETS, locations=['fgvc.datasets', 'fgvc.evaluation']
+)
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, locations=['fgvc.datasets'])
 TRANSFORMS = Registry(
     'transform', parent=MMENGINE_TRANSFORMS, locations=['fgvc.datasets.transforms']

@@ -5,7 +5,6 @@ from .flyingthings import FlyingThingsPairs
 from .jhmdb import JhmdbDataset
 from .mixed import MixedPairs
 from .real_video import RealVideoPairs
-from .skip_done import SkipDoneVideos
 from .tapvid import TapVidDataset
 from .transforms import *  # noqa: F401,F403
 from .youtube_vos import YouTubeVOSPairs
@@ -19,6 +18,5 @@ __all__ = [
     'FlyingThingsPairs',
     'MixedPairs',
     'RealVideoPairs',
-    'SkipDoneVideos',
     'YouTubeVOSPairs',
 ]

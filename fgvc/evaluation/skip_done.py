@@ -5,8 +5,9 @@ from typing import List
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 
-from fgvc.evaluation.records import read_records
 from fgvc.registry import DATASETS
+
+from .records import read_records
 
 
 @DATASETS.register_module()
