@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from fgvc.datasets.transforms.queries import sample_queries_first, sample_queries_strided
 from fgvc.evaluation import functional as F
 
 ATOL = 1e-6
@@ -101,7 +102,7 @@ def test_tapvid_hand_case():
 
 def test_query_sampling_fixture(metrics_dir):
     d = np.load(metrics_dir / 'tapvid_query_sampling.npz')
-    for mode, fn in (('first', F.sample_queries_first), ('strided', F.sample_queries_strided)):
+    for mode, fn in (('first', sample_queries_first), ('strided', sample_queries_strided)):
         out = fn(d['target_occluded'], d['target_points_01'])
         for key in ('query_points', 'target_points', 'occluded'):
             exp = d[f'{mode}_{key}']
@@ -119,14 +120,14 @@ def test_query_sampling_hand_case():
         ]
     )
     pts = np.arange(3 * 4 * 2, dtype=np.float32).reshape(3, 4, 2)
-    first = F.sample_queries_first(occ, pts)
+    first = sample_queries_first(occ, pts)
     np.testing.assert_array_equal(
         first['query_points'], [[2, pts[0, 2, 1], pts[0, 2, 0]], [0, pts[2, 0, 1], pts[2, 0, 0]]]
     )
     np.testing.assert_array_equal(first['occluded'], occ[[0, 2]])
     np.testing.assert_array_equal(first['target_points'], pts[[0, 2]])
 
-    strided = F.sample_queries_strided(occ, pts, query_stride=2)
+    strided = sample_queries_strided(occ, pts, query_stride=2)
     # frame 0: track 2; frame 2: tracks 0 and 2 (frame-major order)
     np.testing.assert_array_equal(strided['query_points'][:, 0], [0, 2, 2])
     np.testing.assert_array_equal(strided['trackgroup'], [2, 0, 2])

@@ -40,7 +40,8 @@ from fgvc.apis import Predictor
 from fgvc.cli.options import add_cfg_options, add_trust_flag
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
-from fgvc.evaluation.functional import compute_tapvid_metrics, sample_queries_first
+from fgvc.datasets.transforms.queries import sample_queries_first
+from fgvc.evaluation.functional import compute_tapvid_metrics
 from fgvc.fileio.video_reader import open_video
 from fgvc.models.ops import local_correlation, local_correlation_fast
 from fgvc.models.trackers.base import ENCODE

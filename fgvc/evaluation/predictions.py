@@ -6,7 +6,7 @@
   (x, y), ``occluded`` bool [n, T] and optionally ``raster_hw`` [2], the
   (height, width) of the raster the tracks are in (without it, the raster is
   given to the reader). Rows are either one per query, in the order of
-  :func:`fgvc.evaluation.functional.sample_queries_first` /
+  :func:`fgvc.datasets.transforms.queries.sample_queries_first` /
   ``sample_queries_strided``, or one per ground-truth track.
 * Keypoints (JHMDB, BADJA): ``<dir>/<video>.npz`` with ``tracks`` float
   [n, T, 2] (x, y) in the frames' own pixels (pixel i covers [i, i + 1)) and

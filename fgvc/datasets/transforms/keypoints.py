@@ -2,8 +2,9 @@
 
 from mmcv.transforms import BaseTransform
 
-from fgvc.evaluation.functional import sample_queries_first
 from fgvc.registry import TRANSFORMS
+
+from .queries import sample_queries_first
 
 
 @TRANSFORMS.register_module()

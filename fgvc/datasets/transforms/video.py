@@ -8,8 +8,9 @@ import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
 
-from fgvc.evaluation.functional import sample_queries_first, sample_queries_strided
 from fgvc.registry import TRANSFORMS
+
+from .queries import sample_queries_first, sample_queries_strided
 
 
 @TRANSFORMS.register_module()
