@@ -34,7 +34,7 @@ TRANSFORMS = Registry(
 )
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['fgvc.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, locations=['fgvc.evaluation'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['fgvc.engine'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['fgvc.engine', 'fgvc.visualization'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['fgvc.engine'])
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, locations=['fgvc.engine'])
 OPTIM_WRAPPERS = Registry(

@@ -8,7 +8,9 @@ import sys
 
 import torch
 import torch.distributed as dist
-from mmengine.registry import init_default_scope
+from mmengine.registry import Registry, init_default_scope
+
+from fgvc import registry
 
 from .checkpoint import register_checkpoint_loader
 
@@ -16,12 +18,14 @@ PR_SET_PDEATHSIG = 1  # prctl option: signal sent to this process when its paren
 
 
 def register_all_modules(init_scope: bool = True) -> None:
-    """Import every module that registers something and set the fgvc scope."""
-    import fgvc.datasets  # noqa: F401
-    import fgvc.engine  # noqa: F401
-    import fgvc.evaluation  # noqa: F401
-    import fgvc.models  # noqa: F401
+    """Import every module that registers something and set the fgvc scope.
 
+    Each registry imports the modules of its ``locations`` (mmengine's own
+    mechanism), so this module imports nothing above it.
+    """
+    for value in vars(registry).values():
+        if isinstance(value, Registry):
+            value.import_from_location()
     register_checkpoint_loader()
     if init_scope:
         init_default_scope('fgvc')
