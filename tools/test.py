@@ -12,6 +12,7 @@ from mmengine.runner import Runner
 
 from fgvc.cli.options import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
 from fgvc.engine import QuietRunner
+from fgvc.engine.adaptation import check_adaptation_options
 from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
 from fgvc.evaluation.tasks import (
     describe_protocol,
@@ -77,10 +78,10 @@ def load_checkpoint_arg(args) -> Optional[EncoderCheckpoint]:
 
 def adaptation_hook(cfg: Config, args) -> dict:
     """The hook config of ``--adapt``; exits naming the problem on bad input."""
-    if args.adapt < 0:
-        sys.exit(f'error: --adapt needs a step count >= 0, got {args.adapt}')
-    if 'adaptation' not in cfg:
-        sys.exit(f'error: --adapt needs an `adaptation` dict in {args.config}')
+    try:
+        check_adaptation_options(args.adapt, cfg.get('adaptation'), '--adapt')
+    except (ValueError, KeyError) as err:
+        sys.exit(f'error: {err.args[0]}')
     return dict(
         type=TestTimeAdaptationHook.__name__,
         steps=args.adapt,

@@ -24,7 +24,7 @@ import torch
 from mmengine.config import Config
 from tqdm import tqdm
 
-from fgvc.engine.adaptation import adapt_encoder, save_encoder
+from fgvc.engine.adaptation import adapt_encoder, check_adaptation_options, save_encoder
 from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.fileio import VOID
 from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
@@ -128,16 +128,11 @@ class Predictor:
         save_adapted: Optional[str] = None,
     ):
         register_all_modules()
-        if adapt_steps < 0:
-            raise ValueError(f'adapt_steps must be >= 0, got {adapt_steps}')
+        self.config = Config.fromfile(config) if isinstance(config, str) else config
+        check_adaptation_options(adapt_steps, self.config.get('adaptation'), 'adapt_steps')
         self.adapt_steps = adapt_steps
         self.adapt_seed = adapt_seed
         self.save_adapted = save_adapted
-        self.config = Config.fromfile(config) if isinstance(config, str) else config
-        if adapt_steps and 'adaptation' not in self.config:
-            raise KeyError(
-                'adapt_steps needs an `adaptation` dict in the config (see res18_d1_eval.py)'
-            )
         self._weights = (
             None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
         )
@@ -154,7 +149,7 @@ class Predictor:
         self.progress = progress
         self.encoder_onnx = encoder_onnx
         self._models = {}
-        self._adaptation = {}  # each task's adaptation settings, overrides applied
+        self._task_cfgs = {}  # each task's prepared config, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
         if warn_untrained and self.untrained:
             warnings.warn(untrained_encoder_message(), stacklevel=2)
@@ -172,7 +167,7 @@ class Predictor:
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
             model = MODELS.build(cfg.model)
-            self._adaptation[task] = cfg.get('adaptation')
+            self._task_cfgs[task] = cfg
             if self._weights is not None:
                 self._weights.load_into(model)
             if self.encoder_onnx is not None:
@@ -186,18 +181,18 @@ class Predictor:
         model = self.model(task)
         if not self.adapt_steps:
             return model
-        with torch.enable_grad():
-            adapted = adapt_encoder(
-                model,
-                reader,
-                self.adapt_steps,
-                self._adaptation[task],
-                input_size=input_hw,
-                seed=self.adapt_seed,
-                progress=self.progress,
-            )
+        cfg = self._task_cfgs[task]
+        adapted = adapt_encoder(
+            model,
+            reader,
+            self.adapt_steps,
+            cfg.adaptation,
+            input_size=input_hw,
+            seed=self.adapt_seed,
+            progress=self.progress,
+        )
         if self.save_adapted:
-            save_encoder(adapted, self.save_adapted)
+            save_encoder(adapted, self.save_adapted, cfg.model.backbone)
         return adapted
 
     def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:

@@ -18,12 +18,13 @@ same seed gives the same adapted weights.
 
 import copy
 import io
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.model import ModuleDict
+from mmengine.optim import build_optim_wrapper
 from mmengine.structures import BaseDataElement
 from torch import Tensor, nn
 from tqdm import tqdm
@@ -31,97 +32,83 @@ from tqdm import tqdm
 from fgvc.fileio import atomic_write
 from fgvc.fileio.video_reader import VideoReader
 from fgvc.models.losses import encode_pairs
-from fgvc.models.trackers.mixed_tracker import build_part
+from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted_losses
+
+from .warps import WARP_KINDS, random_warp, warp_with_flow
 
 __all__ = [
     'adapt_encoder',
-    'check_adaptation',
+    'check_adaptation_options',
+    'check_video',
     'random_warp',
     'save_encoder',
     'self_supervised_losses',
     'warp_with_flow',
 ]
 
-
-def _homography_flow(matrix: np.ndarray, height: int, width: int) -> Tensor:
-    """``[2, H, W]`` flow ``matrix @ p - p`` of every pixel p (centres at integer
-    indices, (x, y) order)."""
-    ys, xs = np.meshgrid(np.arange(height), np.arange(width), indexing='ij')
-    points = np.stack([xs, ys, np.ones_like(xs)]).reshape(3, -1).astype(np.float64)
-    mapped = matrix @ points
-    mapped = mapped[:2] / mapped[2:]
-    return torch.from_numpy((mapped - points[:2]).reshape(2, height, width)).float()
-
-
-WARP_KINDS = ('homography', 'affine')
-
-
-def random_warp(
-    height: int, width: int, max_shift: float, rng: np.random.Generator, kind: str = 'homography'
-) -> Tuple[Tensor, Tensor]:
-    """A random warp near the identity, as exact flows.
-
-    The image corners move by up to ``max_shift`` pixels each way (all four
-    for a homography; three, the fourth following, for an affine map).
-    Returns ``flow`` (each target pixel p to its source position W p) and
-    ``flow_back`` (each source pixel q to W^-1 q), ``[2, H, W]`` each, pixel
-    centres at integer indices.
-    """
-    if kind not in WARP_KINDS:
-        raise ValueError(f'warp kind must be one of {WARP_KINDS}, got {kind!r}')
-    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], float)
-    moved = corners + rng.uniform(-max_shift, max_shift, size=corners.shape)
-    if kind == 'affine':
-        affine = np.linalg.solve(np.c_[corners[:3], np.ones(3)], moved[:3]).T
-        matrix = np.vstack([affine, [0.0, 0.0, 1.0]])
-    else:
-        matrix = _fit_homography(corners, moved)
-    return _homography_flow(matrix, height, width), _homography_flow(
-        np.linalg.inv(matrix), height, width
-    )
+#: What an ``adaptation`` config dict must hold (configs/eval/res18_d1_eval.py),
+#: besides the optimiser: ``lr`` (Adam) or a whole ``optim_wrapper``.
+REQUIRED_KEYS = (
+    'radius',
+    'losses',
+    'crop_size',
+    'batch_size',
+    'frame_gaps',
+    'max_warp',
+    'drop_channels',
+)
 
 
-def _fit_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """The 3x3 homography mapping the four ``src`` points onto ``dst``."""
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(src, dst):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        rhs += [u, v]
-    h = np.linalg.solve(np.array(rows), np.array(rhs))
-    return np.append(h, 1.0).reshape(3, 3)
+def _is_count(value, low: int) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
 
 
-def warp_with_flow(image: Tensor, flow: Tensor) -> Tensor:
-    """Sample ``image`` ``[..., C, H, W]`` bilinearly at ``p + flow(p)``
-    (``[..., 2, H, W]``); zero outside the image."""
-    height, width = image.shape[-2:]
-    ys, xs = torch.meshgrid(
-        torch.arange(height, dtype=flow.dtype),
-        torch.arange(width, dtype=flow.dtype),
-        indexing='ij',
-    )
-    x = (xs + flow[..., 0, :, :]) * 2 / (width - 1) - 1
-    y = (ys + flow[..., 1, :, :]) * 2 / (height - 1) - 1
-    grid = torch.stack([x, y], dim=-1).reshape(-1, height, width, 2)
-    flat = image.reshape(-1, *image.shape[-3:])
-    out = F.grid_sample(flat, grid, mode='bilinear', padding_mode='zeros', align_corners=True)
-    return out.reshape(image.shape)
+def check_adaptation_options(
+    steps: int, cfg: Optional[Mapping], steps_name: str = 'steps', where: str = 'adaptation'
+) -> None:
+    """Raise an error naming the option when ``steps`` (called ``steps_name``
+    by the caller) or the config's ``adaptation`` dict ``cfg`` (called
+    ``where``) cannot adapt an encoder. ``cfg`` is only read when ``steps``
+    is not 0."""
+    if not _is_count(steps, 0):
+        raise ValueError(
+            f'{steps_name} needs a step count >= 0, got {steps} (the number of optimiser '
+            f'steps must be >= 0, got {steps})'
+        )
+    if not steps:
+        return
+    if cfg is None:
+        raise KeyError(
+            f'{steps_name} needs an `{where}` dict in the config (see configs/eval/res18_d1_eval.py)'
+        )
+    missing = [k for k in REQUIRED_KEYS if k not in cfg]
+    if missing:
+        raise KeyError(f'{where} lacks {missing} (see configs/eval/res18_d1_eval.py)')
+    if ('lr' in cfg) == ('optim_wrapper' in cfg):
+        raise KeyError(f'{where} needs one of lr (Adam) and optim_wrapper, not both or neither')
+    size = tuple(cfg['crop_size'])
+    if len(size) != 2 or not all(_is_count(v, 1) for v in size):
+        raise ValueError(f'{where}.crop_size must be two sizes (h, w) >= 1, got {size}')
+    gaps = tuple(cfg['frame_gaps'])
+    if len(gaps) != 2 or not all(_is_count(v, 1) for v in gaps) or gaps[0] > gaps[1]:
+        raise ValueError(f'{where}.frame_gaps must be (min, max) with 1 <= min <= max, got {gaps}')
+    if not _is_count(cfg['batch_size'], 1):
+        raise ValueError(f'{where}.batch_size must be an int >= 1, got {cfg["batch_size"]!r}')
+    if cfg.get('warp', 'homography') not in WARP_KINDS:
+        raise ValueError(f'{where}.warp must be one of {WARP_KINDS}, got {cfg["warp"]!r}')
 
 
-def check_adaptation(steps: int, num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]):
+def check_video(num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]) -> None:
     """Raise ``ValueError`` naming the problem when a video cannot be adapted to."""
-    if steps < 0:
-        raise ValueError(f'--adapt needs a step count >= 0, got {steps}')
-    if steps and num_frames < 2:
+    if num_frames < 2:
         raise ValueError(
             f'Adaptation needs a video of at least 2 frames (pairs of frames); got {num_frames}'
         )
-    if steps and (frame_hw[0] < crop[0] or frame_hw[1] < crop[1]):
+    if frame_hw[0] < crop[0] or frame_hw[1] < crop[1]:
         raise ValueError(
             f'Adaptation crops {crop[0]}x{crop[1]} (h x w) from the encoder input, but the frames '
-            f'are {frame_hw[0]}x{frame_hw[1]} there: use larger frames (e.g. --short-side) or '
-            'a smaller adaptation.crop_size'
+            f'are {frame_hw[0]}x{frame_hw[1]} there: use larger frames (e.g. a larger short side) '
+            'or a smaller adaptation.crop_size'
         )
 
 
@@ -155,7 +142,7 @@ class _Sampler:
         flow, flow_back = random_warp(
             *self.crop, self.cfg['max_warp'], self.rng, self.cfg.get('warp', 'homography')
         )
-        return torch.stack([ref, warp_with_flow(ref, flow)]), flow, flow_back
+        return torch.stack([ref, warp_with_flow(ref, flow.to(ref))]), flow, flow_back
 
     def batch(self) -> Tuple[Dict[str, Tensor], list]:
         real, synthetic, samples = [], [], []
@@ -169,23 +156,29 @@ class _Sampler:
         return dict(synthetic=torch.stack(synthetic), real=torch.stack(real)), samples
 
 
-def _build_parts(cfg: dict, backbone: nn.Module, device: torch.device) -> ModuleDict:
-    context = dict(radius=cfg['radius'], feature_channels=backbone.out_channels[-1])
-    parts = {n: build_part(n, p, context) for n, p in cfg['losses'].items() if p.get('weight', 0.0)}
-    return ModuleDict(parts).to(device)
+def _build_parts(cfg: Mapping, backbone: nn.Module, device: torch.device) -> ModuleDict:
+    channels = backbone.out_channels[-1]
+    return build_loss_parts(cfg['losses'], cfg['radius'], channels, 'adaptation.losses').to(device)
 
 
 def _losses(
-    backbone: nn.Module, parts: ModuleDict, sampler: _Sampler, cfg: dict, device: torch.device
+    backbone: nn.Module, parts: ModuleDict, sampler: '_Sampler', cfg: Mapping, device: torch.device
 ) -> Dict[str, Tensor]:
     """Each part's weighted loss on one freshly drawn batch."""
     pairs, samples = sampler.batch()
-    branches = {b for part in parts.values() for b in part.branches}
+    branches = loss_branches(parts)
     pairs = {b: p.to(device) for b, p in pairs.items() if b in branches}
     for sample in samples:
         sample.flow, sample.flow_back = sample.flow.to(device), sample.flow_back.to(device)
     batch = encode_pairs(backbone, pairs, samples, cfg['radius'], cfg['drop_channels'])
-    return {name: part(batch) * part.weight for name, part in parts.items()}
+    return weighted_losses(parts, batch)
+
+
+def _optim_wrapper_cfg(cfg: Mapping) -> dict:
+    """``adaptation.optim_wrapper``, or Adam at ``adaptation.lr``."""
+    if 'optim_wrapper' in cfg:
+        return dict(cfg['optim_wrapper'])
+    return dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=cfg['lr']))
 
 
 def _prepare(model: nn.Module, video: VideoReader, input_size: Optional[Sequence[int]]):
@@ -199,7 +192,7 @@ def adapt_encoder(
     model: nn.Module,
     video: VideoReader,
     steps: int,
-    cfg: dict,
+    cfg: Mapping,
     input_size: Optional[Sequence[int]] = None,
     seed: int = 0,
     progress: bool = False,
@@ -207,40 +200,43 @@ def adapt_encoder(
     """A copy of ``model`` (a tracker with ``backbone`` and ``data_preprocessor``)
     whose encoder is fine-tuned for ``steps`` steps on ``video``.
 
+    The loss parts are built like training's (:func:`build_loss_parts`) and
+    the optimiser is mmengine's wrapper (``adaptation.optim_wrapper``, or
+    Adam at ``adaptation.lr``). Gradients are enabled inside, so it also runs
+    where the caller disabled them (mmengine's test loop).
+
     Args:
         model: The caller's tracker; it is not modified.
         video: The video to be tracked (only its frames are read).
         steps: Optimiser steps; 0 returns an unchanged copy.
         cfg: The eval config's ``adaptation`` dict: ``radius``, ``losses``
             (loss-part configs as in training), ``crop_size`` (h, w),
-            ``batch_size``, ``lr``, ``frame_gaps`` (min, max), ``max_warp``
-            (pixels), ``warp`` (``'homography'`` or ``'affine'``),
-            ``drop_channels``.
+            ``batch_size``, ``lr`` or ``optim_wrapper``, ``frame_gaps``
+            (min, max), ``max_warp`` (pixels), ``warp`` (``'homography'``
+            or ``'affine'``), ``drop_channels``.
         input_size: (h, w) the frames are resized to before cropping (the
             tracking resolution); None keeps the preprocessor's.
         seed: Seeds the sampling, the colour dropout and the heads.
         progress: Show a progress bar.
     """
-    prepare, size = _prepare(model, video, input_size)
-    check_adaptation(steps, len(video), size, cfg['crop_size'])
+    check_adaptation_options(steps, cfg)
     adapted = copy.deepcopy(model)
     if steps == 0:
         return adapted
+    prepare, size = _prepare(model, video, input_size)
+    check_video(len(video), size, cfg['crop_size'])
     device = next(adapted.backbone.parameters()).device
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         parts = _build_parts(cfg, adapted.backbone, device)
-        optimizer = torch.optim.Adam(
-            [*adapted.backbone.parameters(), *parts.parameters()], lr=cfg['lr']
-        )
+        trained = ModuleDict(dict(backbone=adapted.backbone, parts=parts))
+        optim_wrapper = build_optim_wrapper(trained, _optim_wrapper_cfg(cfg))
         sampler = _Sampler(video, prepare, cfg, np.random.default_rng(seed))
-        adapted.backbone.train()
-        parts.train()
-        for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
-            loss = sum(_losses(adapted.backbone, parts, sampler, cfg, device).values())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        trained.train()
+        with torch.enable_grad():
+            for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
+                losses = _losses(adapted.backbone, parts, sampler, cfg, device)
+                optim_wrapper.update_params(sum(losses.values()))
     adapted.eval()
     return adapted
 
@@ -249,7 +245,7 @@ def adapt_encoder(
 def self_supervised_losses(
     model: nn.Module,
     video: VideoReader,
-    cfg: dict,
+    cfg: Mapping,
     input_size: Optional[Sequence[int]] = None,
     seed: int = 0,
     batches: int = 4,
@@ -257,8 +253,9 @@ def self_supervised_losses(
     """Mean weighted loss of each part over ``batches`` batches drawn with
     ``seed`` from ``video`` (encoder in eval mode; heads freshly seeded), to
     compare encoders on the same draws."""
+    check_adaptation_options(1, cfg)
     prepare, size = _prepare(model, video, input_size)
-    check_adaptation(1, len(video), size, cfg['crop_size'])
+    check_video(len(video), size, cfg['crop_size'])
     device = next(model.backbone.parameters()).device
     was_training = model.backbone.training
     model.backbone.eval()
@@ -274,10 +271,13 @@ def self_supervised_losses(
     return totals
 
 
-def save_encoder(model: nn.Module, path: str) -> None:
+def save_encoder(model: nn.Module, path: str, backbone_cfg: Mapping) -> None:
     """Write ``model``'s encoder as a checkpoint (keys under ``backbone.``),
-    atomically; it loads like a trained checkpoint."""
+    atomically. Like a trained checkpoint, it stores the config of its
+    encoder (``meta.cfg``: ``model.backbone`` = ``backbone_cfg``), so it
+    loads with ``--checkpoint`` whatever the encoder's width and depth."""
     state = {f'backbone.{k}': v.detach().cpu() for k, v in model.backbone.state_dict().items()}
+    meta = dict(cfg=Config(dict(model=dict(backbone=dict(backbone_cfg)))).pretty_text)
     buffer = io.BytesIO()
-    torch.save(dict(state_dict=state), buffer)
+    torch.save(dict(state_dict=state, meta=meta), buffer)
     atomic_write(path, buffer.getvalue())

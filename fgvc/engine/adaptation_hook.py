@@ -10,14 +10,16 @@ from mmengine.model import is_model_wrapper
 from fgvc.fileio.video_reader import ArrayVideo
 from fgvc.registry import HOOKS
 
-from .adaptation import adapt_encoder
+from .adaptation import adapt_encoder, check_adaptation_options
 
 
 @HOOKS.register_module()
 class TestTimeAdaptationHook(Hook):
     """Before each test video, load into the model's encoder a copy adapted to
-    that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`); after it,
-    restore the original weights. Only the frames are read, never the labels.
+    that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`); after
+    it, restore the original weights. Only the frames are read, never the
+    labels. mmengine's test loop runs hooks without gradients; the
+    adaptation enables them for itself.
 
     Args:
         steps: Adaptation steps per video.
@@ -28,6 +30,7 @@ class TestTimeAdaptationHook(Hook):
     priority = 'HIGH'
 
     def __init__(self, steps: int, cfg: dict, seed: int = 0) -> None:
+        check_adaptation_options(steps, cfg)
         self.steps = steps
         self.cfg = cfg
         self.seed = seed

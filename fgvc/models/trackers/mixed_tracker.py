@@ -3,11 +3,11 @@
 from typing import Dict, List, Optional, Sequence
 
 import torch
-from mmengine.model import ModuleDict
 from mmengine.structures import BaseDataElement
 from torch import Tensor
 
-from fgvc.models.losses import BRANCHES, LossPart, TrainingBatch, encode_pairs
+from fgvc.models.losses import TrainingBatch, encode_pairs
+from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted_losses
 from fgvc.registry import MODELS
 
 from .point_tracker import PointTracker
@@ -60,20 +60,8 @@ class MixedTracker(PointTracker):
         )
         self.radius = radius
         self.drop_channels = tuple(drop_channels)
-        self.losses = ModuleDict()
-        context = dict(radius=radius, feature_channels=self.backbone.out_channels[-1])
-        for name, cfg in losses.items():
-            if 'loss' not in name:
-                raise ValueError(
-                    f'model.losses key {name!r} must contain "loss" (mmengine sums only those)'
-                )
-            if cfg.get('weight', 0.0):
-                self.losses[name] = build_part(name, cfg, context)
-        if not self.losses:
-            raise ValueError(f'model.losses has no part with a non-zero weight: {list(losses)}')
-        self.branches = tuple(
-            b for b in BRANCHES if any(b in part.branches for part in self.losses.values())
-        )
+        self.losses = build_loss_parts(losses, radius, self.backbone.out_channels[-1])
+        self.branches = loss_branches(self.losses)
 
     def forward(self, inputs, data_samples: List[BaseDataElement], mode: str = 'predict'):
         if mode == 'loss':
@@ -96,20 +84,9 @@ class MixedTracker(PointTracker):
     def loss(self, frames: Tensor, data_samples: List[BaseDataElement]) -> Dict[str, Tensor]:
         """Weighted losses of ``[B, F, C, H, W]`` normalised frames."""
         batch = self.encode_pairs(frames, data_samples)
-        losses = {name: part(batch) * part.weight for name, part in self.losses.items()}
+        losses = weighted_losses(self.losses, batch)
         check_finite(losses, data_samples)
         return losses
-
-
-def build_part(name: str, cfg: dict, context: dict) -> LossPart:
-    """Build loss part ``name``; an error names the config entry."""
-    try:
-        part = MODELS.build(cfg, default_args=context)
-    except (ValueError, KeyError, TypeError, FileNotFoundError) as error:
-        raise type(error)(f'model.losses.{name}: {error}') from error
-    if not isinstance(part, LossPart):
-        raise TypeError(f'model.losses.{name} builds a {type(part).__name__}, not a LossPart')
-    return part
 
 
 def check_finite(losses: Dict[str, Tensor], data_samples: List[BaseDataElement]) -> None:
