@@ -1,7 +1,11 @@
-"""tools/eval_real.py on a generated DAVIS-layout clip with known motion."""
+"""tools/eval_real.py on a generated DAVIS-layout clip with known motion: its
+rows are tools/test.py runs (registered dataset, metric, records), resumable,
+dumped and re-scored exactly by tools/score.py; the references are the
+registered StaticTracker and DISTracker."""
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -13,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FRAMES, HEIGHT, WIDTH = 6, 64, 96
 BOX = (16, 16, 24, 32)  # top, left, height, width of the object in frame 0
 STEP = 2  # px per frame, rightwards
+ROWS = ('tiny', 'tiny + adapt 1', 'static', 'dis')
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location('eval_real', ROOT / 'tools/eval_real.py')
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / 'tools' / f'{name}.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -51,24 +56,30 @@ def davis_root(tmp_path_factory) -> Path:
     return root
 
 
-def test_table_json_and_references_follow_the_known_motion(davis_root, tmp_path, capsys):
-    tool = load_tool()
-    out = tmp_path / 'result.json'
-    tool.main(
+def eval_real(davis_root: Path, work: Path, *extra: str) -> str:
+    load_tool('eval_real').main(
         [
             '--encoder', 'tiny=none',
             '--davis', str(davis_root),
             '--adapt', '1',
             '--short-side', '64',
             '--cfg-options', 'model.backbone.base_channels=8', 'adaptation.crop_size=[32,32]',
-            '--out', str(out),
+            '--work-dir', str(work),
+            *extra,
         ]
     )  # fmt: skip
+    return json.loads((work / 'result.json').read_text())
+
+
+def test_rows_are_recorded_resumable_and_rescored_exactly(
+    davis_root, tmp_path, capsys, monkeypatch
+):
+    work, dump = tmp_path / 'work', tmp_path / 'dump'
+    result = eval_real(davis_root, work, '--out', str(work / 'result.json'), '--dump', str(dump))
     printed = capsys.readouterr().out
-    result = json.loads(out.read_text())
     assert json.loads(printed.strip().splitlines()[-1]) == result
     rows = result['results']
-    assert set(rows) == {'tiny', 'tiny + adapt 1', 'static', 'dis'}
+    assert tuple(rows) == ROWS
     assert all(0 <= row['davis_jf'] <= 1 for row in rows.values())
     # DIS flow follows a textured box sliding 2 px a frame; keeping the first
     # mask loses it
@@ -77,21 +88,39 @@ def test_table_json_and_references_follow_the_known_motion(davis_root, tmp_path,
     assert result['adaptation_cost']['seconds_per_step'] > 0
     assert 'adaptation:' in printed and 's/step' in printed
 
+    # each row is a tools/test.py run: its summary, protocol record and records
+    for name, folder in zip(ROWS, ('tiny', 'tiny_adapt_1', 'static', 'dis')):
+        summary = json.loads((work / folder / 'vos_summary.json').read_text())
+        assert summary['J&F-Mean'] == rows[name]['davis_jf']
+        records = (work / folder / 'vos_videos.rank0.jsonl').read_text().splitlines()
+        assert [json.loads(line)['video_name'] for line in records] == ['slide']
+    protocol = json.loads((work / 'dis/vos_summary.json').read_text())['protocol']
+    assert protocol['tracker'] == 'DISTracker' and protocol['encoder'] is None
 
-def test_dis_points_follow_a_translation():
-    tool = load_tool()
-    background = textured(HEIGHT, WIDTH + STEP * FRAMES, 2)
-    frames = np.stack([background[:, STEP * t : STEP * t + WIDTH] for t in range(FRAMES)])
-    queries = np.array([[0, 40.5, 30.5], [2, 60.5, 20.5]], np.float32)
-    tracks = tool.dis_points(frames, queries)  # content moves left by STEP
-    t = np.arange(FRAMES)[:, None]
-    expected_x = queries[None, :, 1] - STEP * (t - queries[None, :, 0])
-    assert np.abs(tracks[..., 0] - expected_x).max() < 0.5
-    assert np.abs(tracks[..., 1] - queries[None, :, 2]).max() < 0.5
+    # re-scored from the dumped masks by tools/score.py: the same summary
+    for folder, name in (('dis', 'dis'), ('tiny', 'tiny')):
+        argv = ['score.py', 'vos', str(dump / folder / 'vos'), '--data-root', str(davis_root)]
+        argv += ['--work-dir', str(tmp_path / 'rescored' / folder), '--cfg-options']
+        argv += ['test_dataloader.dataset.split=dev', 'test_dataloader.dataset.resolution=240p']
+        monkeypatch.setattr(sys, 'argv', argv)
+        load_tool('score').main()
+        rescored = json.loads((tmp_path / 'rescored' / folder / 'vos_summary.json').read_text())
+        assert rescored['J&F-Mean'] == rows[name]['davis_jf']
+
+    # resumed: the finished videos are kept, not read again (a frame made
+    # unreadable would stop a fresh run)
+    frame = davis_root / 'JPEGImages/240p/slide/00003.png'
+    saved = frame.read_bytes()
+    try:
+        frame.write_bytes(b'not an image')
+        again = eval_real(davis_root, work, '--out', str(work / 'result.json'), '--resume')
+    finally:
+        frame.write_bytes(saved)
+    assert again['results'] == rows
 
 
 def test_bad_arguments_are_named(davis_root):
-    tool = load_tool()
+    tool = load_tool('eval_real')
     with pytest.raises(SystemExit, match='NAME=CKPT'):
         tool.main(['--encoder', 'nocheckpoint', '--davis', str(davis_root)])
     with pytest.raises(SystemExit, match='not found: .*missing.pth'):

@@ -1,35 +1,9 @@
 """Evaluate an encoder on one task: ``tools/test.py CONFIG CKPT --task TASK``."""
 
 import argparse
-import json
-import os.path as osp
-import sys
-from typing import Optional
 
-from mmengine.config import Config
-from mmengine.dist import get_rank
-from mmengine.runner import Runner
-
+from fgvc.cli.evaluate import evaluate_task
 from fgvc.cli.options import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
-from fgvc.engine import QuietRunner
-from fgvc.engine.adaptation import check_adaptation_options
-from fgvc.engine.adaptation_hook import TestTimeAdaptationHook
-from fgvc.evaluation.tasks import (
-    describe_protocol,
-    format_table,
-    prepare_test_config,
-    provenance,
-    start_records,
-)
-from fgvc.utils import (
-    EncoderCheckpoint,
-    UnsafeCheckpointError,
-    check_config,
-    finish_distributed,
-    init_distributed,
-    register_all_modules,
-)
-from fgvc.visualization import PredictionVisualizationHook
 
 
 def parse_args():
@@ -65,76 +39,8 @@ def parse_args():
     return parser.parse_args()
 
 
-def load_checkpoint_arg(args) -> Optional[EncoderCheckpoint]:
-    """The encoder weights the checkpoint argument names (read once, safely
-    unless trusted); None for 'none'."""
-    if args.checkpoint.lower() == 'none':
-        return None
-    try:
-        return EncoderCheckpoint(args.checkpoint, trust=args.trust_checkpoint)
-    except (UnsafeCheckpointError, FileNotFoundError) as err:
-        sys.exit(f'error: {err}')
-
-
-def adaptation_hook(cfg: Config, args) -> dict:
-    """The hook config of ``--adapt``; exits naming the problem on bad input."""
-    try:
-        check_adaptation_options(args.adapt, cfg.get('adaptation'), '--adapt')
-    except (ValueError, KeyError) as err:
-        sys.exit(f'error: {err.args[0]}')
-    return dict(
-        type=TestTimeAdaptationHook.__name__,
-        steps=args.adapt,
-        cfg=cfg.adaptation,
-        seed=args.adapt_seed,
-    )
-
-
 def main():
-    args = parse_args()
-    register_all_modules()
-    checkpoint = load_checkpoint_arg(args)
-    cfg = Config.fromfile(args.config)
-    work_dir = args.work_dir or osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
-    options = {**(checkpoint.options if checkpoint else {}), **args.cfg_options}
-    cfg = prepare_test_config(
-        cfg,
-        args.task,
-        work_dir=work_dir,
-        data_root=args.data_root,
-        options=options,
-        dump_dir=args.dump,
-    )
-    check_config(cfg)
-    if args.print_protocol:
-        print(json.dumps(describe_protocol(cfg), indent=2, default=str))
-        return
-    cfg.launcher = args.launcher
-    if args.show_dir:
-        cfg.custom_hooks = [
-            *cfg.get('custom_hooks', []),
-            dict(
-                type=PredictionVisualizationHook.__name__,
-                out_dir=osp.join(args.show_dir, args.task),
-            ),
-        ]
-    if args.adapt:
-        cfg.custom_hooks = [*cfg.get('custom_hooks', []), adaptation_hook(cfg, args)]
-    init_distributed(args.launcher, port=args.port)
-    cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
-    start_records(cfg, args.resume)
-    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
-    if checkpoint is not None:
-        checkpoint.load_into(runner.model)
-    else:
-        runner.logger.warning(
-            'No checkpoint: evaluating an untrained (randomly initialised) encoder'
-        )
-    metrics = runner.test()
-    if get_rank() == 0:
-        print(format_table(args.task, metrics))
-        print(f'Results written to {osp.join(work_dir, args.task + "_summary.json")}')
-    finish_distributed()
+    evaluate_task(**vars(parse_args()))
 
 
 if __name__ == '__main__':

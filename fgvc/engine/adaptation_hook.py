@@ -1,6 +1,7 @@
 """Per-video test-time adaptation inside the test loop (``tools/test.py --adapt``)."""
 
 import copy
+import time
 from typing import Optional
 
 import torch
@@ -19,7 +20,8 @@ class TestTimeAdaptationHook(Hook):
     that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`); after
     it, restore the original weights. Only the frames are read, never the
     labels. mmengine's test loop runs hooks without gradients; the
-    adaptation enables them for itself.
+    adaptation enables them for itself. After the loop, the seconds per step
+    are in the message hub's info ``adaptation_seconds_per_step``.
 
     Args:
         steps: Adaptation steps per video.
@@ -35,6 +37,7 @@ class TestTimeAdaptationHook(Hook):
         self.cfg = cfg
         self.seed = seed
         self._original: Optional[dict] = None
+        self._seconds, self._videos = 0.0, 0
 
     @staticmethod
     def _model(runner) -> torch.nn.Module:
@@ -46,7 +49,10 @@ class TestTimeAdaptationHook(Hook):
         if len(inputs) != 1:
             raise ValueError(f'Adaptation runs per video: use batch_size=1, got {len(inputs)}')
         video = ArrayVideo(inputs[0].cpu().numpy())
+        start = time.perf_counter()
         adapted = adapt_encoder(model, video, self.steps, self.cfg, seed=self.seed)
+        self._seconds += time.perf_counter() - start
+        self._videos += 1
         self._original = copy.deepcopy(model.backbone.state_dict())
         model.backbone.load_state_dict(adapted.backbone.state_dict())
 
@@ -54,3 +60,8 @@ class TestTimeAdaptationHook(Hook):
         if self._original is not None:
             self._model(runner).backbone.load_state_dict(self._original)
             self._original = None
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        if self._videos:
+            seconds = self._seconds / (self._videos * self.steps)
+            runner.message_hub.update_info('adaptation_seconds_per_step', seconds)

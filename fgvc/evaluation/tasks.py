@@ -3,6 +3,7 @@ resumable evaluation."""
 
 import copy
 import hashlib
+import inspect
 import os.path as osp
 import platform
 import subprocess
@@ -13,7 +14,8 @@ from mmengine.config import Config
 from mmengine.dist import barrier, broadcast_object_list, get_rank, get_world_size
 
 import fgvc
-from fgvc.registry import DATASETS, METRICS
+from fgvc.models.trackers.reference import ReferenceTracker
+from fgvc.registry import DATASETS, METRICS, MODELS
 from fgvc.utils import check_override_keys
 
 from .records import prepare_records, resumed_records_path
@@ -71,6 +73,17 @@ def _pipeline_step(cfg: Config, name: str) -> Optional[dict]:
     return steps[0] if steps else None
 
 
+def _reference_tracker(model: dict) -> Optional[Dict[str, object]]:
+    """The record of a tracker without learnt features (its type and own
+    options; the encoder and propagation settings do not apply), or None."""
+    tracker = MODELS.get(model['type'])
+    if getattr(tracker, 'learnt', True):
+        return None
+    unused = set(inspect.signature(ReferenceTracker.__init__).parameters)
+    options = {k: v for k, v in model.items() if k not in unused | {'type'}}
+    return dict(tracker=model['type'], encoder=None, tracker_options=options)
+
+
 def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
     """The evaluation settings a prepared config applies: queries and
     resizing, and with ``with_model`` the encoder's input, propagation and
@@ -97,7 +110,10 @@ def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
         }
         | dict(type=cfg.test_dataloader.dataset['type']),
     )
-    if with_model:
+    reference = _reference_tracker(model) if with_model else None
+    if reference is not None:
+        record.update(reference)
+    elif with_model:
         input_size = model.get('data_preprocessor', {}).get('input_size')
         record.update(
             encoder=model.backbone.get('type'),

@@ -3,5 +3,15 @@ from .lazy_features import LazyFeatures
 from .mask_tracker import MaskTracker
 from .mixed_tracker import MixedTracker
 from .point_tracker import PointTracker
+from .reference import DISTracker, ReferenceTracker, StaticTracker
 
-__all__ = ['LazyFeatures', 'PointTracker', 'MaskTracker', 'PropagationTracker', 'MixedTracker']
+__all__ = [
+    'DISTracker',
+    'LazyFeatures',
+    'MaskTracker',
+    'MixedTracker',
+    'PointTracker',
+    'PropagationTracker',
+    'ReferenceTracker',
+    'StaticTracker',
+]

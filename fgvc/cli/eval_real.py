@@ -1,0 +1,225 @@
+"""Encoders on real clips, with and without test-time adaptation, beside
+trackers without learnt features: what ``tools/eval_real.py`` runs.
+
+Every row is one :func:`fgvc.cli.evaluate.evaluate_task` run per benchmark,
+so it has the registered dataset, metric, protocol record, per-video records
+(``--resume``) and dumped predictions (``--dump``, re-scored by
+``tools/score.py``) of ``tools/test.py``, in ``<work dir>/<row>/``:
+
+* VOS J&F on DAVIS (the ``vos`` task) from the first mask;
+* PCK@0.2 on BADJA and PCK@0.1 on JHMDB (the ``badja`` and ``jhmdb`` tasks),
+  each joint queried at its first visible frame;
+
+for every encoder, the same encoder adapted to each clip (``--adapt``), and
+the registered references ``static`` (:class:`~fgvc.models.trackers.StaticTracker`)
+and ``dis`` (:class:`~fgvc.models.trackers.DISTracker`).
+"""
+
+import json
+import os
+import os.path as osp
+import re
+import resource
+from typing import Dict, List, NamedTuple, Optional
+
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+
+from fgvc.apis.predictor import encoder_size
+from fgvc.engine.adaptation import check_adaptation_options
+
+from .evaluate import evaluate_task
+
+#: Row key -> (config task, summary metric).
+BENCHMARKS = {
+    'davis_jf': ('vos', 'J&F-Mean'),
+    'badja_pck@0.2': ('badja', 'PCK@0.2'),
+    'jhmdb_pck@0.1': ('jhmdb', 'PCK@0.1'),
+}
+#: Reference rows -> the registered tracker that makes them.
+REFERENCES = {'static': 'StaticTracker', 'dis': 'DISTracker'}
+KIB_PER_GIB = 2**20  # ru_maxrss is in KiB on Linux
+
+
+class Row(NamedTuple):
+    """One row of the table: a checkpoint ('none': untrained), or a reference
+    tracker, with the adaptation steps of its runs."""
+
+    name: str
+    checkpoint: str = 'none'
+    tracker: Optional[str] = None
+    adapt: int = 0
+
+
+class Benchmark(NamedTuple):
+    """Where a benchmark's data is, and dataset options besides the root."""
+
+    data_root: str
+    dataset: Dict[str, object]
+
+
+def parse_encoders(specs: List[str]) -> Dict[str, str]:
+    """``NAME=CKPT`` specs as ``{name: checkpoint}`` (CKPT may be none)."""
+    encoders = {}
+    for spec in specs:
+        name, sep, path = spec.partition('=')
+        if not sep or not name or not path:
+            raise ValueError(f'--encoder takes NAME=CKPT (CKPT may be none), got {spec!r}')
+        if path.lower() != 'none' and not osp.exists(path):
+            raise FileNotFoundError(f'Checkpoint of encoder {name!r} not found: {path}')
+        encoders[name] = path
+    return encoders
+
+
+def davis_resolution(root: str) -> str:
+    """The one resolution folder of a DAVIS layout (``JPEGImages/<res>/``)."""
+    folder = osp.join(root, 'JPEGImages')
+    found = sorted(os.listdir(folder)) if osp.isdir(folder) else []
+    if len(found) != 1:
+        raise ValueError(
+            f'{root} is not a DAVIS layout with one resolution folder (JPEGImages/<res>/): '
+            f'found {found}; name one with --resolution'
+        )
+    return found[0]
+
+
+def rows(encoders: Dict[str, str], adapt: int, references: bool) -> List[Row]:
+    """Each encoder, then (with ``adapt``) each adapted, then the references."""
+    out = [Row(name, checkpoint) for name, checkpoint in encoders.items()]
+    if adapt:
+        out += [Row(f'{n} + adapt {adapt}', c, adapt=adapt) for n, c in encoders.items()]
+    if references:
+        out += [Row(name, tracker=tracker) for name, tracker in REFERENCES.items()]
+    return out
+
+
+def folder_name(row: str) -> str:
+    """A row's results folder: its name with every run of other characters as '_'."""
+    return re.sub(r'[^A-Za-z0-9.@-]+', '_', row)
+
+
+def task_options(config: Config, task: str, row: Row, short_side: Optional[int]) -> dict:
+    """The row's ``--cfg-options`` for ``task``: the reference tracker's type,
+    or the task's encoder input scaled to ``short_side`` (aspect kept)."""
+    if row.tracker is not None:
+        return {'model.type': row.tracker}
+    size = config.tasks[task].model.get('data_preprocessor', {}).get('input_size')
+    if short_side is None or size is None:
+        return {}
+    return {'model.data_preprocessor.input_size': encoder_size(*size, short_side)}
+
+
+def evaluate_rows(
+    config: str,
+    benchmarks: Dict[str, Benchmark],
+    table: List[Row],
+    work_dir: str,
+    short_side: Optional[int] = None,
+    cfg_options: Optional[dict] = None,
+    adapt_seed: int = 0,
+    resume: bool = False,
+    dump: Optional[str] = None,
+) -> dict:
+    """Run every row on every benchmark (keys of :data:`BENCHMARKS`); returns
+    ``results`` ({row: {benchmark: score}}) and the ``adaptation_cost``."""
+    cfg = Config.fromfile(config)
+    results, cost = {}, None
+    for row in table:
+        scores = {}
+        for key, benchmark in benchmarks.items():
+            task, metric = BENCHMARKS[key]
+            folder = folder_name(row.name)
+            dataset = {f'test_dataloader.dataset.{k}': v for k, v in benchmark.dataset.items()}
+            options = {**(cfg_options or {}), **dataset, **task_options(cfg, task, row, short_side)}
+            metrics = evaluate_task(
+                config,
+                row.checkpoint,
+                task,
+                work_dir=osp.join(work_dir, folder),
+                data_root=benchmark.data_root,
+                cfg_options=options,
+                resume=resume,
+                dump=osp.join(dump, folder, task) if dump else None,
+                adapt=row.adapt,
+                adapt_seed=adapt_seed,
+                experiment_name=f'eval_real_{folder}_{task}',
+            )
+            scores[key] = metrics[metric]
+            seconds = MessageHub.get_current_instance().get_info('adaptation_seconds_per_step')
+            if row.adapt and cost is None and seconds is not None:
+                cost = dict(seconds_per_step=seconds, task=task)
+        results[row.name] = scores
+        print(f'{row.name}: ' + ', '.join(f'{k} {v:.4f}' for k, v in scores.items()), flush=True)
+    if cost is not None:
+        cost['peak_rss_gb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB_PER_GIB
+    return dict(results=results, adaptation_cost=cost)
+
+
+def format_results(results: Dict[str, Dict[str, float]]) -> str:
+    """The rows' scores as a text table, one column per benchmark run."""
+    columns = [b for b in BENCHMARKS if any(b in row for row in results.values())]
+    width = max(len(n) for n in results)
+    lines = [f'{"method":<{width}}  ' + '  '.join(f'{c:>14}' for c in columns)]
+    for name, row in results.items():
+        cells = '  '.join(f'{row.get(c, float("nan")):>14.4f}' for c in columns)
+        lines.append(f'{name:<{width}}  {cells}')
+    return '\n'.join(lines)
+
+
+def report(outcome: dict, short_side: Optional[int], out: Optional[str]) -> None:
+    """Print the table, the adaptation's cost and one JSON line (also to ``out``)."""
+    print(format_results(outcome['results']))
+    cost = outcome['adaptation_cost']
+    if cost:
+        print(
+            f'adaptation: {cost["seconds_per_step"]:.2f} s/step ({cost["task"]} task), peak '
+            f'resident memory {cost["peak_rss_gb"]:.2f} GB'
+        )
+    line = json.dumps(dict(outcome, short_side=short_side))
+    print(line)
+    if out:
+        with open(out, 'w') as f:
+            f.write(line + '\n')
+
+
+def run(
+    config: str,
+    encoder: List[str],
+    davis: Optional[str] = None,
+    split: str = 'dev',
+    resolution: Optional[str] = None,
+    badja: Optional[str] = None,
+    jhmdb: Optional[str] = None,
+    adapt: int = 0,
+    adapt_seed: int = 0,
+    short_side: Optional[int] = None,
+    cfg_options: Optional[dict] = None,
+    no_references: bool = False,
+    work_dir: str = osp.join('work_dirs', 'eval_real'),
+    resume: bool = False,
+    dump: Optional[str] = None,
+    out: Optional[str] = None,
+) -> dict:
+    """``tools/eval_real.py`` with its options: check them (exiting with one
+    line naming a bad one), evaluate every row and report."""
+    try:
+        encoders = parse_encoders(encoder)
+        check_adaptation_options(adapt, Config.fromfile(config).get('adaptation'), '--adapt')
+        benchmarks = {}
+        if davis:
+            dataset = dict(split=split, resolution=resolution or davis_resolution(davis))
+            benchmarks['davis_jf'] = Benchmark(davis, dataset)
+        if badja:
+            benchmarks['badja_pck@0.2'] = Benchmark(badja, {})
+        if jhmdb:
+            benchmarks['jhmdb_pck@0.1'] = Benchmark(jhmdb, {})
+        if not benchmarks:
+            raise ValueError('Nothing to evaluate: give --davis, --badja and/or --jhmdb')
+    except (ValueError, FileNotFoundError, KeyError) as err:
+        raise SystemExit(f'error: {err.args[0]}') from None
+    table = rows(encoders, adapt, not no_references)
+    outcome = evaluate_rows(
+        config, benchmarks, table, work_dir, short_side, cfg_options, adapt_seed, resume, dump
+    )
+    report(outcome, short_side, out)
+    return outcome
