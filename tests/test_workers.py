@@ -4,8 +4,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import fgvc.propagation.coarse_to_fine as coarse_to_fine
-import fgvc.propagation.local_attention as local_attention
 from fgvc.propagation import CoarseToFineMatcher, LocalMatcher
 from fgvc.propagation.workers import run_all
 
@@ -24,10 +22,11 @@ def threads(n):
     return Threads()
 
 
-@pytest.mark.parametrize('matcher', [LocalMatcher(9, tile=4), CoarseToFineMatcher(2, 3, 2, 4)])
-def test_workers_and_the_calling_thread_give_identical_candidates(matcher, monkeypatch):
-    # small refinement products, so that coarse-to-fine also makes many jobs
-    monkeypatch.setattr(coarse_to_fine, 'REFINE_FLOATS', 6 * 6 * 16 * 10)
+# small refinement products, so that coarse-to-fine also makes many jobs
+@pytest.mark.parametrize(
+    'matcher', [LocalMatcher(9, tile=4), CoarseToFineMatcher(2, 3, 2, 4, refine_floats=5760)]
+)
+def test_workers_and_the_calling_thread_give_identical_candidates(matcher):
     gen = torch.Generator().manual_seed(0)
     features = F.normalize(torch.randn(4, 16, 21, 26, generator=gen), dim=1)
     memories = [matcher.prepare(f) for f in features[1:]]
@@ -52,14 +51,14 @@ def test_a_jobs_error_reaches_the_caller_and_threads_are_left_alone():
     assert sorted(done) == [1, 3]
 
 
-def test_memory_frames_matched_a_few_at_a_time_give_identical_candidates(monkeypatch):
+def test_memory_frames_matched_a_few_at_a_time_give_identical_candidates():
     gen = torch.Generator().manual_seed(1)
     features = F.normalize(torch.randn(6, 16, 17, 23, generator=gen), dim=1)
     matcher = LocalMatcher(9, tile=4)
     memories = [matcher.prepare(f) for f in features[1:]]
     whole = matcher.match(features[0], memories, 5)
     cells = (4 + 2 * 4) ** 2  # a 4x4 tile's halo square for neighbor_range 9
-    monkeypatch.setattr(local_attention, 'PRODUCT_FLOATS', 2 * 4 * 4 * cells)  # 2 frames a job
-    split = matcher.match(features[0], memories, 5)
+    two_frames = LocalMatcher(9, tile=4, product_floats=2 * 4 * 4 * cells)  # 2 frames a job
+    split = two_frames.match(features[0], memories, 5)
     for a, b in zip(whole, split):
         assert torch.equal(a.values, b.values) and torch.equal(a.index, b.index)

@@ -171,7 +171,7 @@ class Predictor:
             if self._weights is not None:
                 self._weights.load_into(model)
             if self.encoder_onnx is not None:
-                model.encode = OnnxEncoder(self.encoder_onnx, self.device)
+                model.use_encoder(OnnxEncoder(self.encoder_onnx, self.device))
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 

@@ -1,4 +1,5 @@
-"""Prove the CUDA path in one run and write everything measured to one JSON file.
+"""Prove the CUDA path in one run and write everything measured to one JSON
+file: what ``tools/gpu_check.py`` runs.
 
 Steps (each timed; a failing step is recorded and the others still run):
 
@@ -14,14 +15,11 @@ Steps (each timed; a failing step is recorded and the others still run):
    generated videos of 256x256, 70 frames, every point queried at stride 5)
    in this process: seconds and peak ``max_memory_allocated``.
 
-``--cpu-dry-run`` runs the same steps on the CPU with small sizes (the
-tests' CPU cases, gloo instead of NCCL), so the script is known to work
-before a GPU is available. Usage::
-
-    bash tools/gpu_check.sh [--cpu-dry-run] [--out work_dirs/gpu_check]
+A CPU dry run runs the same steps on the CPU with small sizes (the tests'
+CPU cases, gloo instead of NCCL), so the check is known to work before a GPU
+is available: ``bash tools/gpu_check.sh --cpu-dry-run``.
 """
 
-import argparse
 import copy
 import json
 import multiprocessing
@@ -33,21 +31,20 @@ import sys
 import time
 import traceback
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
+from fgvc.datasets.synthetic import generate_datasets, generate_video, get_preset
+from fgvc.datasets.synthetic.datasets import stream_id
+from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
+from fgvc.datasets.synthetic.writers.tapvid import write_tapvid_pickle
+from fgvc.evaluation.tasks import prepare_test_config
+from fgvc.utils import register_all_modules
 
-from fgvc.datasets.synthetic import generate_datasets, generate_video, get_preset  # noqa: E402
-from fgvc.datasets.synthetic.datasets import stream_id  # noqa: E402
-from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene  # noqa: E402
-from fgvc.datasets.synthetic.writers.tapvid import write_tapvid_pickle  # noqa: E402
-from fgvc.evaluation.tasks import prepare_test_config  # noqa: E402
-from fgvc.utils import register_all_modules  # noqa: E402
+#: The repository holding the tools the steps run.
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 QUICKSTART_CONFIG = osp.join(
     REPO_ROOT, 'configs', 'quickstart', 'mixed_train_res18_d1_l2_rec_ytv_fly.py'
@@ -61,7 +58,11 @@ SIZES = dict(
         data_preset='quickstart',
         model_options={},
         train_iters=20,
-        benchmark=[],
+        # the TAP-Vid-DAVIS workload and every measurement of the CPU runs
+        benchmark=[
+            *('--size 256 --frames 50 --predictor-frames 24 --correlation-radius 24'.split()),
+            *('--scaling-sizes 128 192 256'.split()),
+        ],
         full_videos=30,
         full_size=256,
         full_input=256,
@@ -89,23 +90,6 @@ QUERY_STRIDE = 5
 MATMUL_REPEATS = 5
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        '--cpu-dry-run', action='store_true', help='every step on the CPU with small sizes'
-    )
-    parser.add_argument('--out', default=osp.join('work_dirs', 'gpu_check'), help='output folder')
-    parser.add_argument(
-        '--steps', nargs='+', choices=list(STEPS), default=list(STEPS), help='run only these steps'
-    )
-    parser.add_argument(
-        '--peak-gflops',
-        type=float,
-        help="the device's fp32 peak (default: measured with a large matrix product)",
-    )
-    return parser.parse_args()
-
-
 def run_command(cmd: List[str], env: Dict[str, str]) -> str:
     """Run ``cmd`` in the repository root, echoing its output; raise on failure."""
     print('$ ' + ' '.join(cmd), flush=True)
@@ -123,13 +107,13 @@ def run_command(cmd: List[str], env: Dict[str, str]) -> str:
 class Check:
     """Shared state of one run: device, sizes, folders, environment."""
 
-    def __init__(self, args: argparse.Namespace):
-        self.dry_run = args.cpu_dry_run
+    def __init__(self, cpu_dry_run: bool, out: str, peak_gflops: Optional[float]):
+        self.dry_run = cpu_dry_run
         if not self.dry_run and not torch.cuda.is_available():
             sys.exit('error: CUDA is not available; use --cpu-dry-run to check the script on CPU')
         self.device = 'cpu' if self.dry_run else 'cuda'
         self.sizes = SIZES[self.device]
-        self.out = osp.abspath(args.out)
+        self.out = osp.abspath(out)
         os.makedirs(self.out, exist_ok=True)
         self.env = dict(os.environ, PYTHONPATH=REPO_ROOT)
         if self.dry_run:
@@ -137,7 +121,7 @@ class Check:
         else:
             self.env['NCCL_DEBUG'] = 'INFO'  # the log then shows that NCCL ran
         self.procs = 1 if self.dry_run else torch.cuda.device_count()
-        self.peak_gflops = args.peak_gflops
+        self.peak_gflops = peak_gflops
         self.data = osp.join(self.out, 'data')
 
     def path(self, *parts: str) -> str:
@@ -376,12 +360,18 @@ def environment(check: Check) -> dict:
     return info
 
 
-def main() -> None:
-    args = parse_args()
-    check = Check(args)
+def run_gpu_check(
+    cpu_dry_run: bool = False,
+    out: str = osp.join('work_dirs', 'gpu_check'),
+    steps: Sequence[str] = tuple(STEPS),
+    peak_gflops: Optional[float] = None,
+) -> int:
+    """Run ``steps`` (each timed; a failed one is recorded and the next runs),
+    write ``<out>/gpu_check.json`` and return the exit status (1 if any failed)."""
+    check = Check(cpu_dry_run, out, peak_gflops)
     results = dict(environment=environment(check), steps={})
     start = time.perf_counter()
-    for name in args.steps:
+    for name in steps:
         step = STEPS[name]
         print(f'\n===== {name} =====', flush=True)
         step_start = time.perf_counter()
@@ -400,8 +390,4 @@ def main() -> None:
     print(json.dumps(results, indent=2, default=float))
     failed = [name for name, entry in results['steps'].items() if entry['status'] != 'passed']
     print(f'\nWritten {path}; {"FAILED: " + ", ".join(failed) if failed else "all steps passed"}')
-    sys.exit(1 if failed else 0)
-
-
-if __name__ == '__main__':
-    main()
+    return 1 if failed else 0

@@ -12,8 +12,9 @@ from typing import Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from .encoder import Encoder
 
 FORMATS = ('onnx', 'torchscript')
 INPUT_NAME = 'frames'
@@ -21,17 +22,6 @@ OUTPUT_NAME = 'features'
 #: Shape of the example input the graph is traced with (any size works afterwards).
 TRACE_SHAPE = (2, 3, 64, 64)
 ONNX_OPSET = 17
-
-
-class Encoder(nn.Module):
-    """A backbone's last feature map, L2-normalised over channels."""
-
-    def __init__(self, backbone: nn.Module):
-        super().__init__()
-        self.backbone = backbone
-
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.backbone(frames)[-1], dim=1)
 
 
 def export_encoder(

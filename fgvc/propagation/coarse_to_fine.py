@@ -22,9 +22,6 @@ from .matcher import Candidates, Matcher, check_option
 from .ranking import top_k
 from .workers import run_all
 
-#: Most key floats gathered for one refinement product (kept within the caches).
-REFINE_FLOATS = 2**21
-
 
 def _pool(features: torch.Tensor, factor: int) -> torch.Tensor:
     return F.normalize(F.avg_pool2d(features[None], factor, ceil_mode=True)[0], dim=0)
@@ -68,9 +65,11 @@ def _refine(
     factor: int,
     refine_radius: int,
     topk: int,
+    refine_floats: int,
 ) -> Candidates:
     """Fine candidates of each target pixel in the window of its cell's coarse
-    ``match`` (flat coarse memory cell per coarse target cell)."""
+    ``match`` (flat coarse memory cell per coarse target cell), gathering at
+    most ``refine_floats`` key floats per product."""
     channels, h, w = target.shape
     coarse_h, coarse_w = -(-h // factor), -(-w // factor)
     cell = torch.arange(coarse_h * coarse_w, device=target.device)
@@ -96,7 +95,7 @@ def _refine(
     k = min(topk, side * side)
     values = target.new_empty(coarse_h * coarse_w, factor * factor, k)
     index = torch.empty(values.shape, dtype=torch.long, device=target.device)
-    step = max(REFINE_FLOATS // (side * side * channels), 1)  # cells whose keys are gathered
+    step = max(refine_floats // (side * side * channels), 1)  # cells whose keys are gathered
 
     def job(cells: slice) -> Callable[[], None]:
         def refine_cells() -> None:
@@ -136,22 +135,34 @@ class CoarseToFineMatcher(Matcher):
             TAP-Vid accuracy within a point of dense at a third of the cost,
             ``tools/benchmark.py``).
         tile: tile size of the coarse matching.
+        refine_floats: most key floats gathered for one refinement product
+            (default 2**21, 8 MiB of float32, kept within the caches: 1.27
+            times faster than 32 MiB, README "Performance"); changes no
+            result, only time.
+        product_floats: the coarse match's bound (see :class:`LocalMatcher`).
     """
 
     def __init__(
-        self, factor: int = 4, coarse_range: float = 8, refine_radius: int = 6, tile: int = 16
+        self,
+        factor: int = 4,
+        coarse_range: float = 8,
+        refine_radius: int = 6,
+        tile: int = 16,
+        refine_floats: int = 2**21,
+        product_floats: int = 2**23,
     ):
         owner = 'CoarseToFineMatcher'
         check_option(owner, 'factor', factor, 'int', 1)
         check_option(owner, 'coarse_range', coarse_range, 'number', 0, strict=True)
         check_option(owner, 'refine_radius', refine_radius, 'int', 0)
         check_option(owner, 'tile', tile, 'int', 1)
+        check_option(owner, 'refine_floats', refine_floats, 'int', 1)
         self.factor = factor
         self.coarse_range = coarse_range
         self.refine_radius = refine_radius
         self.tile = tile
-
-        self._coarse = LocalMatcher(coarse_range, tile)
+        self.refine_floats = refine_floats
+        self._coarse = LocalMatcher(coarse_range, tile, product_floats)
 
     def prepare(self, features: torch.Tensor) -> CoarseLayout:
         rows = features.flatten(1).t().contiguous()  # gathers whole pixels
@@ -162,6 +173,14 @@ class CoarseToFineMatcher(Matcher):
     ) -> List[Candidates]:
         coarse = self._coarse.match(_pool(target, self.factor), [m.coarse for m in memories], 1)
         return [
-            _refine(target, m.rows, c.index[:, 0], self.factor, self.refine_radius, topk)
+            _refine(
+                target,
+                m.rows,
+                c.index[:, 0],
+                self.factor,
+                self.refine_radius,
+                topk,
+                self.refine_floats,
+            )
             for m, c in zip(memories, coarse)
         ]

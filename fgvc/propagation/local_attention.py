@@ -44,8 +44,6 @@ from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
 from .workers import run_all, scratch
 
-#: Most affinities held at once: those of a run of tiles against a group of memory frames.
-PRODUCT_FLOATS = 2**23
 #: Most affinities per chunk of the two-stage top-k selection.
 CHUNK = 16
 #: Bias of excluded pairs; anything below ``-EXCLUDED / 2`` becomes -inf.
@@ -261,12 +259,14 @@ def local_match(
     memories: Sequence[LocalLayout],
     neighbor_range: float,
     topk: int,
+    product_floats: int,
     joint: bool = False,
 ):
     """Each target pixel's ``topk`` most similar pixels within its
     neighbourhood: in every memory frame (a list of :class:`Candidates`), or
     over all memory frames at once if ``joint`` (one :class:`Candidates`
-    whose index is ``m h w + pixel`` for memory frame m).
+    whose index is ``m h w + pixel`` for memory frame m). At most
+    ``product_floats`` affinities are held at once per job.
 
     Runs of tiles along the tile rows are matched and selected independently
     (:func:`~fgvc.propagation.workers.run_all`).
@@ -283,10 +283,10 @@ def local_match(
     values = target.new_empty(shape)
     where = torch.empty(shape, dtype=torch.long, device=target.device)
     # The joint top-k needs every memory frame of a tile at once; per-frame
-    # candidates take as many frames at a time as fit in PRODUCT_FLOATS.
+    # candidates take as many frames at a time as fit in product_floats.
     per_tile = g.tile**2 * cells
-    group = num_mem if joint else min(max(PRODUCT_FLOATS // per_tile, 1), num_mem)
-    run = min(max(PRODUCT_FLOATS // (group * per_tile), 1), g.tiles_x)
+    group = num_mem if joint else min(max(product_floats // per_tile, 1), num_mem)
+    run = min(max(product_floats // (group * per_tile), 1), g.tiles_x)
 
     def job(row: int, first: int, frames: slice) -> Callable[[], None]:
         def match_run() -> None:
@@ -375,20 +375,32 @@ def propagate_labels(
 class LocalMatcher(Matcher):
     """Affinities inside each pixel's neighbourhood only, computed tile by tile.
 
+    The speed settings (``tile``, ``product_floats``) change no result, only
+    time and memory; their defaults are the fastest measured for the 30-cell
+    neighbourhood (README, "Performance": ``tools/benchmark.py`` on 2 cores
+    of an AMD EPYC), and a config may set others for another machine.
+
     Args:
         neighbor_range: neighbourhood diameter on the feature grid.
         tile: side of a block of target pixels matched together. Each pixel
             meets the ``(tile + neighbor_range)^2`` square around its block:
             smaller tiles compute fewer wasted affinities, larger ones make
-            larger products (8 is fastest for the 30-cell neighbourhood on
-            two CPU cores, ``tools/benchmark.py``).
+            larger products (default 8: each tile meets 1.8 times the cells
+            of its disc, 16x16 tiles 2.7 times).
+        product_floats: most affinities one matrix product holds (a run of
+            tiles against a group of memory frames); each worker thread keeps
+            a scratch of this size (default 2**23, 32 MiB of float32: longer
+            runs of tiles than with 8 MiB, 137 instead of 151 ms per frame
+            with 20 memory frames).
     """
 
-    def __init__(self, neighbor_range: float = 30, tile: int = 8):
+    def __init__(self, neighbor_range: float = 30, tile: int = 8, product_floats: int = 2**23):
         check_option('LocalMatcher', 'neighbor_range', neighbor_range, 'number', 0, strict=True)
         check_option('LocalMatcher', 'tile', tile, 'int', 1)
+        check_option('LocalMatcher', 'product_floats', product_floats, 'int', 1)
         self.neighbor_range = neighbor_range
         self.tile = tile
+        self.product_floats = product_floats
 
     def prepare(self, features: torch.Tensor) -> LocalLayout:
         g = geometry(*features.shape[-2:], self.neighbor_range, self.tile)
@@ -397,9 +409,11 @@ class LocalMatcher(Matcher):
     def match(
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> List[Candidates]:
-        return local_match(target, memories, self.neighbor_range, topk)
+        return local_match(target, memories, self.neighbor_range, topk, self.product_floats)
 
     def match_joint(
         self, target: torch.Tensor, memories: Sequence[LocalLayout], topk: int
     ) -> Candidates:
-        return local_match(target, memories, self.neighbor_range, topk, joint=True)
+        return local_match(
+            target, memories, self.neighbor_range, topk, self.product_floats, joint=True
+        )

@@ -20,6 +20,7 @@ from torch import Tensor
 
 from fgvc.registry import MODELS
 
+from ..encoder import unit_features
 from .training_batch import BRANCHES, TrainingBatch
 
 
@@ -122,7 +123,7 @@ class FlowSupervision(LossPart):
         if self.teacher is None:
             return F.normalize(student.detach(), dim=1)
         with torch.no_grad():
-            return F.normalize(self.teacher(frame)[-1], dim=1)
+            return unit_features(self.teacher(frame))
 
     def forward(self, batch: TrainingBatch) -> Tensor:
         ref, tgt = batch.features['synthetic']

@@ -3,7 +3,6 @@
 from typing import Callable, List, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 from torch.profiler import record_function
@@ -11,6 +10,7 @@ from torch.profiler import record_function
 from fgvc.propagation import PropagationConfig
 from fgvc.registry import MODELS
 
+from ..encoder import unit_features
 from .lazy_features import LazyFeatures
 
 #: Profiler label of encoding (``tools/benchmark.py``).
@@ -39,12 +39,33 @@ class PropagationTracker(BaseModel):
         self.backbone = MODELS.build(backbone)
         self.propagation = PropagationConfig.from_dict(propagation or {})
         self.frames_per_batch = frames_per_batch
+        # a tuple, so that an encoder that is a module is not one of the model's
+        self._external_encoder: tuple = ()
+
+    @property
+    def external_encoder(self) -> Optional[Callable[[torch.Tensor], torch.Tensor]]:
+        """The encoder given to :meth:`use_encoder`, if any."""
+        return self._external_encoder[0] if self._external_encoder else None
+
+    @property
+    def feature_encoder(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """What :meth:`encode` runs: the backbone's :func:`unit_features`, or
+        the encoder given to :meth:`use_encoder`."""
+        if self.external_encoder is not None:
+            return self.external_encoder
+        return lambda frames: unit_features(self.backbone(frames))
+
+    def use_encoder(self, encoder: Optional[Callable[[torch.Tensor], torch.Tensor]]) -> None:
+        """Encode with ``encoder`` (normalised frames ``[n, 3, H, W]`` ->
+        unit-norm features ``[n, C, h, w]``, e.g. an exported ONNX encoder)
+        instead of the backbone; None returns to the backbone."""
+        self._external_encoder = () if encoder is None else (encoder,)
 
     @torch.no_grad()
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """``[n, 3, H, W]`` normalised frames -> ``[n, C, h, w]`` unit-norm features."""
         with record_function(ENCODE):
-            return F.normalize(self.backbone(frames)[-1], dim=1)
+            return self.feature_encoder(frames)
 
     def lazy_features(
         self, num_frames: int, load: Callable[[int, int], torch.Tensor]

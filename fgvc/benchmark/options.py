@@ -1,0 +1,57 @@
+"""What ``tools/benchmark.py`` measures, and at which size.
+
+The defaults are the matcher comparison at a size that finishes in a few
+minutes on two idle CPU cores; the heavy workloads are opt-in (each option
+says what it costs there).
+"""
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+#: The matcher modes, dense last: it leaves the most freed memory.
+ORDER = ('local', 'coarse_to_fine', 'dense')
+
+
+@dataclass
+class BenchmarkOptions:
+    """The options of ``tools/benchmark.py`` (its ``--help`` says the rest).
+
+    Attributes:
+        size, frames, points: the matcher comparison's video (size x size).
+        late_queries: query some points after frame 0.
+        checkpoint, trust_checkpoint: encoder weights (default untrained).
+        modes: matchers compared (:data:`ORDER`).
+        scaling_sizes, scaling_frames: peak memory against grid size (two or
+            more sizes; none skips it).
+        correlation_radius: radius of the correlation timing (< 0 skips it).
+        peak_gflops: the device's fp32 peak, for the roofline.
+        cfg_options: propagation options, and ``MODE.NAME`` options of one
+            mode's matcher.
+        profile_frames, predictor_frames, spread_frames, vos_frames: frames
+            of those workloads (0 skips one).
+        under_load: a second process keeps one core busy meanwhile.
+        device: 'auto', 'cpu' or 'cuda'.
+        json: also write every measurement there.
+        seed: of the generated videos and the untrained encoder.
+    """
+
+    size: int = 192
+    frames: int = 30
+    points: int = 100
+    late_queries: bool = False
+    checkpoint: Optional[str] = None
+    trust_checkpoint: bool = False
+    modes: List[str] = field(default_factory=lambda: list(ORDER))
+    scaling_sizes: List[int] = field(default_factory=list)
+    scaling_frames: int = 8
+    correlation_radius: int = -1
+    peak_gflops: Optional[float] = None
+    cfg_options: Dict[str, object] = field(default_factory=dict)
+    profile_frames: int = 8
+    predictor_frames: int = 0
+    spread_frames: int = 0
+    vos_frames: int = 0
+    under_load: bool = False
+    device: str = 'auto'
+    json: Optional[str] = None
+    seed: int = 0

@@ -1,0 +1,116 @@
+"""Inference cost of the propagation matchers, measured side by side in one process.
+
+By default: the three matchers on a generated 192x192 video of 30 frames
+with 100 points (the untrained full-width ResNet-18 of
+configs/eval/res18_d1_eval.py), then their per-stage profile; a few minutes
+on two idle CPU cores, most of it the dense matcher. The heavy workloads are
+opt-in; each option's help gives its time on two idle cores of an AMD EPYC
+(README, "Performance"). Example, the README's TAP-Vid-DAVIS-sized run::
+
+    python tools/benchmark.py --size 256 --frames 20 --predictor-frames 24 --vos-frames 70
+"""
+
+import argparse
+from typing import List, Optional
+
+from fgvc.benchmark import BenchmarkOptions, run_benchmark
+from fgvc.benchmark.options import ORDER
+from fgvc.cli.options import add_cfg_options, add_trust_flag
+
+DEFAULTS = BenchmarkOptions()
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        '--size', type=int, default=DEFAULTS.size, help='input height and width (256: TAP-Vid)'
+    )
+    parser.add_argument(
+        '--frames',
+        type=int,
+        default=DEFAULTS.frames,
+        help='frames of the comparison (256x256, 20 frames: about 3.5 minutes, 180 s of it dense)',
+    )
+    parser.add_argument('--points', type=int, default=DEFAULTS.points)
+    parser.add_argument(
+        '--late-queries',
+        action='store_true',
+        help='query some points after frame 0 (several query groups); '
+        'by default every point is queried in frame 0',
+    )
+    parser.add_argument('--checkpoint', help='encoder weights (default: untrained)')
+    add_trust_flag(parser)
+    parser.add_argument('--modes', nargs='+', default=DEFAULTS.modes, choices=ORDER)
+    parser.add_argument(
+        '--scaling-sizes',
+        type=int,
+        nargs='*',
+        default=DEFAULTS.scaling_sizes,
+        help='input sizes of the memory-growth check, e.g. 128 192 256 (about 2 minutes)',
+    )
+    parser.add_argument('--scaling-frames', type=int, default=DEFAULTS.scaling_frames)
+    parser.add_argument(
+        '--correlation-radius',
+        type=int,
+        default=DEFAULTS.correlation_radius,
+        help='radius of the correlation timing, e.g. 24 (about 10 s; negative skips it)',
+    )
+    parser.add_argument(
+        '--peak-gflops',
+        type=float,
+        help="the device's peak fp32 GFLOP/s: correlation times are then "
+        'also given against this roofline',
+    )
+    add_cfg_options(
+        parser,
+        help="propagation options, and options of one mode's matcher prefixed by the "
+        'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
+    )
+    parser.add_argument(
+        '--profile-frames',
+        type=int,
+        default=DEFAULTS.profile_frames,
+        help='frames of the per-stage profile of each mode (0 skips it)',
+    )
+    parser.add_argument(
+        '--predictor-frames',
+        type=int,
+        default=DEFAULTS.predictor_frames,
+        help='frames of the end-to-end Predictor workload (854x480, short side 256, '
+        'full-width encoder; 24 frames: about 1.5 minutes)',
+    )
+    parser.add_argument(
+        '--spread-frames',
+        type=int,
+        default=DEFAULTS.spread_frames,
+        help='frames of the many-query-frames workload (96x128, --points spread evenly over '
+        'the frames against all queried in frame 0, local matcher; 300 frames with 400 '
+        'points: about 23 minutes)',
+    )
+    parser.add_argument(
+        '--vos-frames',
+        type=int,
+        default=DEFAULTS.vos_frames,
+        help="frames of the VOS workload (432x240, the vos task's 20 memory frames, "
+        'full-width encoder; 70 frames: about 4.5 minutes)',
+    )
+    parser.add_argument(
+        '--under-load',
+        action='store_true',
+        help='run the comparison, the profile and the Predictor, spread and VOS workloads '
+        'while a second process keeps one core busy (about twice as long)',
+    )
+    parser.add_argument('--device', default=DEFAULTS.device, help="'cpu', 'cuda' or 'auto'")
+    parser.add_argument('--json', help='also write every measurement to this file')
+    parser.add_argument('--seed', type=int, default=DEFAULTS.seed)
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    run_benchmark(BenchmarkOptions(**vars(parse_args(argv))))
+
+
+if __name__ == '__main__':
+    main()
