@@ -145,3 +145,14 @@ def test_the_checks_see_a_cycle_and_an_upward_import():
     source = 'import fgvc.engine\nfrom . import x\n'
     assert imported('fgvc.utils', source, True, known) == {'fgvc.engine', 'fgvc.utils.x'}
     assert layer_of('fgvc.engine')[0] < layer_of('fgvc.utils')[0]
+
+
+def test_no_private_torch_module_is_imported():
+    private = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or '']
+            private += [f'{name}: {n}' for n in names if n.startswith('torch._')]
+    assert not private, private
