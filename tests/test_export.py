@@ -79,7 +79,7 @@ def test_predictor_with_an_onnx_encoder_gives_the_same_tracks(exported):
             encoder_onnx=onnx,
         )
         results.append(predictor(video, queries))
-    assert isinstance(predictor.model('davis').encode, OnnxEncoder)
+    assert isinstance(predictor.model('davis').external_encoder, OnnxEncoder)
     assert np.abs(results[0][0] - results[1][0]).max() < 1e-3
     assert (results[0][1] == results[1][1]).all()
     # the online tracker runs the same ONNX encoder

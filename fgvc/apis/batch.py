@@ -8,6 +8,7 @@ past a video that fails.
 """
 
 import csv
+import io
 import os
 import os.path as osp
 import sys
@@ -15,12 +16,11 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Callable, Dict, List, Optional, Sequence
 
-from fgvc.fileio.video_reader import FRAME_EXTENSIONS
+from fgvc.fileio import atomic_write
+from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VIDEO_EXTENSIONS
 
 from .outputs import MANIFEST
 
-#: Files taken as videos when a folder of videos is named.
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v', '.mpg', '.mpeg')
 #: A text file listing videos, one path a line (relative paths from the list's folder).
 LIST_EXTENSIONS = ('.txt', '.lst')
 SUMMARY = 'summary.csv'
@@ -108,13 +108,12 @@ def read_summary(path: str) -> Dict[str, VideoResult]:
 
 
 def write_summary(path: str, results: Sequence[VideoResult]) -> None:
-    """Write the rows to ``path`` through a temporary file, so it is always whole."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w', newline='') as f:
-        writer = csv.DictWriter(f, [field.name for field in fields(VideoResult)])
-        writer.writeheader()
-        writer.writerows(asdict(r) for r in results)
-    os.replace(tmp, path)
+    """Write the rows to ``path`` atomically, so it is always whole."""
+    text = io.StringIO(newline='')
+    writer = csv.DictWriter(text, [field.name for field in fields(VideoResult)])
+    writer.writeheader()
+    writer.writerows(asdict(r) for r in results)
+    atomic_write(path, text.getvalue().encode())
 
 
 def process_videos(

@@ -21,17 +21,20 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
-import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
-from fgvc.fileio import read_video
-from fgvc.fileio.video_reader import FRAME_EXTENSIONS, CaptureVideo
+from fgvc.fileio import atomic_write, read_video
+from fgvc.fileio.video_reader import (
+    FRAME_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    CaptureVideo,
+    read_frames,
+)
 from fgvc.registry import DATASETS
 
 from .youtube_vos import frame_step_range
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v')
 INDEX_VERSION = 1
 
 
@@ -182,28 +185,8 @@ def load_index(
             return index
     index = build_index(root, resolution, split)
     if index_file:
-        os.makedirs(osp.dirname(osp.abspath(index_file)), exist_ok=True)
-        tmp = f'{index_file}.tmp{os.getpid()}'
-        with open(tmp, 'w') as f:
-            json.dump(index, f)
-        os.replace(tmp, index_file)
+        atomic_write(index_file, json.dumps(index).encode())
     return index
-
-
-def read_file_frames(path: str, indices: Sequence[int]) -> np.ndarray:
-    """uint8 RGB frames ``indices`` of a video file."""
-    capture = cv2.VideoCapture(path)
-    frames = []
-    try:
-        for t in indices:
-            capture.set(cv2.CAP_PROP_POS_FRAMES, t)
-            ok, frame = capture.read()
-            if not ok:
-                raise ValueError(f'Cannot decode frame {t} of {path}')
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    finally:
-        capture.release()
-    return np.stack(frames)
 
 
 @DATASETS.register_module()
@@ -252,7 +235,8 @@ class RealVideoPairs(BaseDataset):
         step = min(np.random.randint(self.frame_steps[0], self.frame_steps[1] + 1), count - 1)
         first = np.random.randint(0, count - step)
         if 'file' in info:
-            imgs = read_file_frames(info['file'], (first, first + step))
+            video = CaptureVideo(info['file'], num_frames=count)
+            imgs = read_frames(video, (first, first + step))
             sources = (f'{info["file"]}#{first}', f'{info["file"]}#{first + step}')
         else:
             sources = (info['frames'][first], info['frames'][first + step])

@@ -7,7 +7,7 @@ the input.
 """
 
 import os.path as osp
-from typing import Union
+from typing import Optional, Sequence, Union
 
 import cv2
 import numpy as np
@@ -15,6 +15,8 @@ import numpy as np
 from .images import list_images, read_rgb
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+#: Files taken as videos where a folder may hold them.
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.gif', '.m4v', '.mpg', '.mpeg')
 #: Frame rate reported for inputs that carry none (arrays, folders of frames).
 DEFAULT_FPS = 25.0
 
@@ -101,28 +103,34 @@ class CaptureVideo(VideoReader):
     """A video file (mp4, avi, mov, gif, ... whatever OpenCV's FFmpeg reads).
 
     The frames are counted by decoding the file once when it is opened (the
-    container's frame count is only an estimate for many files); reads in
+    container's frame count is only an estimate for many files), unless the
+    caller knows ``num_frames`` (e.g. from an index made earlier); reads in
     increasing order continue decoding, others seek (or decode again from the
     start where the file cannot seek).
     """
 
-    def __init__(self, path: str, default_fps: float = DEFAULT_FPS):
+    def __init__(
+        self, path: str, default_fps: float = DEFAULT_FPS, num_frames: Optional[int] = None
+    ):
         if not osp.isfile(path):
             raise FileNotFoundError(f'Video not found: {path}')
         self.name = path
         self._capture = self._open()
-        self.num_frames = 0
         ok, frame = self._capture.read()
         if not ok:
             raise ValueError(
                 f'Cannot decode any frame of {path}: not a video, corrupt, or an unsupported codec'
             )
         self.height, self.width = frame.shape[:2]
+        fps = self._capture.get(cv2.CAP_PROP_FPS)
+        self.fps = fps if fps > 0 else default_fps
+        if num_frames is not None:
+            self.num_frames, self._next = num_frames, 1
+            return
+        self.num_frames = 0
         while ok:
             self.num_frames += 1
             ok = self._capture.grab()
-        fps = self._capture.get(cv2.CAP_PROP_FPS)
-        self.fps = fps if fps > 0 else default_fps
         self._capture.release()
         self._capture = self._open()
         self._next = 0
@@ -159,6 +167,11 @@ class CaptureVideo(VideoReader):
             frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
         self._next = stop
         return np.stack(frames)
+
+
+def read_frames(reader: VideoReader, indices: Sequence[int]) -> np.ndarray:
+    """uint8 RGB frames ``indices`` (any order) of ``reader``, ``[len(indices), H, W, 3]``."""
+    return np.stack([reader.read(t, t + 1)[0] for t in indices])
 
 
 VideoSource = Union[str, np.ndarray, VideoReader]
