@@ -19,7 +19,8 @@ import os.path as osp
 import signal
 import sys
 import time
-from typing import Dict, Iterator, Tuple
+from itertools import islice
+from typing import Dict, Iterator, Optional, TextIO, Tuple
 
 import cv2
 import numpy as np
@@ -111,6 +112,20 @@ def stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def frame_limit(max_frames: Optional[int]) -> Optional[int]:
+    """How many frames to track: all (None), or ``--max-frames`` (none if negative)."""
+    return None if max_frames is None else max(max_frames, 0)
+
+
+def record(t: int, ids: np.ndarray, xy: np.ndarray, visible: np.ndarray, csv: TextIO) -> None:
+    """Append frame ``t``'s rows to the CSV at once (a reader sees whole frames)."""
+    csv.writelines(
+        f'{t},{i},{x:.{CSV_DECIMALS}f},{y:.{CSV_DECIMALS}f},{int(v)}\n'
+        for i, (x, y), v in zip(ids, xy, visible)
+    )
+    csv.flush()
+
+
 def track(args: argparse.Namespace) -> bool:
     """Track the stream into ``args.out``; returns False if interrupted."""
     csv_path = osp.join(args.out, 'tracks.csv')
@@ -130,25 +145,19 @@ def track(args: argparse.Namespace) -> bool:
     with open(csv_path, 'w') as csv:
         csv.write(CSV_HEADER + '\n')
         try:
-            for t, frame in enumerate(read_frames(capture, args.realtime)):
-                if args.max_frames is not None and t >= args.max_frames:
-                    break
+            frames = islice(read_frames(capture, args.realtime), frame_limit(args.max_frames))
+            for t, frame in enumerate(frames):
                 if pending is None:
                     pending = queries_by_frame(args.queries, *frame.shape[:2])
                 if t in pending:
                     ids, xy = pending.pop(t)
                     tracker.add_points(xy, ids)
                 ids, xy, visible = tracker.step(frame)
-                csv.writelines(
-                    f'{t},{i},{x:.{CSV_DECIMALS}f},{y:.{CSV_DECIMALS}f},{int(v)}\n'
-                    for i, (x, y), v in zip(ids, xy, visible)
-                )
-                csv.flush()
+                record(t, ids, xy, visible, csv)
                 if writer is not None:
+                    colour = colours[ids % PALETTE]
                     writer.write(
-                        draw_track_frame(
-                            frame, xy[:, None], ~visible[:, None], 0, colours[ids % PALETTE], RADIUS
-                        )
+                        draw_track_frame(frame, xy[:, None], ~visible[:, None], 0, colour, RADIUS)
                     )
                 count += 1
                 now = time.perf_counter()
