@@ -93,25 +93,15 @@ class FlyingThingsPairs(BaseDataset):
                     f'FlyingThings3D sequence {frame_dir}: frame {later} follows '
                     f'{earlier}; frame numbers must be consecutive'
                 )
+            # forward: earlier -> later, flow from the later frame's past
+            # flow; backward: the other way round
+            ends = dict(
+                forward=(earlier, later, past[later], future[earlier]),
+                backward=(later, earlier, future[earlier], past[later]),
+            )
             for direction in self.directions:
-                if direction == 'forward':
-                    pairs.append(
-                        dict(
-                            ref=frames[earlier],
-                            tgt=frames[later],
-                            flow=past[later],
-                            flow_back=future[earlier],
-                        )
-                    )
-                else:
-                    pairs.append(
-                        dict(
-                            ref=frames[later],
-                            tgt=frames[earlier],
-                            flow=future[earlier],
-                            flow_back=past[later],
-                        )
-                    )
+                ref, tgt, flow, flow_back = ends[direction]
+                pairs.append(dict(ref=frames[ref], tgt=frames[tgt], flow=flow, flow_back=flow_back))
         return pairs
 
     def load_data_list(self) -> List[dict]:

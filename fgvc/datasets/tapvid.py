@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
-from fgvc.fileio import atomic_write_npz
+from fgvc.fileio import atomic_write_npz, read_npz
 from fgvc.registry import DATASETS
 from fgvc.utils.paths import check_name
 
@@ -97,16 +97,9 @@ def decode_frames(video, name: str, path: str) -> np.ndarray:
 
 def read_tapvid_npz(path: str) -> dict:
     """One video of the npz format, loaded without pickle, as the pickle's video dict."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            video = {k: data[k] for k in data.files}
-    except Exception as err:
-        raise ValueError(f'Cannot read TAP-Vid npz {path}: {type(err).__name__}: {err}') from err
-    missing = [k for k in NPZ_KEYS if k not in video]
+    video = read_npz(path, NPZ_KEYS, 'TAP-Vid npz')
     if 'video' not in video and 'jpeg_bytes' not in video:
-        missing.append('video or jpeg_bytes')
-    if missing:
-        raise ValueError(f'TAP-Vid npz {path} lacks {missing}')
+        raise ValueError(f'TAP-Vid npz {path} lacks video or jpeg_bytes')
     if 'video' not in video:
         data, offsets = video.pop('jpeg_bytes'), video.pop('jpeg_offsets')
         video['video'] = [data[a:b].tobytes() for a, b in zip(offsets[:-1], offsets[1:])]

@@ -25,7 +25,7 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from fgvc.fileio import atomic_write_npz, read_index_png, write_palette_png
+from fgvc.fileio import atomic_write_npz, read_index_png, read_npz, write_palette_png
 from fgvc.utils.paths import safe_join
 
 __all__ = [
@@ -41,15 +41,7 @@ __all__ = [
 def _load_npz(path: str, required: Sequence[str]) -> Dict[str, np.ndarray]:
     if not osp.isfile(path):
         raise FileNotFoundError(f'Prediction file not found: {path}')
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-    except Exception as err:
-        raise ValueError(f'Cannot read prediction file {path}: {err}') from err
-    missing = [k for k in required if k not in arrays]
-    if missing:
-        raise ValueError(f'Prediction file {path} lacks {missing} (has {sorted(arrays)})')
-    return arrays
+    return read_npz(path, required, 'prediction file')
 
 
 def _check_tracks(tracks: np.ndarray, rows: int, num_frames: int, path: str) -> np.ndarray:

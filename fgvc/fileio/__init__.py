@@ -3,6 +3,7 @@
 Depends on no other part of the package.
 """
 
+from .arrays import read_npz
 from .atomic import (
     FILE_MODE,
     FOLDER_MODE,
@@ -38,6 +39,7 @@ __all__ = [
     'encode_jpeg',
     'list_images',
     'read_index_png',
+    'read_npz',
     'read_rgb',
     'read_video',
     'write_grey_png',

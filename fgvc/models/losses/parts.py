@@ -156,14 +156,14 @@ class ColourReconstruction(LossPart):
         return self.loss(corr, ref.shape[1], batch.dropped[:, 0], batch.dropped[:, 1])
 
 
-@MODELS.register_module()
-class CorrelationAlignment(LossPart):
-    """``corr_da_loss``: a discriminator telling the raw local-correlation
-    vectors of the synthetic and the real pair apart, behind gradient
-    reversal. Its head's input width is the window size ``(2R+1)^2``.
+class DomainAlignment(LossPart):
+    """Base of the adversarial alignment parts: a discriminator (``head``,
+    :class:`.DomainDiscriminator`) tells the synthetic pair's :meth:`inputs`
+    from the real pair's, behind gradient reversal. Subclasses say what it
+    reads and how wide that is (:meth:`head_input`).
 
     Args:
-        head: Config of the discriminator (:class:`.DomainDiscriminator`).
+        head: Config of the discriminator (its ``in_channels`` follow).
     """
 
     branches = ('synthetic', 'real')
@@ -172,32 +172,46 @@ class CorrelationAlignment(LossPart):
         self, weight: float, radius: int, feature_channels: int, head: dict, init_cfg=None
     ) -> None:
         super().__init__(weight, radius, feature_channels, init_cfg)
-        window = (2 * radius + 1) ** 2
-        self.head = MODELS.build(head_config(head, window, f'the radius-{radius} window'))
+        width, what = self.head_input(radius, feature_channels)
+        self.head = MODELS.build(head_config(head, width, what))
+
+    @staticmethod
+    def head_input(radius: int, feature_channels: int) -> Tuple[int, str]:
+        """The discriminator's input width, and what has that width."""
+        raise NotImplementedError
+
+    def inputs(self, batch: TrainingBatch) -> Tuple[Tensor, Tensor]:
+        """The synthetic and the real vectors the discriminator tells apart."""
+        raise NotImplementedError
 
     def forward(self, batch: TrainingBatch) -> Tensor:
-        real = batch.correlation('real')
-        return self.head.loss(batch.correlation('synthetic'), real)
+        return self.head.loss(*self.inputs(batch))
 
 
 @MODELS.register_module()
-class FeatureAlignment(LossPart):
+class CorrelationAlignment(DomainAlignment):
+    """``corr_da_loss``: the raw local-correlation vectors of the synthetic
+    and the real pair; the head's input width is the window size ``(2R+1)^2``."""
+
+    @staticmethod
+    def head_input(radius: int, feature_channels: int) -> Tuple[int, str]:
+        return (2 * radius + 1) ** 2, f'the radius-{radius} window'
+
+    def inputs(self, batch: TrainingBatch) -> Tuple[Tensor, Tensor]:
+        real = batch.correlation('real')  # computed first, as before (the same sums)
+        return batch.correlation('synthetic'), real
+
+
+@MODELS.register_module()
+class FeatureAlignment(DomainAlignment):
     """``da_loss``: the same as :class:`CorrelationAlignment` on the encoder's
-    features; its head's input width is the encoder's output channels.
+    features; the head's input width is the encoder's output channels."""
 
-    Args:
-        head: Config of the discriminator (:class:`.DomainDiscriminator`).
-    """
+    @staticmethod
+    def head_input(radius: int, feature_channels: int) -> Tuple[int, str]:
+        return feature_channels, 'the encoder output'
 
-    branches = ('synthetic', 'real')
-
-    def __init__(
-        self, weight: float, radius: int, feature_channels: int, head: dict, init_cfg=None
-    ) -> None:
-        super().__init__(weight, radius, feature_channels, init_cfg)
-        self.head = MODELS.build(head_config(head, feature_channels, 'the encoder output'))
-
-    def forward(self, batch: TrainingBatch) -> Tensor:
+    def inputs(self, batch: TrainingBatch) -> Tuple[Tensor, Tensor]:
         syn_ref, syn_tgt = batch.features['synthetic']
         real_ref, real_tgt = batch.features['real']
-        return self.head.loss(torch.cat([syn_ref, syn_tgt]), torch.cat([real_ref, real_tgt]))
+        return torch.cat([syn_ref, syn_tgt]), torch.cat([real_ref, real_tgt])

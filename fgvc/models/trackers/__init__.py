@@ -1,4 +1,4 @@
-from .base import PropagationTracker
+from .base import PropagationTracker, VideoTracker
 from .lazy_features import LazyFeatures
 from .mask_tracker import MaskTracker
 from .mixed_tracker import MixedTracker
@@ -6,6 +6,7 @@ from .point_tracker import PointTracker
 from .reference import DISTracker, ReferenceTracker, StaticTracker
 
 __all__ = [
+    'VideoTracker',
     'DISTracker',
     'LazyFeatures',
     'MaskTracker',

@@ -17,7 +17,26 @@ from .lazy_features import LazyFeatures
 ENCODE = 'tracker.encode'
 
 
-class PropagationTracker(BaseModel):
+class VideoTracker(BaseModel):
+    """What every tracker shares: it only evaluates (``mode='predict'``), one
+    video and its data sample at a time (:meth:`predict_video`)."""
+
+    def predict_video(self, frames: torch.Tensor, sample: BaseDataElement) -> None:
+        """Add the predictions for one video's preprocessed ``frames`` to its ``sample``."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def forward(
+        self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement], mode: str = 'predict'
+    ) -> List[BaseDataElement]:
+        if mode != 'predict':
+            raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
+        for frames, sample in zip(inputs, data_samples):
+            self.predict_video(frames, sample)
+        return list(data_samples)
+
+
+class PropagationTracker(VideoTracker):
     """Evaluate an encoder by label propagation; subclasses say what is propagated.
 
     Args:
@@ -84,13 +103,6 @@ class PropagationTracker(BaseModel):
         frame t's ``[C, h, w]``) to its ``sample``."""
         raise NotImplementedError
 
-    @torch.no_grad()
-    def forward(
-        self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement], mode: str = 'predict'
-    ) -> List[BaseDataElement]:
-        if mode != 'predict':
-            raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
-        for frames, sample in zip(inputs, data_samples):
-            features = self.lazy_features(len(frames), lambda a, b, f=frames: f[a:b])
-            self.predict_sample(features, sample)
-        return list(data_samples)
+    def predict_video(self, frames: torch.Tensor, sample: BaseDataElement) -> None:
+        features = self.lazy_features(len(frames), lambda a, b: frames[a:b])
+        self.predict_sample(features, sample)

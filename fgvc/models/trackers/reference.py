@@ -20,10 +20,11 @@ from typing import List, Optional, Sequence
 import cv2
 import numpy as np
 import torch
-from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 
 from fgvc.registry import MODELS
+
+from .base import VideoTracker
 
 #: OpenCV's DIS presets by name.
 DIS_PRESETS = dict(
@@ -33,7 +34,7 @@ DIS_PRESETS = dict(
 )
 
 
-class ReferenceTracker(BaseModel):
+class ReferenceTracker(VideoTracker):
     """Base of the trackers without learnt features (see the module docstring).
 
     Args:
@@ -83,15 +84,8 @@ class ReferenceTracker(BaseModel):
                 f'this one has {sorted(sample.keys())}'
             )
 
-    @torch.no_grad()
-    def forward(
-        self, inputs: List[torch.Tensor], data_samples: List[BaseDataElement], mode: str = 'predict'
-    ) -> List[BaseDataElement]:
-        if mode != 'predict':
-            raise ValueError(f"{type(self).__name__} only evaluates (mode='predict'), got {mode!r}")
-        for frames, sample in zip(inputs, data_samples):
-            self.predict_sample(np.ascontiguousarray(frames.cpu().numpy()), sample)
-        return list(data_samples)
+    def predict_video(self, frames: torch.Tensor, sample: BaseDataElement) -> None:
+        self.predict_sample(np.ascontiguousarray(frames.cpu().numpy()), sample)
 
 
 @MODELS.register_module()
