@@ -50,8 +50,10 @@ def conv3x3(in_channels: int, out_channels: int, stride: int, dilation: int) -> 
     )
 
 
-class BasicBlock(nn.Module):
-    """Two 3x3 convolutions with a residual connection (ResNet-18/34)."""
+class ResidualBlock(nn.Module):
+    """A residual block: ReLU of a branch of convolutions plus the input (or
+    its ``downsample``). Subclasses build the branch's layers (in this order
+    the weights are drawn) and run them."""
 
     expansion = 1
 
@@ -65,50 +67,60 @@ class BasicBlock(nn.Module):
         downsample: Optional[nn.Module],
     ) -> None:
         super().__init__()
+        self.build_branch(in_channels, planes, stride, dilation, norm_cfg)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = downsample
+
+    def build_branch(
+        self, in_channels: int, planes: int, stride: int, dilation: int, norm_cfg: dict
+    ) -> None:
+        raise NotImplementedError
+
+    def branch(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: Tensor) -> Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        return self.relu(self.branch(x) + identity)
+
+
+class BasicBlock(ResidualBlock):
+    """Two 3x3 convolutions with a residual connection (ResNet-18/34)."""
+
+    expansion = 1
+
+    def build_branch(
+        self, in_channels: int, planes: int, stride: int, dilation: int, norm_cfg: dict
+    ) -> None:
         self.conv1 = conv3x3(in_channels, planes, stride, dilation)
         self.bn1 = build_norm(norm_cfg, planes)
         self.conv2 = conv3x3(planes, planes, 1, dilation)
         self.bn2 = build_norm(norm_cfg, planes)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
 
-    def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+    def branch(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return self.relu(out + identity)
+        return self.bn2(self.conv2(out))
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(ResidualBlock):
     """1x1-3x3-1x1 bottleneck, stride on the 3x3 conv (ResNet-50, v1.5)."""
 
     expansion = 4
 
-    def __init__(
-        self,
-        in_channels: int,
-        planes: int,
-        stride: int,
-        dilation: int,
-        norm_cfg: dict,
-        downsample: Optional[nn.Module],
+    def build_branch(
+        self, in_channels: int, planes: int, stride: int, dilation: int, norm_cfg: dict
     ) -> None:
-        super().__init__()
         self.conv1 = nn.Conv2d(in_channels, planes, 1, bias=False)
         self.bn1 = build_norm(norm_cfg, planes)
         self.conv2 = conv3x3(planes, planes, stride, dilation)
         self.bn2 = build_norm(norm_cfg, planes)
         self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
         self.bn3 = build_norm(norm_cfg, planes * self.expansion)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
 
-    def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
+    def branch(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return self.relu(out + identity)
+        return self.bn3(self.conv3(out))
 
 
 Block = Union[Type[BasicBlock], Type[Bottleneck]]

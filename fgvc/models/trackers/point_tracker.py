@@ -38,24 +38,17 @@ class PointTracker(PropagationTracker):
     [N, T] are added.
 
     Args:
-        backbone, propagation, data_preprocessor, frames_per_batch: see
-            :class:`PropagationTracker`.
+        backbone: the encoder's config.
         occlusion_threshold: predict a point occluded where its label's
             relative confidence falls below this value
             (:func:`fgvc.propagation.occlusion_from_peaks`); None predicts
             every point visible everywhere (the released method).
+        options: ``propagation``, ``data_preprocessor``, ``frames_per_batch``,
+            ``init_cfg`` of :class:`PropagationTracker`.
     """
 
-    def __init__(
-        self,
-        backbone: dict,
-        propagation: Optional[dict] = None,
-        data_preprocessor: Optional[dict] = None,
-        frames_per_batch: int = 8,
-        occlusion_threshold: Optional[float] = None,
-        init_cfg=None,
-    ):
-        super().__init__(backbone, propagation, data_preprocessor, frames_per_batch, init_cfg)
+    def __init__(self, backbone: dict, occlusion_threshold: Optional[float] = None, **options):
+        super().__init__(backbone, **options)
         self.occlusion_threshold = occlusion_threshold
 
     @torch.no_grad()
