@@ -18,6 +18,17 @@ from fgvc.benchmark.options import ORDER
 from fgvc.cli.options import add_cfg_options, add_trust_flag
 
 DEFAULTS = BenchmarkOptions()
+#: The workloads sized in frames (0 skips one), with their time on two idle cores.
+FRAME_OPTIONS = {
+    '--profile-frames': 'frames of the per-stage profile of each mode (0 skips it)',
+    '--predictor-frames': 'frames of the end-to-end Predictor workload (854x480, short side '
+    '256, full-width encoder; 24 frames: about 1.5 minutes)',
+    '--spread-frames': 'frames of the many-query-frames workload (96x128, --points spread '
+    'evenly over the frames against all queried in frame 0, local matcher; 300 frames with '
+    '400 points: about 23 minutes)',
+    '--vos-frames': "frames of the VOS workload (432x240, the vos task's 20 memory frames, "
+    'full-width encoder; 70 frames: about 4.5 minutes)',
+}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -68,34 +79,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help="propagation options, and options of one mode's matcher prefixed by the "
         'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
     )
-    parser.add_argument(
-        '--profile-frames',
-        type=int,
-        default=DEFAULTS.profile_frames,
-        help='frames of the per-stage profile of each mode (0 skips it)',
-    )
-    parser.add_argument(
-        '--predictor-frames',
-        type=int,
-        default=DEFAULTS.predictor_frames,
-        help='frames of the end-to-end Predictor workload (854x480, short side 256, '
-        'full-width encoder; 24 frames: about 1.5 minutes)',
-    )
-    parser.add_argument(
-        '--spread-frames',
-        type=int,
-        default=DEFAULTS.spread_frames,
-        help='frames of the many-query-frames workload (96x128, --points spread evenly over '
-        'the frames against all queried in frame 0, local matcher; 300 frames with 400 '
-        'points: about 23 minutes)',
-    )
-    parser.add_argument(
-        '--vos-frames',
-        type=int,
-        default=DEFAULTS.vos_frames,
-        help="frames of the VOS workload (432x240, the vos task's 20 memory frames, "
-        'full-width encoder; 70 frames: about 4.5 minutes)',
-    )
+    for flag, help in FRAME_OPTIONS.items():
+        default = getattr(DEFAULTS, flag[2:].replace('-', '_'))
+        parser.add_argument(flag, type=int, default=default, help=help)
     parser.add_argument(
         '--under-load',
         action='store_true',
