@@ -9,7 +9,6 @@ these tests: it rounds matrix products to 10 mantissa bits, which is a
 precision choice, not a device difference.
 """
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ from test_propagation_modes import queries_at, smooth_features
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
 from fgvc.apis import Predictor
+from fgvc.benchmark import gpu_check
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.models.ops import local_correlation, local_correlation_fast
@@ -34,15 +34,6 @@ from fgvc.propagation import (
     track_points_with_peaks,
 )
 
-
-def load_gpu_check():
-    spec = importlib.util.spec_from_file_location('gpu_check', REPO_ROOT / 'tools/gpu_check.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-gpu_check = load_gpu_check()
 CUDA = pytest.param(
     'cuda',
     marks=[
