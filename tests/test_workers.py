@@ -24,7 +24,8 @@ def threads(n):
 
 # small refinement products, so that coarse-to-fine also makes many jobs
 @pytest.mark.parametrize(
-    'matcher', [LocalMatcher(9, tile=4), CoarseToFineMatcher(2, 3, 2, 4, refine_floats=5760)]
+    'matcher',
+    [LocalMatcher(9, tile=4), CoarseToFineMatcher(2, 3, 2, 4, refine_floats=6 * 6 * 16 * 10)],
 )
 def test_workers_and_the_calling_thread_give_identical_candidates(matcher):
     gen = torch.Generator().manual_seed(0)
