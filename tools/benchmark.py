@@ -1,6 +1,6 @@
 """Inference cost of the propagation matchers, measured side by side in one process.
 
-By default: the three matchers on a generated 192x192 video of 30 frames
+By default: the three matchers on a generated 192x192 video of 20 frames
 with 100 points (the untrained full-width ResNet-18 of
 configs/eval/res18_d1_eval.py), then their per-stage profile; a few minutes
 on two idle CPU cores, most of it the dense matcher. The heavy workloads are

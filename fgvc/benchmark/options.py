@@ -36,7 +36,7 @@ class BenchmarkOptions:
     """
 
     size: int = 192
-    frames: int = 30
+    frames: int = 20
     points: int = 100
     late_queries: bool = False
     checkpoint: Optional[str] = None

@@ -39,7 +39,7 @@ def test_a_tiny_run_writes_every_measurement(tmp_path, capsys):
 
 def test_defaults_are_the_comparison_only():
     args = load_tool().parse_args([])
-    assert (args.size, args.frames) == (192, 30)
+    assert (args.size, args.frames) == (192, 20)
     assert args.predictor_frames == args.vos_frames == args.spread_frames == 0
     assert args.scaling_sizes == [] and args.correlation_radius < 0
 
