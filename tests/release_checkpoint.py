@@ -95,6 +95,35 @@ def release_resnet18_state_dict(seed: int) -> 'OrderedDict[str, Tensor]':
     return release_resnet_state_dict(seed)
 
 
+def release_training_state_dict(
+    seed: int,
+    base_channels: int = 8,
+    radius: int = 3,
+    hidden: Tuple[int, int] = (16, 8),
+    teacher: bool = True,
+) -> 'OrderedDict[str, Tensor]':
+    """A release ``Mixed_Tracker`` state dict in its module order: the
+    ``iteration`` buffer, the student ``backbone``, the ``teacher`` (unless
+    False), and both ``GradReverseDiscriminator`` s (``cls_layer`` 0 is the
+    parameter-free gradient reversal; Linear layers at 1, 3, 5): the
+    correlation one on ``(2 radius + 1)^2`` inputs with ``hidden`` widths, the
+    feature one on the encoder's channels (halved, then halved again)."""
+    generator = torch.Generator().manual_seed(seed)
+    state: OrderedDict[str, Tensor] = OrderedDict(iteration=torch.tensor(0.0))
+    state.update(release_resnet_state_dict(seed, base_channels, 'backbone.'))
+    if teacher:
+        state.update(release_resnet_state_dict(seed + 1, base_channels, 'teacher.'))
+    channels = base_channels * 4
+    for name, widths in (
+        ('corr_discriminator', ((2 * radius + 1) ** 2, *hidden, 1)),
+        ('discriminator', (channels, channels // 2, channels // 4, 1)),
+    ):
+        for index, (cin, cout) in zip((1, 3, 5), zip(widths[:-1], widths[1:])):
+            state[f'{name}.cls_layer.{index}.weight'] = torch.randn(cout, cin, generator=generator)
+            state[f'{name}.cls_layer.{index}.bias'] = torch.randn(cout, generator=generator)
+    return state
+
+
 def tensors_sha256(tensors: Iterable[Tensor]) -> str:
     """sha256 of the tensors' raw bytes (C order, native little-endian), in order."""
     digest = hashlib.sha256()

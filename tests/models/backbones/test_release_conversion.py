@@ -9,6 +9,7 @@ import torch
 from release_checkpoint import (
     release_resnet18_state_dict,
     release_resnet_state_dict,
+    release_training_state_dict,
     tensors_sha256,
 )
 
@@ -75,25 +76,8 @@ def test_key_names() -> None:
         assert release_resnet_key(other) is None
 
 
-def release_training_state(width: int = 8) -> dict:
-    """The release Mixed_Tracker's state dict: student, teacher, both
-    discriminators (cls_layer 0 is the parameter-free gradient reversal) and
-    the iteration buffer."""
-    state = dict(release_resnet_state_dict(0, width, 'backbone.'))
-    state.update(release_resnet_state_dict(1, width, 'teacher.'))
-    for name, widths in (
-        ('corr_discriminator', (49, 24, 12, 1)),
-        ('discriminator', (32, 16, 8, 1)),
-    ):
-        for index, (cin, cout) in zip((1, 3, 5), zip(widths[:-1], widths[1:])):
-            state[f'{name}.cls_layer.{index}.weight'] = torch.rand(cout, cin)
-            state[f'{name}.cls_layer.{index}.bias'] = torch.rand(cout)
-    state['iteration'] = torch.tensor(0.0)
-    return state
-
-
 def test_a_release_training_checkpoint_maps_student_teacher_and_head() -> None:
-    state = release_training_state()
+    state = release_training_state_dict(0, hidden=(24, 12))
     converted, report = convert_release_state_dict(state)
     assert report.modules == {
         'backbone.': ('backbone.', 120),
