@@ -55,6 +55,7 @@ from torch import nn
 from fgvc.fileio import atomic_write
 from fgvc.models.backbones.checkpoint_utils import (
     CheckpointMismatchError,
+    listed_keys,
     load_state_dict_strictly,
     to_our_names,
 )
@@ -381,7 +382,7 @@ class EncoderCheckpoint:
                 raise CheckpointMismatchError(
                     f'Checkpoint {self.path}: {len(stray)} key(s) outside the encoder '
                     f'({prefix}*) and the training-only modules {TRAINING_ONLY_PREFIXES} map '
-                    f'nowhere: {stray[:10]}{" ..." if len(stray) > 10 else ""}'
+                    f'nowhere: {listed_keys(stray)}'
                 )
             if others:
                 notes.append(

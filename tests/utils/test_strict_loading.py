@@ -2,16 +2,13 @@
 evaluation encoder (Predictor), the Runner's ``load_from``, ``Pretrained``
 init_cfg and the training teacher."""
 
-import logging
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List
 
 import numpy as np
 import pytest
 import torch
+from log_utils import captured_log
 from mmengine.config import Config
-from mmengine.logging import MMLogger
 from mmengine.registry import WEIGHT_INITIALIZERS
 from release_checkpoint import (
     release_resnet18_state_dict,
@@ -44,20 +41,6 @@ LAYER4_KEYS = 2 * 2 * 6 + 6
 UNKNOWN = 'backbone.layer2.0.downsample.gn.weight'
 MISSING = 'backbone.layer2.0.downsample.bn.running_var'
 MISSING_OURS = 'layer2.0.downsample.1.running_var'
-
-
-@contextmanager
-def captured_log() -> Iterator[List[str]]:
-    """The messages logged to mmengine's current logger meanwhile."""
-    lines: List[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    try:
-        yield lines
-    finally:
-        logger.removeHandler(handler)
 
 
 def save(path: Path, state_dict: dict) -> str:

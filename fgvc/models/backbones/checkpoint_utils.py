@@ -312,7 +312,7 @@ def convert_release_state_dict(
     if unknown:
         raise ValueError(
             f'{len(unknown)} key(s) of the release-layout state dict map nowhere here: '
-            f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}'
+            f'{listed_keys(unknown)}'
         )
     return converted, report
 
@@ -355,7 +355,8 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint's weights do not fit the module they are loaded into."""
 
 
-def _listed(keys: Sequence[str]) -> str:
+def listed_keys(keys: Sequence[str]) -> str:
+    """The first ``LISTED_KEYS`` of ``keys`` and how many more there are."""
     more = f' ... ({len(keys) - LISTED_KEYS} more)' if len(keys) > LISTED_KEYS else ''
     return f'{list(keys[:LISTED_KEYS])}{more}'
 
@@ -433,9 +434,9 @@ def fit_state_dict(
         if k in state and tuple(state[k].shape) != tuple(v.shape)
     ]
     if missing or unexpected or wrong:
-        lines = [f'missing {len(missing)} key(s): {_listed(missing)}'] if missing else []
+        lines = [f'missing {len(missing)} key(s): {listed_keys(missing)}'] if missing else []
         if unexpected:
-            lines.append(f'{len(unexpected)} key(s) map nowhere: {_listed(unexpected)}')
+            lines.append(f'{len(unexpected)} key(s) map nowhere: {listed_keys(unexpected)}')
         lines += [f'shape mismatch {w}' for w in wrong[:LISTED_KEYS]]
         raise CheckpointMismatchError(
             f'Checkpoint {source} does not fit {what}:\n  ' + '\n  '.join(lines)
@@ -520,7 +521,7 @@ def convert_checkpoint(
             {},
             lines,
             f'not saved: {len(stray)} key(s) of {source} map nowhere in the encoder: '
-            f'{_listed(stray)}; name what to leave out with --drop PREFIX',
+            f'{listed_keys(stray)}; name what to leave out with --drop PREFIX',
         )
     return Conversion({out_prefix + k: v for k, v in matched.items()}, lines)
 
