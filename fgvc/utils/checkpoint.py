@@ -12,30 +12,39 @@ the file and the type; a user who trusts the file's source passes
 :class:`~fgvc.apis.Predictor`), which loads it with full unpickling after a
 warning.
 
+A ``.safetensors`` file holds tensors only and is read without unpickling
+(:func:`save_weights` writes either format).
+
 Loading weights is strict (:func:`fgvc.models.backbones.checkpoint_utils.fit_state_dict`):
 every weight of the module comes from the checkpoint and every key of the
 checkpoint's part for that module is used, by name and shape; the one
 exception, logged with its count, is a ResNet stage the model does not build
-(``layer4`` of the FGVC encoder). A checkpoint in the authors' release layout
-(mmcv ``ConvModule`` names, detected by its stem key ``conv1.conv.weight``)
-is converted first, with a log line saying so. Which part of a checkpoint a
-loader reads:
+(``layer4`` of the FGVC encoder). A state dict in the authors' release layout
+is converted first, with a log line naming what was mapped and dropped. It
+is detected by its stem: a key ``<P>conv1.conv.weight`` whose prefix ``<P>``
+is empty or ends in a dot but not in a block's name ``layerS.B.`` (mmcv's
+``ConvModule`` names; torchvision, MoCo, DetCo and this framework call the
+stem ``conv1.weight``), after removing DDP's ``module.`` from every key when
+all have it. Which part of a checkpoint each loader reads:
 
-- ``load_from`` and ``resume`` (:func:`load_model_state`, through the
-  Runner of :mod:`fgvc.engine`): the whole state dict fits the whole model.
+- ``load_from`` and ``resume`` (:func:`load_model_state`, through
+  :class:`fgvc.engine.StrictRunner`): the whole state dict fits the whole model.
 - ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``
-  (:class:`StrictPretrainedInit`, installed by
-  :func:`register_checkpoint_loader`; the training teacher is loaded so):
-  the keys under ``prefix`` when some key has it, otherwise (or without a
-  prefix) the whole state dict, fit the module; the rest of the file is not
-  that module's.
+  (:class:`StrictPretrainedInit`, which :func:`register_checkpoint_loader`
+  and the StrictRunner install in mmengine's registry; the training teacher
+  is loaded so): the keys under ``prefix`` when some key has it, otherwise
+  (or without a prefix) the whole state dict, fit the module; the rest of
+  the file is not that module's.
 - an encoder for evaluation (:meth:`EncoderCheckpoint.load_into`: the
-  Predictor, ``tools/test.py``): see there.
+  Predictor, ``tools/test.py``, ``tools/benchmark.py``): the encoder's
+  keys fit it, the training tracker's ``losses.*`` are not read, anything
+  else is an error (see there).
 """
 
 import argparse
 import ast
 import io
+import logging
 import os.path as osp
 import pickle
 import re
@@ -217,6 +226,13 @@ def register_checkpoint_loader(trust: bool = False) -> None:
         return load_checkpoint(filename, map_location=map_location, trust=trust)
 
     CheckpointLoader.register_scheme(prefixes='', loader=load, force=True)
+    use_strict_pretrained()
+
+
+def use_strict_pretrained() -> None:
+    """Make ``init_cfg=dict(type='Pretrained', ...)`` build
+    :class:`StrictPretrainedInit` (in mmengine's root registry, which every
+    scope falls back to)."""
     WEIGHT_INITIALIZERS.register_module(name='Pretrained', module=StrictPretrainedInit, force=True)
 
 
@@ -384,10 +400,12 @@ class EncoderCheckpoint:
                     f'({prefix}*) and the training-only modules {TRAINING_ONLY_PREFIXES} map '
                     f'nowhere: {listed_keys(stray)}'
                 )
-            if others:
-                notes.append(
+            if others:  # expected of every training checkpoint: a debug line
+                print_log(
                     f'{self.path}: evaluation loads the encoder only; {len(others)} key(s) of '
-                    f'training-only modules not loaded: {_groups(others)}'
+                    f'training-only modules not loaded: {_groups(others)}',
+                    logger='current',
+                    level=logging.DEBUG,
                 )
             state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
         encoder = getattr(model, 'module', model).backbone
