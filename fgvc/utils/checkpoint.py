@@ -15,7 +15,7 @@ warning.
 A ``.safetensors`` file holds tensors only and is read without unpickling
 (:func:`save_weights` writes either format).
 
-Loading weights is strict (:func:`fgvc.models.backbones.checkpoint_utils.fit_state_dict`):
+Loading weights is strict (:func:`fgvc.models.backbones.fitting.fit_state_dict`):
 every weight of the module comes from the checkpoint and every key of the
 checkpoint's part for that module is used, by name and shape; the one
 exception, logged with its count, is a ResNet stage the model does not build
@@ -62,12 +62,12 @@ from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from torch import nn
 
 from fgvc.fileio import atomic_write
-from fgvc.models.backbones.checkpoint_utils import (
+from fgvc.models.backbones.fitting import (
     CheckpointMismatchError,
     listed_keys,
     load_state_dict_strictly,
-    to_our_names,
 )
+from fgvc.models.backbones.release_layout import to_our_names
 
 from .checkpoint_files import resolve_checkpoint
 

@@ -9,10 +9,10 @@ Only the stages up to ``max(out_indices)`` are built: the FGVC encoder reads
 stage 3 (index 2), so ``layer4`` would be dead weight (the authors' release
 builds it, computes it and discards its output). The framework's loaders
 leave a checkpoint's ``layer4.*`` keys out for such a model and log their
-count (``fgvc.models.backbones.checkpoint_utils.fit_state_dict``);
+count (``fgvc.models.backbones.fitting.fit_state_dict``);
 converting the checkpoint with ``--out-indices 2`` drops them so that it
 loads with no report at all. The release's own layout (mmcv ``ConvModule``
-names) is converted by ``convert_release_state_dict`` there.
+names) is converted by ``fgvc.models.backbones.release_layout``.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
