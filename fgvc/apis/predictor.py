@@ -45,8 +45,7 @@ DEFAULT_MAX_MEMORY_MB = 1024
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
-    'as the checkpoint. Released FGVC ResNet-18 weights converted with '
-    'tools/convert_checkpoint.py work too.'
+    "as the checkpoint. The authors' released FGVC checkpoints load directly too."
 )
 
 

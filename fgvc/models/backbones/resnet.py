@@ -6,10 +6,13 @@ ImageNet, MoCo or DetCo checkpoints load after their wrapper prefixes are
 stripped (see ``tools/convert_checkpoint.py``).
 
 Only the stages up to ``max(out_indices)`` are built: the FGVC encoder reads
-stage 3 (index 2), so ``layer4`` would be dead weight. Loading a full
-torchvision checkpoint into such a model with ``strict=False`` reports the
-``layer4.*`` keys as unexpected, which is harmless; converting the checkpoint
-with ``--out-indices 2`` drops them so that it loads with no report at all.
+stage 3 (index 2), so ``layer4`` would be dead weight (the authors' release
+builds it, computes it and discards its output). The framework's loaders
+leave a checkpoint's ``layer4.*`` keys out for such a model and log their
+count (``fgvc.models.backbones.fitting.fit_state_dict``);
+converting the checkpoint with ``--out-indices 2`` drops them so that it
+loads with no report at all. The release's own layout (mmcv ``ConvModule``
+names) is converted by ``fgvc.models.backbones.release_layout``.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
@@ -187,6 +190,8 @@ class ResNet(BaseModule):
             )
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         self.depth = depth
+        #: Stages of this depth (``layer1``..``layer4``), built or not.
+        self.num_stages = num_stages
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval

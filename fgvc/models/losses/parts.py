@@ -83,7 +83,13 @@ class FlowSupervision(LossPart):
 
     The label's teacher features come from the frozen ``teacher`` (an
     encoder config whose ``init_cfg`` loads a checkpoint; it stays in eval
-    mode) or, without one, from the student's detached features.
+    mode) or, without one, from the student's detached features. The
+    teacher's ``Pretrained`` init is strict (``fgvc.utils.StrictPretrainedInit``):
+    a checkpoint whose keys do not fit it is an error, never a random
+    teacher. It reads the authors' release layout too: a release training
+    checkpoint's ``teacher.*`` is this teacher (``losses.sup_loss.teacher.*``
+    after conversion), and with ``prefix='backbone.'`` its student encoder
+    serves as a teacher.
 
     Args:
         loss: Config of the soft-label loss (without ``radius``).
