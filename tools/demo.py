@@ -33,7 +33,14 @@ from typing import Dict, List, Optional
 from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
 from fgvc.apis.cli import add_adaptation_args, add_predictor_args, predictor_from_args
-from fgvc.apis.outputs import staged_output_dir, write_mask_outputs, write_track_outputs
+from fgvc.apis.outputs import (
+    DEFAULT_ALPHA,
+    DEFAULT_RADIUS,
+    DEFAULT_TRAIL,
+    staged_output_dir,
+    write_mask_outputs,
+    write_track_outputs,
+)
 from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.datasets.video_reader import open_video
@@ -41,9 +48,6 @@ from fgvc.fileio import read_index_png
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
-DEFAULT_TRAIL = 10
-DEFAULT_RADIUS = 3
-DEFAULT_ALPHA = 0.5
 #: Errors that are the input's fault: reported in one line, without a traceback.
 USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, KeyError, IndexError)
 

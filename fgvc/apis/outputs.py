@@ -34,6 +34,11 @@ TRACKS_NPZ, TRACKS_CSV, TRACKS_MP4 = 'tracks.npz', 'tracks.csv', 'tracks.mp4'
 MASKS_DIR, OVERLAY_MP4 = 'masks', 'overlay.mp4'
 #: The stage progress callbacks hear while the videos are drawn.
 DRAWING = 'drawing'
+#: How tracks and masks are drawn unless the caller says otherwise: point
+#: radius (pixels), frames of fading trail, mask opacity.
+DEFAULT_RADIUS = 3
+DEFAULT_TRAIL = 10
+DEFAULT_ALPHA = 0.5
 #: Frames read at once when drawing.
 RENDER_CHUNK = 16
 MASK_TEMPLATE = '{:05d}.png'

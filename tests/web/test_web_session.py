@@ -1,0 +1,74 @@
+"""What the web page asks of the library, without a browser: clicks become
+queries, points are drawn in their tracks' colours, samples, which weights run,
+and the command line."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fgvc.apis.outputs import DEFAULT_RADIUS
+from fgvc.fileio import read_index_png
+from fgvc.visualization import draw_track_frame, track_colours
+from fgvc.web import WebDemo
+from fgvc.web import cli as web_cli
+from fgvc.web.session import add_click, draw_points, first_frame, weights_description
+
+ROOT = Path(__file__).resolve().parents[2]
+RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
+EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
+
+
+def test_a_click_on_a_pixel_queries_its_centre_in_the_first_frame():
+    points = add_click('', 0, 0)
+    assert points == '0,0.5,0.5'
+    assert add_click(points, 10, 7) == '0,0.5,0.5;0,10.5,7.5'
+    assert add_click('  ', 3, 4) == '0,3.5,4.5'
+
+
+def test_points_are_drawn_in_the_colours_of_their_tracks():
+    frame = np.full((20, 30, 3), 90, np.uint8)
+    drawn = draw_points(frame, '0,5.5,5.5;4,20.5,10.5;0,25.5,15.5')
+    colours = track_colours(3)
+    expected = draw_track_frame(
+        frame,
+        np.array([[[5.5, 5.5]], [[25.5, 15.5]]]),
+        None,
+        0,
+        colours[[0, 2]],
+        DEFAULT_RADIUS,
+    )
+    np.testing.assert_array_equal(drawn, expected)  # the frame-4 point is not shown
+    assert draw_points(frame, '') is frame
+
+
+def test_sample_clip_and_its_first_frame_mask(tmp_path):
+    demo = WebDemo(RAW_CONFIG, work_dir=str(tmp_path))
+    video, mask = demo.sample('tiny', 1)
+    assert first_frame(video).shape == (64, 64, 3)
+    labels = read_index_png(mask)
+    assert labels.shape == (64, 64) and labels.max() >= 1  # at least one object
+    with pytest.raises(ValueError, match='Unknown sample'):
+        demo.sample('huge', 0)
+    with pytest.raises(ValueError, match='Unknown matcher'):
+        demo.predictor('FastMatcher', 0)
+
+
+def test_the_page_says_which_weights_run(tmp_path):
+    assert 'no weights' in WebDemo(RAW_CONFIG, work_dir=str(tmp_path)).weights
+    small = {'model.backbone.base_channels': 8}
+    untrained = WebDemo(EVAL_CONFIG, work_dir=str(tmp_path), cfg_options=small)
+    assert 'UNTRAINED' in untrained.weights
+    assert weights_description(untrained.predictor('LocalMatcher', 0)) == untrained.weights
+
+
+def test_command_line_parses_and_says_what_to_install_without_gradio(monkeypatch, capsys):
+    with pytest.raises(SystemExit) as done:
+        web_cli.parse_args(['--help'])
+    assert done.value.code == 0 and '--checkpoint' in capsys.readouterr().out
+    args = web_cli.parse_args(['--port', '7999', '--short-side', '128'])
+    assert (args.port, args.short_side, args.host) == (7999, 128, '127.0.0.1')
+    monkeypatch.setitem(sys.modules, 'fgvc.web.app', None)  # as if gradio were missing
+    with pytest.raises(SystemExit, match=r'needs Gradio.*fgvc\[web\]'):
+        web_cli.main(['--config', RAW_CONFIG])
