@@ -14,7 +14,15 @@ from typing import List, Optional, Tuple
 import gradio as gr
 import numpy as np
 
-from .session import MATCHERS, SAMPLE_PRESETS, WebDemo, add_click, draw_points, first_frame
+from .session import (
+    MATCHERS,
+    SAMPLE_PRESETS,
+    WebDemo,
+    add_click,
+    display_scale,
+    first_frame,
+    frame_view,
+)
 
 #: Errors that are the input's fault: shown in the page as one line.
 USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, KeyError, IndexError)
@@ -33,7 +41,7 @@ def _frame_with_points(video: Optional[str], points: str) -> Optional[np.ndarray
     if not video:
         return None
     try:
-        return draw_points(first_frame(video), points)
+        return frame_view(first_frame(video), points)
     except USER_ERRORS as err:
         raise gr.Error(str(err)) from None
 
@@ -47,8 +55,12 @@ def build_app(demo: WebDemo) -> gr.Blocks:
     def click(video: Optional[str], points: str, evt: gr.SelectData):
         if not video:
             raise gr.Error('Upload a video or generate a sample first')
-        points = add_click(points, *evt.index)
-        return _frame_with_points(video, points), points, MODES[0][1]
+        try:
+            frame0 = first_frame(video)
+            points = add_click(points, *evt.index, display_scale(*frame0.shape[:2]))
+            return frame_view(frame0, points), points, MODES[0][1]
+        except USER_ERRORS as err:
+            raise gr.Error(str(err)) from None
 
     def make_sample(preset: str, seed: float) -> Tuple[str, str]:
         try:

@@ -46,6 +46,9 @@ SAMPLE_FPS = 10.0
 CLICK_FRAME = 0
 #: A pixel index (column, row) has its centre half a pixel further (pixel i covers [i, i + 1)).
 PIXEL_CENTRE = 0.5
+#: The first frame is shown enlarged by a whole factor until its long side
+#: nears this many pixels, so that points can be clicked on small clips.
+DISPLAY_SIZE = 360
 
 
 @dataclass
@@ -57,10 +60,17 @@ class RunResult:
     summary: str
 
 
-def add_click(points: str, x: int, y: int) -> str:
+def display_scale(height: int, width: int) -> int:
+    """The whole factor the first frame is enlarged by on the page."""
+    return max(1, DISPLAY_SIZE // max(height, width))
+
+
+def add_click(points: str, x: int, y: int, scale: int = 1) -> str:
     """The points spec (``"t,x,y;t,x,y"``, as ``--queries`` takes) with the
-    centre of pixel ``(x, y)`` of the first frame added."""
-    point = f'{CLICK_FRAME},{x + PIXEL_CENTRE:g},{y + PIXEL_CENTRE:g}'
+    centre of the first frame's pixel under a click at ``(x, y)`` of its view
+    enlarged ``scale`` times added."""
+    column, row = x // scale, y // scale
+    point = f'{CLICK_FRAME},{column + PIXEL_CENTRE:g},{row + PIXEL_CENTRE:g}'
     return f'{points};{point}' if points.strip() else point
 
 
@@ -74,6 +84,14 @@ def draw_points(frame: np.ndarray, points: str) -> np.ndarray:
     here = queries[:, 0] == CLICK_FRAME
     xy = queries[here, None, 1:]
     return draw_track_frame(frame, xy, None, 0, colours[here], DEFAULT_RADIUS)
+
+
+def frame_view(frame: np.ndarray, points: str) -> np.ndarray:
+    """What the page shows to click on: :func:`draw_points`, enlarged by
+    :func:`display_scale` (nearest neighbour: each pixel a square)."""
+    scale = display_scale(*frame.shape[:2])
+    drawn = draw_points(frame, points)
+    return np.repeat(np.repeat(drawn, scale, axis=0), scale, axis=1)
 
 
 def first_frame(video: str) -> np.ndarray:

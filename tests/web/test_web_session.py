@@ -13,7 +13,15 @@ from fgvc.fileio import read_index_png
 from fgvc.visualization import draw_track_frame, track_colours
 from fgvc.web import WebDemo
 from fgvc.web import cli as web_cli
-from fgvc.web.session import add_click, draw_points, first_frame, weights_description
+from fgvc.web.session import (
+    DISPLAY_SIZE,
+    add_click,
+    display_scale,
+    draw_points,
+    first_frame,
+    frame_view,
+    weights_description,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
@@ -25,6 +33,18 @@ def test_a_click_on_a_pixel_queries_its_centre_in_the_first_frame():
     assert points == '0,0.5,0.5'
     assert add_click(points, 10, 7) == '0,0.5,0.5;0,10.5,7.5'
     assert add_click('  ', 3, 4) == '0,3.5,4.5'
+    # on a view enlarged 5 times, view pixels 50..54 are the frame's pixel 10
+    assert add_click('', 50, 39, scale=5) == add_click('', 54, 35, scale=5) == '0,10.5,7.5'
+
+
+def test_small_frames_are_shown_enlarged_pixel_for_pixel():
+    assert display_scale(64, 48) == DISPLAY_SIZE // 64
+    assert display_scale(480, 854) == 1
+    frame = np.random.default_rng(0).integers(0, 256, (20, 30, 3), np.uint8)
+    view = frame_view(frame, '0,5.5,5.5')
+    scale = display_scale(20, 30)
+    assert view.shape == (20 * scale, 30 * scale, 3)
+    np.testing.assert_array_equal(view[::scale, ::scale], draw_points(frame, '0,5.5,5.5'))
 
 
 def test_points_are_drawn_in_the_colours_of_their_tracks():
