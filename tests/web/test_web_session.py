@@ -92,3 +92,20 @@ def test_command_line_parses_and_says_what_to_install_without_gradio(monkeypatch
     monkeypatch.setitem(sys.modules, 'fgvc.web.app', None)  # as if gradio were missing
     with pytest.raises(SystemExit, match=r'needs Gradio.*fgvc\[web\]'):
         web_cli.main(['--config', RAW_CONFIG])
+
+
+def test_a_run_reports_its_stages_to_the_page(tmp_path):
+    demo = WebDemo(RAW_CONFIG, work_dir=str(tmp_path))
+    video, mask = demo.sample('tiny', 2)
+    calls = []
+
+    def report(stage: str, done: int, total: int) -> None:
+        calls.append((stage, done, total))
+
+    result = demo.track(video, '0,10.5,10.5;0,40.5,30.5', 'DenseMatcher', 0, report)
+    assert result.video.endswith('tracks.mp4') and 'DenseMatcher' in result.summary
+    finals = {stage: (done, total) for stage, done, total in calls}
+    assert finals == {'tracking': (10, 10), 'drawing': (10, 10)}
+    calls.clear()
+    demo.propagate(video, mask, 'LocalMatcher', 0, report)
+    assert {stage for stage, _, _ in calls} == {'segmenting', 'drawing'}
