@@ -18,6 +18,7 @@ setup(
     install_requires=read_requirements('requirements.txt'),
     extras_require={
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6', 'onnx', 'onnxruntime'],
+        'web': ['gradio>=5'],
+        'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6', 'onnx', 'onnxruntime', 'gradio>=5'],
     },
 )

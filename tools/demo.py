@@ -34,12 +34,12 @@ from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
 from fgvc.apis.cli import add_adaptation_args, add_predictor_args, predictor_from_args
 from fgvc.apis.outputs import (
-    render_mask_overlay,
-    render_tracks,
+    DEFAULT_ALPHA,
+    DEFAULT_RADIUS,
+    DEFAULT_TRAIL,
     staged_output_dir,
-    write_masks,
-    write_tracks_csv,
-    write_tracks_npz,
+    write_mask_outputs,
+    write_track_outputs,
 )
 from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
@@ -48,9 +48,6 @@ from fgvc.fileio import read_index_png
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
-DEFAULT_TRAIL = 10
-DEFAULT_RADIUS = 3
-DEFAULT_ALPHA = 0.5
 #: Errors that are the input's fault: reported in one line, without a traceback.
 USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, KeyError, IndexError)
 
@@ -140,11 +137,7 @@ def run(args: argparse.Namespace, predictor: Optional[Predictor] = None) -> Dict
     if args.mask:
         masks = predictor.iter_segment(reader, read_index_png(args.mask))
         with staged_output_dir(out_dir, args.overwrite) as staging:
-            mask_dir = osp.join(staging, 'masks', name)
-            count = write_masks(masks, mask_dir)
-            render_mask_overlay(
-                reader, mask_dir, osp.join(staging, 'overlay.mp4'), fps, args.alpha, progress=True
-            )
+            count = write_mask_outputs(staging, reader, masks, name, fps, args.alpha, progress=True)
         outputs = [
             f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
             'overlay.mp4          masks over the frames',
@@ -156,13 +149,12 @@ def run(args: argparse.Namespace, predictor: Optional[Predictor] = None) -> Dict
         validate_queries(queries, len(reader), reader.height, reader.width)
         with staged_output_dir(out_dir, args.overwrite) as staging:
             tracks, visibility = predictor(reader, queries)
-            write_tracks_npz(osp.join(staging, 'tracks.npz'), tracks, visibility, queries, reader)
-            write_tracks_csv(osp.join(staging, 'tracks.csv'), tracks, visibility)
-            render_tracks(
+            write_track_outputs(
+                staging,
                 reader,
                 tracks,
                 visibility,
-                osp.join(staging, 'tracks.mp4'),
+                queries,
                 fps,
                 args.radius,
                 args.trail,

@@ -15,6 +15,7 @@ raster and tracks mapped back.
 """
 
 import copy
+import inspect
 import warnings
 from pathlib import Path
 from typing import Iterator, Optional, Tuple, Union
@@ -22,16 +23,16 @@ from typing import Iterator, Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
-from tqdm import tqdm
 
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
 from fgvc.fileio import VOID
-from fgvc.registry import MODELS
+from fgvc.registry import MATCHERS, MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
 from .adaptation import adapt_encoder, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
+from .progress import ProgressBar, ProgressCallback, report_stage
 from .queries import Queries, parse_queries, validate_queries
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
@@ -42,6 +43,8 @@ DEFAULT_SHORT_SIDE = 256
 SIZE_MULTIPLE = 8
 #: Bound on the features propagation holds at once (seed frames and memory window).
 DEFAULT_MAX_MEMORY_MB = 1024
+#: The stage ``on_progress`` hears while the encoder is adapted (steps, not frames).
+ADAPTING = 'adapting the encoder'
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
@@ -70,6 +73,20 @@ def encoder_size(
     return tuple(
         max(multiple, int(round(side * scale / multiple)) * multiple) for side in (height, width)
     )
+
+
+def with_matcher(matcher_cfg: dict, matcher_type: str) -> dict:
+    """A config's matcher (a dict naming a registered matcher and its options)
+    replaced by a ``matcher_type``, keeping the options of the config's that
+    the new type takes (e.g. ``neighbor_range`` from LocalMatcher to DenseMatcher)."""
+    matcher_cls = MATCHERS.get(matcher_type)
+    if matcher_cls is None:
+        raise KeyError(
+            f'Unknown matcher {matcher_type!r}: registered are {sorted(MATCHERS.module_dict)}'
+        )
+    takes = inspect.signature(matcher_cls).parameters
+    options = {k: v for k, v in matcher_cfg.items() if k != 'type' and k in takes}
+    return dict(type=matcher_type, **options)
 
 
 class Predictor:
@@ -106,6 +123,13 @@ class Predictor:
             checkpoint as it is. The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
         save_adapted: write the encoder adapted to the latest video there.
+        on_progress: called with ``(stage, done, total)`` as adaptation and
+            tracking advance (:mod:`fgvc.apis.progress`), e.g. to show
+            progress in a web page; independent of ``progress``.
+        matcher: a registered matcher (``LocalMatcher``, ``CoarseToFineMatcher``,
+            ``DenseMatcher``, ...) replacing the config's in every task,
+            with the config's options that it takes (:func:`with_matcher`);
+            None keeps the config's.
     """
 
     def __init__(
@@ -125,6 +149,8 @@ class Predictor:
         adapt_steps: int = 0,
         adapt_seed: int = 0,
         save_adapted: Optional[str] = None,
+        on_progress: Optional[ProgressCallback] = None,
+        matcher: Optional[str] = None,
     ):
         register_all_modules()
         if adapt_steps < 0:
@@ -152,6 +178,8 @@ class Predictor:
         self.max_memory_mb = max_memory_mb
         self.progress = progress
         self.encoder_onnx = encoder_onnx
+        self.on_progress = on_progress
+        self.matcher = matcher
         self._models = {}
         self._adaptation = {}  # each task's adaptation settings, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
@@ -170,6 +198,9 @@ class Predictor:
             cfg = prepare_test_config(
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
+            if self.matcher is not None:
+                propagation = cfg.model.propagation
+                propagation.matcher = with_matcher(propagation.get('matcher', {}), self.matcher)
             model = MODELS.build(cfg.model)
             self._adaptation[task] = cfg.get('adaptation')
             if self._weights is not None:
@@ -185,6 +216,7 @@ class Predictor:
         model = self.model(task)
         if not self.adapt_steps:
             return model
+        report_stage(self.on_progress, ADAPTING, 0, self.adapt_steps)
         with torch.enable_grad():
             adapted = adapt_encoder(
                 model,
@@ -197,26 +229,25 @@ class Predictor:
             )
         if self.save_adapted:
             save_encoder(adapted, self.save_adapted)
+        report_stage(self.on_progress, ADAPTING, self.adapt_steps, self.adapt_steps)
         return adapted
 
     def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:
         """Encoder input (h, w) for the frames of ``reader``."""
         return encoder_size(reader.height, reader.width, self.short_side)
 
-    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: tqdm):
+    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: ProgressBar):
         """Lazily encoded features of ``reader``'s frames resized to ``input_hw``."""
 
         def load(start: int, stop: int) -> torch.Tensor:
             frames = torch.from_numpy(np.ascontiguousarray(reader.read(start, stop)))
-            bar.update(min(stop - start, bar.total - bar.n))
+            bar.update(stop - start)
             return model.data_preprocessor.normalize(frames, input_hw)
 
         return model.lazy_features(len(reader), load)
 
-    def _bar(self, total: int, desc: str) -> tqdm:
-        return tqdm(
-            total=total, desc=desc, unit='frame', disable=not self.progress, dynamic_ncols=True
-        )
+    def _bar(self, total: int, desc: str) -> ProgressBar:
+        return ProgressBar(total, desc, self.progress, self.on_progress)
 
     @torch.no_grad()
     def __call__(self, video: VideoSource, queries: Queries) -> Tuple[np.ndarray, np.ndarray]:
@@ -253,7 +284,7 @@ class Predictor:
             tracks, occluded = model.track(
                 features, points, input_hw, bidirectional=True, max_memory_mb=self.max_memory_mb
             )
-            bar.update(bar.total - bar.n)
+            bar.finish()
         tracks = tracks.cpu().numpy() / scale
         return (
             tracks.transpose(1, 0, 2).astype(np.float32),
