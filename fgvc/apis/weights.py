@@ -75,6 +75,16 @@ def is_untrained_arg(checkpoint: Optional[str]) -> bool:
     return checkpoint is None or (isinstance(checkpoint, str) and checkpoint.lower() == UNTRAINED)
 
 
+def names_no_file(checkpoint: Optional[str]) -> bool:
+    """Whether a checkpoint argument is one of the rule's words (untrained,
+    default, a zoo model) rather than a path."""
+    return (
+        is_untrained_arg(checkpoint)
+        or checkpoint == DEFAULT_WEIGHTS
+        or checkpoint.startswith(ZOO_PREFIX)
+    )
+
+
 def no_default_message(zoo: Zoo, encoder_type: Optional[str]) -> str:
     """Why the default left the encoder untrained."""
     if zoo.default is None:

@@ -132,3 +132,11 @@ def test_export_default_none_and_named(with_tiny_zoo, tmp_path, capsys, argv, ch
     assert says in capsys.readouterr().out
     encoder = torch.jit.load(str(out))
     assert encoder(torch.zeros(1, 3, 32, 32)).shape[1] == channels
+
+
+def test_eval_real_takes_zoo_models_and_checks_paths_only():
+    eval_real = load_tool('eval_real')
+    encoders = eval_real.parse_encoders(['a=zoo:x', 'b=default', 'c=none', 'd=NONE'])
+    assert encoders == {'a': 'zoo:x', 'b': 'default', 'c': None, 'd': None}
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        eval_real.parse_encoders(['e=missing.pth'])
