@@ -38,37 +38,22 @@ def publish_tiny_model(folder: Path) -> TinyZoo:
     data_root = generate_tiny(folder / 'data')
     config = write_tiny_config(folder / 'tiny_zoo_recipe.py', data_root, epochs=1)
     work_dir = folder / 'work'
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / 'tools/train.py'),
-            str(config),
-            '--work-dir',
-            str(work_dir),
-        ],
-        check=True,
-        capture_output=True,
-        cwd=REPO_ROOT,
-        env=env,
-    )
     zoo_dir = folder / 'zoo'
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / 'tools/publish_model.py'),
-            str(work_dir),
-            '--name',
-            TINY_MODEL,
-            '--zoo',
-            str(zoo_dir),
-            '--train-config',
-            TINY_TRAIN_CONFIG,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        env=env,
-    )
+    train = [str(REPO_ROOT / 'tools/train.py'), str(config), '--work-dir', str(work_dir)]
+    publish = [
+        str(REPO_ROOT / 'tools/publish_model.py'),
+        str(work_dir),
+        '--name',
+        TINY_MODEL,
+        '--zoo',
+        str(zoo_dir),
+        '--train-config',
+        TINY_TRAIN_CONFIG,
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    for command in (train, publish):
+        result = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, cwd=REPO_ROOT, env=env
+        )
+        assert result.returncode == 0, f'{command[0]} failed:\n{result.stderr[-3000:]}'
     return TinyZoo(zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout)
