@@ -14,6 +14,8 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(include=['fgvc', 'fgvc.*']),
+    # the model zoo: its manifest, the shipped weights and their training-log summaries
+    package_data={'fgvc': ['weights/*.json', 'weights/*.safetensors', 'weights/*.md']},
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
     extras_require={
