@@ -158,7 +158,9 @@ def publish_checkpoint(
     location = str(zoo_location(zoo_dir))
     weights_file = osp.join(location, f'{name}.safetensors')
     cfg_text = Config(dict(model=dict(backbone=encoder))).pretty_text
-    save_weights(state, weights_file, 'safetensors', meta={'cfg': cfg_text, 'zoo_model': name})
+    # One metadata key: safetensors writes its metadata map in no fixed order,
+    # and the file's sha256 must depend on the weights and encoder alone.
+    save_weights(state, weights_file, 'safetensors', meta={'cfg': cfg_text})
     entry = dict(
         file=osp.basename(weights_file),
         sha256=sha256_of(weights_file),
