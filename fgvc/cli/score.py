@@ -16,13 +16,12 @@ from mmengine.config import Config
 
 from fgvc.apis.cli import add_cfg_options
 from fgvc.apis.evaluation import format_table, prepare_test_config
+from fgvc.apis.predictor import DEFAULT_CONFIG
 from fgvc.apis.scoring import score_predictions
 from fgvc.utils import register_all_modules
 
-DEFAULT_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'eval', 'res18_d1_eval.py')
 
-
-def parse_args():
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Score a tracker's predictions on one task")
     parser.add_argument('task', help='davis, kinetics, jhmdb, badja or vos (a config task)')
     parser.add_argument('predictions', help='folder of per-video predictions (or a .pkl)')
@@ -42,11 +41,11 @@ def parse_args():
         help='allow a TAP-Vid predictions pickle (unpickling runs code it holds)',
     )
     add_cfg_options(parser, 'test_evaluator.averaging=track')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
     register_all_modules()
     cfg = prepare_test_config(
         Config.fromfile(args.config),
