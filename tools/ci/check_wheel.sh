@@ -23,7 +23,7 @@ pip_quiet() {
 stage "build the wheel from a copy of the clone's files"
 mkdir "$WORK/src"
 (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
-    | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+    | while IFS= read -r -d '' f; do if [ -e "$f" ]; then printf '%s\0' "$f"; fi; done \
     | tar --null -T - -cf -) | tar -xf - -C "$WORK/src"
 pip_quiet "$PYTHON" -m pip wheel -q --no-deps --wheel-dir "$WORK/dist" "$WORK/src"
 wheel=("$WORK"/dist/fgvc-*.whl)
@@ -81,7 +81,7 @@ PY
 
 stage "fgvc-demo on the generated clip"
 fgvc-demo clip.mp4 --queries grid:3 --out demo_out --device cpu 2>&1 | tr '\r' '\n' \
-    | { grep -v '^\(tracking\|drawing\): ' || true; }
+    | { grep -v -e '^\(tracking\|drawing\): ' -e '^$' || true; }
 python - <<'PY'
 import csv
 
