@@ -41,10 +41,14 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     # The repository's configs/ folder ships inside the package as fgvc/configs
-    # (read through fgvc.resources), so an installed wheel finds them.
+    # (read through fgvc.resources), so an installed wheel finds them; so does
+    # the model zoo: its manifest, the shipped weights and their training-log summaries.
     packages=find_packages(include=['fgvc', 'fgvc.*']) + ['fgvc.configs'],
     package_dir={'fgvc.configs': 'configs'},
-    package_data={'fgvc.configs': ['**/*.py'], 'fgvc': ['weights/*']},
+    package_data={
+        'fgvc.configs': ['**/*.py'],
+        'fgvc': ['weights/*.json', 'weights/*.safetensors', 'weights/*.md'],
+    },
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
     extras_require=EXTRAS,

@@ -22,18 +22,20 @@ from typing import Iterator, Optional, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
 from fgvc.fileio import VOID
 from fgvc.registry import MATCHERS, MODELS
 from fgvc.resources import config_path
-from fgvc.utils import EncoderCheckpoint, register_all_modules
+from fgvc.utils import register_all_modules
 
 from .adaptation import adapt_encoder, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
 from .progress import ProgressBar, ProgressCallback, report_stage
 from .queries import Queries, parse_queries, validate_queries
+from .weights import DEFAULT_WEIGHTS, encoder_type_of, resolve_weights
 
 #: The evaluation config, shipped with the package (installed or in the clone).
 DEFAULT_CONFIG = config_path('eval/res18_d1_eval.py')
@@ -52,11 +54,11 @@ QUICKSTART_HINT = (
 )
 
 
-def untrained_encoder_message() -> str:
-    """What to tell a user who runs without a checkpoint."""
+def untrained_encoder_message(reason: str = 'no checkpoint given') -> str:
+    """What to tell a user whose default encoder is untrained, and why."""
     return (
-        'No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
-        'masks will be poor. ' + QUICKSTART_HINT
+        f'No trained weights: {reason}, so the encoder is UNTRAINED (random weights) and '
+        'tracks and masks will be poor. ' + QUICKSTART_HINT
     )
 
 
@@ -95,13 +97,18 @@ class Predictor:
     Args:
         config: config file or :class:`Config` with a ``tasks`` dict (like
             ``configs/eval/res18_d1_eval.py``).
-        checkpoint: encoder weights: a checkpoint file, a ``last_checkpoint``
-            file or a training work dir holding one; None keeps the encoder
-            untrained (a warning says so, unless the encoder has no weights).
-            The encoder's width and depth are taken from the training config
-            stored in the checkpoint when it has one. The file is read once,
-            safely: a checkpoint holding types other than weights is refused
-            (:class:`fgvc.utils.UnsafeCheckpointError`) unless ``trust_checkpoint``.
+        checkpoint: encoder weights (the rule: :mod:`fgvc.apis.weights`):
+            ``'default'``, the model shipped with the package (the encoder
+            stays untrained, with a warning, when none is shipped for the
+            config's encoder); ``'zoo:NAME'``, another shipped model; None
+            (or ``'none'``), the untrained encoder, without a warning; or a
+            checkpoint file, a ``last_checkpoint`` file or a training work
+            dir holding one. The encoder's width and depth come from the
+            zoo's manifest, or the training config stored in the checkpoint
+            when it has one. Shipped files are checked against their sha256;
+            a checkpoint is read once, safely: one holding types other than
+            weights is refused (:class:`fgvc.utils.UnsafeCheckpointError`)
+            unless ``trust_checkpoint``. :attr:`weights` says which were used.
         device: 'auto' (CUDA when available, else CPU), or a torch device.
         short_side: encoder input short side (see :func:`encoder_size`).
         point_task, mask_task: the config's tasks whose model settings track
@@ -114,7 +121,8 @@ class Predictor:
         encoder_onnx: an encoder exported by ``tools/export.py --format onnx``,
             run through onnxruntime instead of the PyTorch encoder
             (propagation stays in PyTorch).
-        warn_untrained: warn (``UserWarning``) when the encoder is untrained.
+        warn_untrained: log which weights are used, and warn (``UserWarning``)
+            when the default left the encoder untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
         adapt_steps: fine-tune a copy of the encoder for this many steps on
@@ -135,7 +143,7 @@ class Predictor:
     def __init__(
         self,
         config: Union[str, Config] = DEFAULT_CONFIG,
-        checkpoint: Optional[str] = None,
+        checkpoint: Optional[str] = DEFAULT_WEIGHTS,
         device: str = 'auto',
         short_side: Optional[int] = DEFAULT_SHORT_SIDE,
         point_task: str = 'davis',
@@ -163,11 +171,11 @@ class Predictor:
             raise KeyError(
                 'adapt_steps needs an `adaptation` dict in the config (see res18_d1_eval.py)'
             )
-        self._weights = (
-            None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
-        )
-        self.checkpoint = None if self._weights is None else self._weights.path
-        self.options = dict(self._weights.options if self._weights else {})
+        encoder_type = encoder_type_of(self.config, cfg_options)
+        self.weights = resolve_weights(checkpoint, trust_checkpoint, encoder_type)
+        self._weights = self.weights.checkpoint
+        self.checkpoint = self.weights.path
+        self.options = dict(self.weights.options)
         self.options.update(cfg_options or {})
         if device == 'auto':
             device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -183,8 +191,12 @@ class Predictor:
         self._models = {}
         self._adaptation = {}  # each task's adaptation settings, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
-        if warn_untrained and self.untrained:
-            warnings.warn(untrained_encoder_message(), stacklevel=2)
+        if self._weights is None and not self.untrained:
+            self.weights.description = 'none: the encoder has no weights'
+        if warn_untrained:
+            print_log(f'Weights: {self.weights.description}', logger='current')
+            if self.weights.fallback and self.untrained:
+                warnings.warn(untrained_encoder_message(self.weights.fallback), stacklevel=2)
 
     @property
     def untrained(self) -> bool:

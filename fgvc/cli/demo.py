@@ -1,6 +1,6 @@
 """Track points, or propagate a mask, through your own video.
 
-    python tools/demo.py VIDEO [--checkpoint CKPT] [--queries grid:N | file.csv | "t,x,y;t,x,y"]
+    python tools/demo.py VIDEO [--checkpoint CKPT|zoo:NAME|none] [--queries grid:N | ...]
                                [--mask first_mask.png] [--out DIR]
     python tools/demo.py VIDEO VIDEO ... | VIDEO_FOLDER | LIST.txt [--out ROOT] [--resume]
 
@@ -13,8 +13,10 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
   tracks.csv (frame, point, x, y, visible) and tracks.mp4;
 * mask: masks/<video name>/%05d.png (DAVIS palette PNGs) and overlay.mp4.
 
-``--overwrite`` replaces only a folder an earlier run of this tool wrote. The
-checkpoint is loaded safely; ``--trust-checkpoint`` allows one that may run
+``--overwrite`` replaces only a folder an earlier run of this tool wrote.
+Without ``--checkpoint`` the model shipped with the package is used (the
+console names it with its sha256 prefix); ``--checkpoint none`` gives the
+untrained encoder. The checkpoint is loaded safely; ``--trust-checkpoint`` allows one that may run
 code (see the README's "Security and data safety").
 
 Several videos, a folder of videos or a text file listing them (one a line)
@@ -32,7 +34,13 @@ from typing import Dict, List, Optional
 
 from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
-from fgvc.apis.cli import add_adaptation_args, add_predictor_args, predictor_from_args
+from fgvc.apis.cli import (
+    add_adaptation_args,
+    add_checkpoint_arg,
+    add_predictor_args,
+    announce_weights,
+    predictor_from_args,
+)
 from fgvc.apis.outputs import (
     DEFAULT_ALPHA,
     DEFAULT_RADIUS,
@@ -41,7 +49,6 @@ from fgvc.apis.outputs import (
     write_mask_outputs,
     write_track_outputs,
 )
-from fgvc.apis.predictor import untrained_encoder_message
 from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.datasets.video_reader import open_video
 from fgvc.fileio import read_index_png
@@ -64,11 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='video file (mp4, avi, mov, gif, ...) or folder of frames; several, a folder of '
         'videos or a .txt list of them: batch mode',
     )
-    parser.add_argument(
-        '--checkpoint',
-        help='encoder checkpoint, or a last_checkpoint file or '
-        'training work dir (e.g. from tools/quickstart.sh); none: untrained',
-    )
+    add_checkpoint_arg(parser)
     parser.add_argument(
         '--queries',
         default=DEFAULT_QUERIES,
@@ -115,8 +118,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         adapt_seed=args.adapt_seed,
         save_adapted=args.save_adapted,
     )
-    if predictor.untrained:
-        print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)
+    announce_weights(predictor)
     return predictor
 
 

@@ -194,18 +194,26 @@ def _load_safetensors(filename: str) -> Dict[str, Any]:
         raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
 
 
-def save_weights(state_dict: Dict[str, torch.Tensor], filename: str, fmt: str = 'pth') -> None:
-    """Write ``state_dict`` atomically as ``{'state_dict': ...}`` (``fmt``
-    'pth', :func:`torch.save`) or as a safetensors file ('safetensors');
-    both hold tensors only and load with :func:`load_checkpoint`."""
+def save_weights(
+    state_dict: Dict[str, torch.Tensor],
+    filename: str,
+    fmt: str = 'pth',
+    meta: Optional[Dict[str, str]] = None,
+) -> None:
+    """Write ``state_dict`` atomically as ``{'state_dict': ..., 'meta': meta}``
+    (``fmt`` 'pth', :func:`torch.save`) or as a safetensors file
+    ('safetensors', ``meta`` its string metadata); both hold tensors and
+    strings only and load with :func:`load_checkpoint`. A ``meta['cfg']``
+    config text (``model = dict(backbone=dict(...))``) gives the loaders the
+    encoder's shape (:func:`encoder_shape_options`)."""
     if fmt == 'safetensors':
         tensors = {k: v.contiguous() for k, v in state_dict.items()}
-        atomic_write(filename, safetensors.torch.save(tensors))
+        atomic_write(filename, safetensors.torch.save(tensors, metadata=meta))
         return
     if fmt != 'pth':
         raise ValueError(f'weight format must be one of {WEIGHT_FORMATS}, got {fmt!r}')
     buffer = io.BytesIO()
-    torch.save({'state_dict': state_dict}, buffer)
+    torch.save({'state_dict': state_dict, **({'meta': meta} if meta else {})}, buffer)
     atomic_write(filename, buffer.getvalue())
 
 
@@ -318,13 +326,11 @@ def _mapping_items(node: ast.AST) -> Dict[str, ast.AST]:
     return {}
 
 
-def encoder_shape_options(
-    checkpoint: Any, keys: Sequence[str] = ENCODER_SHAPE_KEYS
-) -> Dict[str, Any]:
-    """``{'model.backbone.<key>': value}`` for the ``keys`` set in the training
-    config stored in a checkpoint written by this framework's Runner (e.g. the
-    quickstart's quarter-width encoder, ``base_channels=16``); empty for a
-    checkpoint without a stored config (e.g. a converted torchvision ResNet).
+def stored_backbone_config(checkpoint: Any) -> Dict[str, Any]:
+    """The literal entries of ``model.backbone`` in the training config
+    stored in a checkpoint written by this framework's Runner (or by
+    :func:`save_weights` with a ``cfg``); empty for a checkpoint without one
+    (e.g. a converted torchvision ResNet).
 
     The stored config is Python source; it is parsed, never run (a crafted
     checkpoint could put code there), and only literal values are read.
@@ -347,14 +353,33 @@ def encoder_shape_options(
         None,
     )
     backbone = _mapping_items(_mapping_items(model).get('backbone')) if model else {}
-    options = {}
-    for key in keys:
-        if key in backbone:
-            try:
-                options[f'model.backbone.{key}'] = ast.literal_eval(backbone[key])
-            except ValueError:
-                continue
-    return options
+    config = {}
+    for key, node in backbone.items():
+        try:
+            config[key] = _literal(node)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            continue
+    return config
+
+
+def _literal(node: ast.AST) -> Any:
+    """A literal value, ``dict(k=v)`` calls (as mmengine writes configs) included."""
+    if isinstance(node, ast.Call):
+        if not (isinstance(node.func, ast.Name) and node.func.id == 'dict') or node.args:
+            raise ValueError('not a literal')
+        return {k: _literal(v) for k, v in _mapping_items(node).items()}
+    return ast.literal_eval(node)
+
+
+def encoder_shape_options(
+    checkpoint: Any, keys: Sequence[str] = ENCODER_SHAPE_KEYS
+) -> Dict[str, Any]:
+    """``{'model.backbone.<key>': value}`` for the ``keys`` set in the training
+    config stored in a checkpoint (:func:`stored_backbone_config`), e.g. the
+    quickstart's quarter-width encoder, ``base_channels=16``; empty for a
+    checkpoint without a stored config."""
+    backbone = stored_backbone_config(checkpoint)
+    return {f'model.backbone.{key}': backbone[key] for key in keys if key in backbone}
 
 
 class EncoderCheckpoint:
@@ -370,6 +395,9 @@ class EncoderCheckpoint:
         self.path = resolve_checkpoint(path)
         checkpoint = load_checkpoint(self.path, map_location='cpu', trust=trust)
         self.state_dict = state_dict_of(checkpoint, self.path)
+        #: The checkpoint's ``meta`` (epoch, iteration, stored config), or {}.
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        self.meta = meta if isinstance(meta, dict) else {}
         #: ``--cfg-options`` that give the model the encoder the weights fit.
         self.options = encoder_shape_options(checkpoint)
 

@@ -9,7 +9,7 @@ command says what to install (``pip install "fgvc[web]"``).
 import argparse
 import sys
 
-from fgvc.apis.cli import add_predictor_args
+from fgvc.apis.cli import add_checkpoint_arg, add_predictor_args
 
 DEFAULT_HOST = '127.0.0.1'
 
@@ -19,9 +19,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Track points or propagate a mask in the browser (a page on localhost)',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument(
-        '--checkpoint', help="encoder checkpoint (default: the Predictor's default weights)"
-    )
+    add_checkpoint_arg(parser)
     add_predictor_args(parser)
     parser.add_argument('--host', default=DEFAULT_HOST, help='address to serve on')
     parser.add_argument('--port', type=int, help='port (default: the first free from 7860)')

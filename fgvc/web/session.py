@@ -31,6 +31,7 @@ from fgvc.apis.outputs import (
 from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE
 from fgvc.apis.progress import ProgressCallback
 from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.apis.weights import DEFAULT_WEIGHTS
 from fgvc.datasets.synthetic import generate_video, get_preset
 from fgvc.datasets.synthetic.writers.davis import object_labels
 from fgvc.datasets.video_reader import VideoReader, open_video
@@ -101,11 +102,9 @@ def first_frame(video: str) -> np.ndarray:
 
 def weights_description(predictor: Predictor) -> str:
     """Which weights a run uses, in one line for the page."""
-    if predictor.checkpoint is not None:
-        return f'checkpoint {predictor.checkpoint}'
     if predictor.untrained:
         return 'none: the encoder is UNTRAINED (random weights), so results will be poor'
-    return 'none needed: the encoder of this config has no weights'
+    return predictor.weights.description
 
 
 class WebDemo:
@@ -116,8 +115,8 @@ class WebDemo:
 
     Args:
         config: config with a ``tasks`` dict (like ``configs/eval/res18_d1_eval.py``).
-        checkpoint: encoder weights (see :class:`Predictor`); None: the
-            Predictor's default.
+        checkpoint: encoder weights (see :mod:`fgvc.apis.weights`); by
+            default the shipped model.
         device: 'auto', 'cpu', 'cuda', ...
         short_side: encoder input short side.
         work_dir: where samples and run outputs go (default: a new temporary folder).
@@ -129,7 +128,7 @@ class WebDemo:
     def __init__(
         self,
         config: str = DEFAULT_CONFIG,
-        checkpoint: Optional[str] = None,
+        checkpoint: Optional[str] = DEFAULT_WEIGHTS,
         device: str = 'auto',
         short_side: Optional[int] = DEFAULT_SHORT_SIDE,
         work_dir: Optional[str] = None,

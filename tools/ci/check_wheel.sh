@@ -3,7 +3,8 @@
 # The package works where it is installed: builds the wheel from the clone's
 # files (tracked and untracked, not ignored), installs it into a fresh virtual
 # environment in a temporary folder outside the clone, and there checks
-# `Predictor()` from Python (its config read from the installed package), the
+# `Predictor()` from Python (its config and the zoo's manifest read from the
+# installed package), the
 # console commands and the version, then runs `fgvc-demo` on a generated clip
 # (exit 0; tracks.npz, tracks.csv and tracks.mp4 checked). FGVC_TORCH picks
 # the torch requirement (default torch==2.13.0, as in tools/setup_env.sh).
@@ -55,12 +56,17 @@ package = os.path.dirname(fgvc.__file__)
 assert package.startswith(sys.prefix), f'fgvc imported from {package}, not the environment'
 assert fgvc.__version__ == importlib.metadata.version('fgvc'), fgvc.__version__
 
-predictor = Predictor(device='cpu', warn_untrained=False)
+from fgvc.models.zoo import zoo_location
+
+manifest = zoo_location() / 'zoo.json'
+assert manifest.is_file() and str(manifest).startswith(package), manifest
+predictor = Predictor(device='cpu', warn_untrained=False)  # the zoo's default weights
 assert predictor.config.filename.startswith(package), predictor.config.filename
 frames = np.random.default_rng(0).integers(0, 255, (4, 48, 64, 3), dtype=np.uint8)
 tracks, visibility = predictor(frames, np.array([[0, 20.5, 20.5], [0, 40.5, 30.5]]))
 assert tracks.shape == (4, 2, 2) and visibility.shape == (4, 2), (tracks.shape, visibility.shape)
-print(f'Predictor(): ok (fgvc {fgvc.__version__}, config {predictor.config.filename})')
+print(f'Predictor(): ok (fgvc {fgvc.__version__}, config {predictor.config.filename}, '
+      f'weights: {predictor.weights.description})')
 
 commands = [e for e in importlib.metadata.entry_points(group='console_scripts')
             if e.value.startswith('fgvc.')]
