@@ -151,9 +151,13 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def git_commit() -> Optional[str]:
-    """The package's git commit (with '+dirty' for local changes), if it is a checkout."""
-    root = osp.dirname(osp.dirname(osp.abspath(fgvc.__file__)))
+def git_commit(root: Optional[str] = None) -> Optional[str]:
+    """The package's git commit (with '+dirty' for local changes), if it is a
+    checkout: ``root`` (default: the folder above the package) holds ``.git``.
+    An installed package has none, even inside someone else's repository."""
+    root = root or osp.dirname(osp.dirname(osp.abspath(fgvc.__file__)))
+    if not osp.exists(osp.join(root, '.git')):
+        return None
     try:
         commit = subprocess.run(
             ['git', '-C', root, 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10

@@ -17,7 +17,6 @@ raster and tracks mapped back.
 import copy
 import inspect
 import warnings
-from pathlib import Path
 from typing import Iterator, Optional, Tuple, Union
 
 import numpy as np
@@ -28,6 +27,7 @@ from mmengine.logging import print_log
 from fgvc.datasets.video_reader import VideoReader, VideoSource, open_video
 from fgvc.fileio import VOID
 from fgvc.registry import MATCHERS, MODELS
+from fgvc.resources import config_path
 from fgvc.utils import register_all_modules
 
 from .adaptation import adapt_encoder, save_encoder
@@ -37,8 +37,8 @@ from .progress import ProgressBar, ProgressCallback, report_stage
 from .queries import Queries, parse_queries, validate_queries
 from .weights import DEFAULT_WEIGHTS, encoder_type_of, resolve_weights
 
-CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
-DEFAULT_CONFIG = str(CONFIG_ROOT / 'eval' / 'res18_d1_eval.py')
+#: The evaluation config, shipped with the package (installed or in the clone).
+DEFAULT_CONFIG = config_path('eval/res18_d1_eval.py')
 #: Encoder input: the short side of the frames (never upsampled), both sides
 #: rounded to a multiple of ``SIZE_MULTIPLE``.
 DEFAULT_SHORT_SIDE = 256

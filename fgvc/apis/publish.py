@@ -24,10 +24,10 @@ from torch import nn
 from fgvc.fileio import atomic_write
 from fgvc.models.zoo import Zoo, ZooModel, add_model, check_name, sha256_of, zoo_location
 from fgvc.registry import MODELS
+from fgvc.resources import config_root as shipped_config_root
 from fgvc.utils import EncoderCheckpoint, register_all_modules, save_weights
 from fgvc.utils.checkpoint import stored_backbone_config
 
-from .predictor import CONFIG_ROOT
 from .training_log import format_duration, summarise_training, training_log_markdown
 
 #: Backbone settings that only matter while training (or name other files):
@@ -68,7 +68,9 @@ def zoo_encoder_config(meta: Dict[str, Any], filename: str) -> Dict[str, Any]:
     return {k: v for k, v in backbone.items() if k not in TRAINING_ONLY_KEYS}
 
 
-def find_training_config(work_dir: str, config_root: str = str(CONFIG_ROOT)) -> Optional[str]:
+def find_training_config(
+    work_dir: str, config_root: str = str(shipped_config_root())
+) -> Optional[str]:
     """The repository config a work dir was trained from: the one under
     ``config_root`` named like the config copy mmengine leaves in the work
     dir; None unless exactly one matches."""

@@ -1,0 +1,207 @@
+"""Track points, or propagate a mask, through your own video.
+
+    python tools/demo.py VIDEO [--checkpoint CKPT|zoo:NAME|none] [--queries grid:N | ...]
+                               [--mask first_mask.png] [--out DIR]
+    python tools/demo.py VIDEO VIDEO ... | VIDEO_FOLDER | LIST.txt [--out ROOT] [--resume]
+
+VIDEO is a video file (mp4, avi, mov, gif, ...) or a folder of frames. Points
+are (t, x, y): frame index, then pixels from the top-left corner of the
+frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
+(default work_dirs/demo/<video name>), which appears only once complete:
+
+* points: tracks.npz (tracks [T, N, 2], visibility [T, N], queries [N, 3]),
+  tracks.csv (frame, point, x, y, visible) and tracks.mp4;
+* mask: masks/<video name>/%05d.png (DAVIS palette PNGs) and overlay.mp4.
+
+``--overwrite`` replaces only a folder an earlier run of this tool wrote.
+Without ``--checkpoint`` the model shipped with the package is used (the
+console names it with its sha256 prefix); ``--checkpoint none`` gives the
+untrained encoder. The checkpoint is loaded safely; ``--trust-checkpoint`` allows one that may run
+code (see the README's "Security and data safety").
+
+Several videos, a folder of videos or a text file listing them (one a line)
+are processed one after the other into ROOT/<video name> (default
+work_dirs/demo), with ROOT/summary.csv (video, frames, points, seconds,
+status); a video that fails is reported and the others go on, and the exit
+code is 1 if any failed. --resume skips videos whose output folder is complete.
+"""
+
+import argparse
+import os.path as osp
+import sys
+import time
+from typing import Dict, List, Optional
+
+from fgvc.apis import Predictor
+from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
+from fgvc.apis.cli import (
+    add_adaptation_args,
+    add_checkpoint_arg,
+    add_predictor_args,
+    announce_weights,
+    predictor_from_args,
+)
+from fgvc.apis.outputs import (
+    DEFAULT_ALPHA,
+    DEFAULT_RADIUS,
+    DEFAULT_TRAIL,
+    staged_output_dir,
+    write_mask_outputs,
+    write_track_outputs,
+)
+from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.datasets.video_reader import open_video
+from fgvc.fileio import read_index_png
+
+DEFAULT_QUERIES = 'grid:8'
+DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
+#: Errors that are the input's fault: reported in one line, without a traceback.
+USER_ERRORS = (FileNotFoundError, FileExistsError, ValueError, KeyError, IndexError)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Track points or propagate a mask through your own video',
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        'videos',
+        nargs='+',
+        metavar='VIDEO',
+        help='video file (mp4, avi, mov, gif, ...) or folder of frames; several, a folder of '
+        'videos or a .txt list of them: batch mode',
+    )
+    add_checkpoint_arg(parser)
+    parser.add_argument(
+        '--queries',
+        default=DEFAULT_QUERIES,
+        help='grid:N (N x N points at frame 0), a CSV file of t,x,y rows, or '
+        '"t,x,y;t,x,y" (pixels, top-left pixel centre at 0.5,0.5)',
+    )
+    parser.add_argument(
+        '--mask',
+        help='first-frame mask PNG (object ids, or grey 0/255): '
+        'propagate it instead of tracking points',
+    )
+    parser.add_argument(
+        '--out',
+        help=f'output folder (default {DEFAULT_OUT_ROOT}/<video name>); batch mode: the folder '
+        f'of the per-video folders and summary.csv (default {DEFAULT_OUT_ROOT})',
+    )
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing --out, if an earlier run of this tool wrote it',
+    )
+    parser.add_argument(
+        '--resume', action='store_true', help='batch mode: skip videos whose output is complete'
+    )
+    add_predictor_args(parser)
+    add_adaptation_args(parser, "this video's")
+    parser.add_argument('--save-adapted', help='write the adapted encoder (a checkpoint) there')
+    parser.add_argument(
+        '--fps', type=float, help="frame rate of the output video (default: the input's)"
+    )
+    parser.add_argument(
+        '--trail', type=int, default=DEFAULT_TRAIL, help='frames of fading trail behind each point'
+    )
+    parser.add_argument('--radius', type=int, default=DEFAULT_RADIUS, help='point radius, pixels')
+    parser.add_argument('--alpha', type=float, default=DEFAULT_ALPHA, help='mask opacity')
+    return parser.parse_args(argv)
+
+
+def build_predictor(args: argparse.Namespace) -> Predictor:
+    predictor = predictor_from_args(
+        args,
+        progress=True,
+        adapt_steps=args.adapt,
+        adapt_seed=args.adapt_seed,
+        save_adapted=args.save_adapted,
+    )
+    announce_weights(predictor)
+    return predictor
+
+
+def run(args: argparse.Namespace, predictor: Optional[Predictor] = None) -> Dict[str, int]:
+    """Process the video ``args.video`` into ``args.out``; returns its
+    ``frames`` and ``points`` (0 for a mask)."""
+    reader = open_video(args.video)
+    name = video_name(args.video)
+    out_dir = args.out or osp.join(DEFAULT_OUT_ROOT, name)
+    fps = args.fps or reader.fps
+    predictor = predictor or build_predictor(args)
+    input_h, input_w = predictor.encoder_size(reader)
+    print(
+        f'{reader.name}: {len(reader)} frames, {reader.width}x{reader.height}, {reader.fps:g} '
+        f'fps; encoder input {input_w}x{input_h} on {predictor.device}'
+    )
+    start = time.time()
+    if args.mask:
+        masks = predictor.iter_segment(reader, read_index_png(args.mask))
+        with staged_output_dir(out_dir, args.overwrite) as staging:
+            count = write_mask_outputs(staging, reader, masks, name, fps, args.alpha, progress=True)
+        outputs = [
+            f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
+            'overlay.mp4          masks over the frames',
+        ]
+        what = f'propagated the mask of {args.mask}'
+        points = 0
+    else:
+        queries = parse_queries(args.queries, reader.height, reader.width)
+        validate_queries(queries, len(reader), reader.height, reader.width)
+        with staged_output_dir(out_dir, args.overwrite) as staging:
+            tracks, visibility = predictor(reader, queries)
+            write_track_outputs(
+                staging,
+                reader,
+                tracks,
+                visibility,
+                queries,
+                fps,
+                args.radius,
+                args.trail,
+                progress=True,
+            )
+        outputs = [
+            'tracks.npz  tracks [T, N, 2] (x, y), visibility [T, N], queries [N, 3]',
+            'tracks.csv  frame, point, x, y, visible',
+            'tracks.mp4  points and trails over the frames',
+        ]
+        what = f'tracked {len(queries)} points ({visibility.mean():.0%} visible)'
+        points = len(queries)
+    seconds = time.time() - start
+    print(
+        f'Done: {what} through {len(reader)} frames in {seconds:.1f} s '
+        f'({len(reader) / seconds:.2f} frames/s).'
+    )
+    print(f'Outputs in {osp.abspath(out_dir)}:')
+    for line in outputs:
+        print(f'  {line}')
+    return dict(frames=len(reader), points=points)
+
+
+def run_batch(args: argparse.Namespace, videos: List[str]) -> bool:
+    """Process each video into its own folder under ``args.out``; True if none failed."""
+    predictor = build_predictor(args)
+
+    def process(video: str, out_dir: str) -> Dict[str, int]:
+        return run(argparse.Namespace(**dict(vars(args), video=video, out=out_dir)), predictor)
+
+    results = process_videos(videos, args.out or DEFAULT_OUT_ROOT, process, args.resume)
+    return not any(r.status.startswith(FAILED) for r in results)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        if is_batch(args.videos):
+            if not run_batch(args, expand_videos(args.videos)):
+                sys.exit(1)
+        else:
+            run(argparse.Namespace(**dict(vars(args), video=args.videos[0])))
+    except USER_ERRORS as err:
+        sys.exit(f'error: {err}')
+
+
+if __name__ == '__main__':
+    main()
