@@ -8,7 +8,6 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.dist import get_rank
-from mmengine.runner import Runner
 
 from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
 from fgvc.apis.cli import (
@@ -25,8 +24,9 @@ from fgvc.apis.evaluation import (
     provenance,
     start_records,
 )
-from fgvc.engine import QuietRunner
+from fgvc.engine import QuietRunner, StrictRunner
 from fgvc.utils import (
+    CheckpointMismatchError,
     EncoderCheckpoint,
     UnsafeCheckpointError,
     check_config,
@@ -130,9 +130,12 @@ def main():
     init_distributed(args.launcher, port=args.port)
     cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
     start_records(cfg, args.resume)
-    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
+    runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
     if checkpoint is not None:
-        checkpoint.load_into(runner.model)
+        try:
+            checkpoint.load_into(runner.model)
+        except CheckpointMismatchError as err:
+            sys.exit(f'error: {err}')
     else:
         runner.logger.warning(
             'No checkpoint: evaluating an untrained (randomly initialised) encoder'

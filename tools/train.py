@@ -6,11 +6,11 @@ import sys
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from fgvc.apis.cli import add_cfg_options, add_launcher_args, add_trust_flag
-from fgvc.engine import QuietRunner
+from fgvc.engine import QuietRunner, StrictRunner
 from fgvc.utils import (
+    CheckpointMismatchError,
     UnsafeCheckpointError,
     check_config,
     check_override_keys,
@@ -84,10 +84,10 @@ def main() -> None:
     except KeyError as err:
         sys.exit(f'error: {err.args[0]}')
     init_distributed(args.launcher, port=args.port)
-    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
+    runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
     try:
         runner.train()
-    except UnsafeCheckpointError as err:
+    except (UnsafeCheckpointError, CheckpointMismatchError) as err:
         sys.exit(f'error: {err}')
     finish_distributed()
 

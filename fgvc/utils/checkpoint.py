@@ -11,10 +11,31 @@ the file and the type; a user who trusts the file's source passes
 ``--trust-checkpoint`` to a tool (``trust_checkpoint=True`` to the
 :class:`~fgvc.apis.Predictor`), which loads it with full unpickling after a
 warning.
+
+Loading weights is strict (:func:`fgvc.models.backbones.checkpoint_utils.fit_state_dict`):
+every weight of the module comes from the checkpoint and every key of the
+checkpoint's part for that module is used, by name and shape; the one
+exception, logged with its count, is a ResNet stage the model does not build
+(``layer4`` of the FGVC encoder). A checkpoint in the authors' release layout
+(mmcv ``ConvModule`` names, detected by its stem key ``conv1.conv.weight``)
+is converted first, with a log line saying so. Which part of a checkpoint a
+loader reads:
+
+- ``load_from`` and ``resume`` (:func:`load_model_state`, through the
+  Runner of :mod:`fgvc.engine`): the whole state dict fits the whole model.
+- ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``
+  (:class:`StrictPretrainedInit`, installed by
+  :func:`register_checkpoint_loader`; the training teacher is loaded so):
+  the keys under ``prefix`` when some key has it, otherwise (or without a
+  prefix) the whole state dict, fit the module; the rest of the file is not
+  that module's.
+- an encoder for evaluation (:meth:`EncoderCheckpoint.load_into`: the
+  Predictor, ``tools/test.py``): see there.
 """
 
 import argparse
 import ast
+import io
 import os.path as osp
 import pickle
 import re
@@ -22,9 +43,21 @@ import warnings
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
+import safetensors.torch
 import torch
+from mmengine.logging import print_log
 from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.model.weight_init import PretrainedInit, update_init_info
+from mmengine.registry import WEIGHT_INITIALIZERS
+from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
+from torch import nn
+
+from fgvc.fileio import atomic_write
+from fgvc.models.backbones.checkpoint_utils import (
+    CheckpointMismatchError,
+    load_state_dict_strictly,
+    to_our_names,
+)
 
 from .checkpoint_files import resolve_checkpoint
 
@@ -32,6 +65,17 @@ from .checkpoint_files import resolve_checkpoint
 TRUST_FLAG = '--trust-checkpoint'
 #: Backbone settings that fix the shapes of the encoder's weights.
 ENCODER_SHAPE_KEYS = ('depth', 'base_channels')
+#: File formats :func:`save_weights` writes and :func:`load_checkpoint` reads.
+WEIGHT_FORMATS = ('pth', 'safetensors')
+#: The file name ending of a safetensors file (read without unpickling).
+SAFETENSORS_SUFFIX = '.safetensors'
+#: The encoder's module in the trackers, and the key prefix of its weights.
+ENCODER_PREFIX = 'backbone.'
+#: Modules of the training tracker (:class:`fgvc.models.trackers.MixedTracker`)
+#: an evaluation model does not have: its loss parts, with their heads and
+#: the teacher. A release training checkpoint's teacher and correlation
+#: discriminator are mapped there.
+TRAINING_ONLY_PREFIXES = ('losses.',)
 #: The statistics methods mmengine's HistoryBuffer pickles by reference.
 HISTORY_STATISTICS = ('min', 'max', 'current', 'mean')
 # numpy's array and scalar reconstructors, under numpy 2 and numpy 1 names.
@@ -105,6 +149,8 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
     filename = osp.expanduser(str(filename))
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint not found: {filename}')
+    if filename.endswith(SAFETENSORS_SUFFIX):
+        return _load_safetensors(filename)
     try:
         with torch.serialization.safe_globals(_allowed_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
@@ -127,6 +173,32 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
         raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
 
 
+def _load_safetensors(filename: str) -> Dict[str, Any]:
+    """A safetensors file as ``{'state_dict': tensors, 'meta': metadata}``
+    (tensors on the CPU; the format holds nothing that runs)."""
+    try:
+        with safetensors.safe_open(filename, framework='pt') as file:
+            meta = file.metadata() or {}
+        return {'state_dict': safetensors.torch.load_file(filename), 'meta': meta}
+    except (OSError, safetensors.SafetensorError) as err:
+        raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
+
+
+def save_weights(state_dict: Dict[str, torch.Tensor], filename: str, fmt: str = 'pth') -> None:
+    """Write ``state_dict`` atomically as ``{'state_dict': ...}`` (``fmt``
+    'pth', :func:`torch.save`) or as a safetensors file ('safetensors');
+    both hold tensors only and load with :func:`load_checkpoint`."""
+    if fmt == 'safetensors':
+        tensors = {k: v.contiguous() for k, v in state_dict.items()}
+        atomic_write(filename, safetensors.torch.save(tensors))
+        return
+    if fmt != 'pth':
+        raise ValueError(f'weight format must be one of {WEIGHT_FORMATS}, got {fmt!r}')
+    buffer = io.BytesIO()
+    torch.save({'state_dict': state_dict}, buffer)
+    atomic_write(filename, buffer.getvalue())
+
+
 def _load_unsafe(filename: str, map_location: Any) -> Any:
     try:
         return torch.load(filename, map_location=map_location, weights_only=False)
@@ -137,12 +209,74 @@ def _load_unsafe(filename: str, map_location: Any) -> Any:
 def register_checkpoint_loader(trust: bool = False) -> None:
     """Make mmengine's local-file checkpoints (the Runner's ``resume`` and
     ``load_from``, ``init_cfg`` of type Pretrained) load through
-    :func:`load_checkpoint`, trusting files only if ``trust``."""
+    :func:`load_checkpoint`, trusting files only if ``trust``, and make
+    ``init_cfg=dict(type='Pretrained', ...)`` build :class:`StrictPretrainedInit`."""
 
     def load(filename: str, map_location: Any = None) -> Any:
         return load_checkpoint(filename, map_location=map_location, trust=trust)
 
     CheckpointLoader.register_scheme(prefixes='', loader=load, force=True)
+    WEIGHT_INITIALIZERS.register_module(name='Pretrained', module=StrictPretrainedInit, force=True)
+
+
+def log_notes(notes: Sequence[str]) -> None:
+    """Log what a loader converted or dropped, one line each."""
+    for note in notes:
+        print_log(note, logger='current')
+
+
+def load_model_state(model: nn.Module, checkpoint: Any, filename: str) -> None:
+    """Load a loaded checkpoint's state dict into the whole ``model``,
+    strictly (``load_from``, ``resume``; see the module docstring).
+
+    Raises:
+        CheckpointMismatchError: naming the file and the keys.
+    """
+    state, notes = to_our_names(state_dict_of(checkpoint, filename), filename)
+    notes += load_state_dict_strictly(model, state, filename, f'the {type(model).__name__}')
+    log_notes(notes)
+
+
+def load_pretrained(
+    module: nn.Module, filename: str, prefix: Optional[str] = None, map_location: Any = 'cpu'
+) -> None:
+    """Initialise ``module`` from the keys of ``filename`` under ``prefix``
+    (without the prefix), or from the whole state dict when no key has the
+    prefix or there is none, strictly (see the module docstring). The file is
+    read through mmengine's loaders (local files: :func:`load_checkpoint`).
+
+    Raises:
+        CheckpointMismatchError: naming the file and the keys.
+    """
+    checkpoint = _load_checkpoint(filename, map_location=map_location)
+    state, notes = to_our_names(state_dict_of(checkpoint, filename), filename)
+    part = f'the {type(module).__name__} (all keys)'
+    if prefix and any(key.startswith(prefix) for key in state):
+        state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+        part = f'the {type(module).__name__} (the keys under {prefix!r})'
+    elif prefix:
+        part = f'the {type(module).__name__} (no key under {prefix!r}: all keys)'
+    notes += load_state_dict_strictly(module, state, filename, part)
+    log_notes(notes)
+
+
+class StrictPretrainedInit(PretrainedInit):
+    """mmengine's ``Pretrained`` initialisation, read by :func:`load_pretrained`:
+    strict, and converting the release layout (mmengine's loads with
+    ``strict=False``: a checkpoint whose keys fit nothing loads no weights,
+    with only a warning).
+
+    Args:
+        checkpoint: the checkpoint file.
+        prefix: the module's key prefix in the file (``'backbone.'``), or None.
+        map_location: as for :func:`torch.load`.
+    """
+
+    def __call__(self, module: nn.Module) -> None:
+        print_log(f'load {self.prefix or "all keys"} from {self.checkpoint}', logger='current')
+        load_pretrained(module, self.checkpoint, self.prefix, self.map_location)
+        if hasattr(module, '_params_init_info'):
+            update_init_info(module, init_info=self._get_init_info())
 
 
 def state_dict_of(checkpoint: Any, filename: str) -> Dict[str, torch.Tensor]:
@@ -222,35 +356,55 @@ class EncoderCheckpoint:
         #: ``--cfg-options`` that give the model the encoder the weights fit.
         self.options = encoder_shape_options(checkpoint)
 
-    def load_into(self, model: torch.nn.Module, prefix: str = 'backbone.') -> None:
+    def load_into(self, model: nn.Module, prefix: str = ENCODER_PREFIX) -> None:
         """Load the encoder weights into ``model.backbone``, strictly.
 
-        Keys under ``prefix`` are used when there are any, otherwise the file
-        is taken to be a bare encoder. Missing keys and shape mismatches raise
-        an error naming the file and the keys; extra encoder keys are ignored.
+        The rule for an evaluation model, which has the encoder only: when
+        some key is under ``prefix``, those keys (without it) must fit the
+        encoder, and every other key must belong to a training-only module
+        (:data:`TRAINING_ONLY_PREFIXES`: the training tracker's loss heads
+        and teacher, the release's teacher and correlation discriminator
+        once converted), which is not loaded; any other key maps nowhere and
+        is an error. When no key has ``prefix`` the file is a bare encoder,
+        and all of it must fit. A stage the encoder does not build is
+        dropped with a log line (see :func:`fit_state_dict`); a release-
+        layout file is converted first, with a log line.
+
+        Raises:
+            CheckpointMismatchError: naming the file and the keys.
         """
-        state = self.state_dict
+        state, notes = to_our_names(self.state_dict, self.path)
         if any(k.startswith(prefix) for k in state):
+            others = [k for k in state if not k.startswith(prefix)]
+            stray = [k for k in others if not k.startswith(TRAINING_ONLY_PREFIXES)]
+            if stray:
+                raise CheckpointMismatchError(
+                    f'Checkpoint {self.path}: {len(stray)} key(s) outside the encoder '
+                    f'({prefix}*) and the training-only modules {TRAINING_ONLY_PREFIXES} map '
+                    f'nowhere: {stray[:10]}{" ..." if len(stray) > 10 else ""}'
+                )
+            if others:
+                notes.append(
+                    f'{self.path}: evaluation loads the encoder only; {len(others)} key(s) of '
+                    f'training-only modules not loaded: {_groups(others)}'
+                )
             state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
         encoder = getattr(model, 'module', model).backbone
-        expected = encoder.state_dict()
-        missing = sorted(set(expected) - set(state))
-        wrong = [
-            f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
-            for k, v in expected.items()
-            if k in state and state[k].shape != v.shape
-        ]
-        if missing or wrong:
-            lines = [f'missing {len(missing)} key(s): {missing[:8]}'] if missing else []
-            lines += [f'shape mismatch {w}' for w in wrong[:8]]
-            raise ValueError(
-                f'Checkpoint {self.path} does not fit the encoder:\n  ' + '\n  '.join(lines)
-            )
-        encoder.load_state_dict({k: state[k] for k in expected})
+        notes += load_state_dict_strictly(encoder, state, self.path, 'the encoder')
+        log_notes(notes)
+
+
+def _groups(keys: Sequence[str]) -> str:
+    """``losses.sup_loss.* (120)`` for keys grouped by their first two components."""
+    counts: Dict[str, int] = {}
+    for key in keys:
+        group = '.'.join(key.split('.')[:2])
+        counts[group] = counts.get(group, 0) + 1
+    return ', '.join(f'{group}.* ({count})' for group, count in counts.items())
 
 
 def load_encoder_weights(
-    model: torch.nn.Module, filename: str, trust: bool = False, prefix: Optional[str] = 'backbone.'
+    model: nn.Module, filename: str, trust: bool = False, prefix: Optional[str] = 'backbone.'
 ) -> None:
     """Load a checkpoint's encoder weights into ``model.backbone`` (see
     :meth:`EncoderCheckpoint.load_into`)."""

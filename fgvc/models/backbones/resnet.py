@@ -187,6 +187,8 @@ class ResNet(BaseModule):
             )
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         self.depth = depth
+        #: Stages of this depth (``layer1``..``layer4``), built or not.
+        self.num_stages = num_stages
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
