@@ -92,7 +92,8 @@ class VideoDataPreprocessor(BaseDataPreprocessor):
                 frame = cv2.cvtColor(frame / 255, cv2.COLOR_RGB2Lab)
             out[i] = (frame - mean) * reciprocal
         out = out.reshape(*video.shape[:-3], *out_hw, 3)
-        return torch.from_numpy(out).to(self.device).movedim(-1, -3)
+        # channels first in memory too: convolutions of another layout differ in the last bits
+        return torch.from_numpy(np.ascontiguousarray(np.moveaxis(out, -1, -3))).to(self.device)
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """``data['inputs']`` is a tensor or a list of per-sample tensors."""
