@@ -31,8 +31,8 @@ class PointTracker(PropagationTracker):
         occluded_everywhere: predict no visibility at all: every point is
             occluded in every frame, as the authors' release reports (its
             tracker returns zeros for visibility: AJ is 0 and occlusion
-            accuracy counts the occluded ground truth). Needs
-            ``occlusion_threshold=None``.
+            accuracy counts the occluded ground truth), whatever
+            ``occlusion_threshold`` says.
     """
 
     def __init__(
@@ -46,11 +46,6 @@ class PointTracker(PropagationTracker):
         init_cfg=None,
     ):
         super().__init__(backbone, propagation, data_preprocessor, frames_per_batch, init_cfg)
-        if occluded_everywhere and occlusion_threshold is not None:
-            raise ValueError(
-                'PointTracker: occluded_everywhere=True predicts no occlusion from labels; '
-                f'set occlusion_threshold=None (got {occlusion_threshold!r})'
-            )
         self.occlusion_threshold = occlusion_threshold
         self.occluded_everywhere = occluded_everywhere
 
@@ -78,8 +73,8 @@ class PointTracker(PropagationTracker):
 
         Returns:
             ``tracks`` ``[N, T, 2]`` (x, y) in the raster and ``occluded``
-            ``[N, T]`` bool (all False when ``occlusion_threshold`` is None,
-            all True with ``occluded_everywhere``).
+            ``[N, T]`` bool (all True with ``occluded_everywhere``, else all
+            False when ``occlusion_threshold`` is None).
         """
         cfg = self.propagation
         if bidirectional and not cfg.bidirectional:
@@ -88,7 +83,7 @@ class PointTracker(PropagationTracker):
             cfg = replace(cfg, max_memory_mb=max_memory_mb)
         query_points = query_points.to(features[0])
         tracks, peaks = track_points_with_peaks(features, query_points, raster_hw, cfg)
-        if self.occlusion_threshold is None:
+        if self.occluded_everywhere or self.occlusion_threshold is None:
             occluded = torch.full(
                 tracks.shape[:2], self.occluded_everywhere, dtype=torch.bool, device=tracks.device
             )
