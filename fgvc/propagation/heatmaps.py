@@ -2,7 +2,9 @@
 
 Coordinates are continuous pixel positions in the frame raster: pixel ``i``
 covers ``[i, i + 1)`` and its centre is ``i + 0.5``; a feature cell ``j`` at
-stride ``s`` covers ``[j * s, (j + 1) * s)``.
+stride ``s`` covers ``[j * s, (j + 1) * s)``. The authors' release works in
+pixel indices instead (pixel i at i): its label grids (``CELL_POSITIONS``)
+and read-out (:class:`Readout` with offset 0) are options here.
 """
 
 import math
