@@ -43,7 +43,9 @@ def parse_args() -> argparse.Namespace:
         '--short-side', type=int, default=64, help='encoder input short side passed to the demo'
     )
     parser.add_argument('--config', help="demo --config (default: the demo's)")
-    parser.add_argument('--checkpoint', help='demo --checkpoint (default: untrained encoder)')
+    parser.add_argument(
+        '--checkpoint', help="demo --checkpoint (default: the demo's, the shipped model)"
+    )
     parser.add_argument(
         '--trust-checkpoint', action='store_true', help='passed to the demo (trusted files only)'
     )

@@ -1,9 +1,10 @@
 """Export the encoder to ONNX or TorchScript.
 
-    python tools/export.py CKPT --format onnx|torchscript --out FILE [--config CFG]
+    python tools/export.py [CKPT] --format onnx|torchscript --out FILE [--config CFG]
 
 CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir,
-or ``none`` for the untrained encoder. The exported graph maps normalised
+``zoo:NAME`` for a model shipped with the package, or ``none`` for the
+untrained encoder; without it, the shipped default model is exported. The exported graph maps normalised
 frames ``[B, 3, H, W]`` (what the data preprocessor gives: resized, Lab,
 normalised) to L2-normalised features ``[B, C, h, w]``, with dynamic batch,
 height and width. ``tools/demo.py --encoder-onnx FILE`` runs it through
@@ -15,14 +16,14 @@ import os.path as osp
 import sys
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_cfg_options, add_trust_flag
+from fgvc.apis.cli import add_cfg_options, add_checkpoint_arg, add_trust_flag, announce_weights
 from fgvc.apis.export import FORMATS, export_encoder
 from fgvc.apis.predictor import DEFAULT_CONFIG
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Export the encoder to ONNX or TorchScript')
-    parser.add_argument('checkpoint', help="checkpoint (file, last_checkpoint, work dir) or 'none'")
+    add_checkpoint_arg(parser, 'checkpoint')
     parser.add_argument('--format', required=True, choices=FORMATS)
     parser.add_argument('--out', required=True, help='file to write (.onnx or .pt)')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
@@ -34,11 +35,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
     try:
         predictor = Predictor(
             args.config,
-            checkpoint,
+            args.checkpoint,
             device='cpu',
             point_task=args.task,
             cfg_options=args.cfg_options,
@@ -47,8 +47,7 @@ def main(argv=None) -> None:
         )
     except (FileNotFoundError, ValueError, KeyError) as err:
         sys.exit(f'error: {err}')
-    if predictor.untrained:
-        print('WARNING: no checkpoint: exporting an UNTRAINED encoder', file=sys.stderr)
+    announce_weights(predictor)
     export_encoder(predictor.model(args.task).backbone, args.format, args.out)
     print(f'Wrote the {args.format} encoder to {osp.abspath(args.out)}')
 

@@ -7,6 +7,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from fgvc.utils import CheckpointMismatchError, load_model_state
+from fgvc.utils.checkpoint import use_strict_pretrained
 
 #: What an error of ``load_from`` tells the user to do instead.
 ENCODER_ONLY_HINT = (
@@ -22,7 +23,13 @@ class StrictRunner(Runner):
     ResNet stage the model does not build is dropped with a log line), and a
     release-layout checkpoint is converted with a log line. mmengine's own
     loads with ``strict=False``, which leaves unmatched weights random with a
-    warning."""
+    warning. Building one also makes ``init_cfg=dict(type='Pretrained')``
+    strict (:func:`fgvc.utils.checkpoint.use_strict_pretrained`): the model's
+    weights are initialised when the Runner trains."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        use_strict_pretrained()
+        super().__init__(*args, **kwargs)
 
     def load_checkpoint(
         self,

@@ -12,30 +12,39 @@ the file and the type; a user who trusts the file's source passes
 :class:`~fgvc.apis.Predictor`), which loads it with full unpickling after a
 warning.
 
-Loading weights is strict (:func:`fgvc.models.backbones.checkpoint_utils.fit_state_dict`):
+A ``.safetensors`` file holds tensors only and is read without unpickling
+(:func:`save_weights` writes either format).
+
+Loading weights is strict (:func:`fgvc.models.backbones.fitting.fit_state_dict`):
 every weight of the module comes from the checkpoint and every key of the
 checkpoint's part for that module is used, by name and shape; the one
 exception, logged with its count, is a ResNet stage the model does not build
-(``layer4`` of the FGVC encoder). A checkpoint in the authors' release layout
-(mmcv ``ConvModule`` names, detected by its stem key ``conv1.conv.weight``)
-is converted first, with a log line saying so. Which part of a checkpoint a
-loader reads:
+(``layer4`` of the FGVC encoder). A state dict in the authors' release layout
+is converted first, with a log line naming what was mapped and dropped. It
+is detected by its stem: a key ``<P>conv1.conv.weight`` whose prefix ``<P>``
+is empty or ends in a dot but not in a block's name ``layerS.B.`` (mmcv's
+``ConvModule`` names; torchvision, MoCo, DetCo and this framework call the
+stem ``conv1.weight``), after removing DDP's ``module.`` from every key when
+all have it. Which part of a checkpoint each loader reads:
 
-- ``load_from`` and ``resume`` (:func:`load_model_state`, through the
-  Runner of :mod:`fgvc.engine`): the whole state dict fits the whole model.
+- ``load_from`` and ``resume`` (:func:`load_model_state`, through
+  :class:`fgvc.engine.StrictRunner`): the whole state dict fits the whole model.
 - ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix=...)``
-  (:class:`StrictPretrainedInit`, installed by
-  :func:`register_checkpoint_loader`; the training teacher is loaded so):
-  the keys under ``prefix`` when some key has it, otherwise (or without a
-  prefix) the whole state dict, fit the module; the rest of the file is not
-  that module's.
+  (:class:`StrictPretrainedInit`, which :func:`register_checkpoint_loader`
+  and the StrictRunner install in mmengine's registry; the training teacher
+  is loaded so): the keys under ``prefix`` when some key has it, otherwise
+  (or without a prefix) the whole state dict, fit the module; the rest of
+  the file is not that module's.
 - an encoder for evaluation (:meth:`EncoderCheckpoint.load_into`: the
-  Predictor, ``tools/test.py``): see there.
+  Predictor, ``tools/test.py``, ``tools/benchmark.py``): the encoder's
+  keys fit it, the training tracker's ``losses.*`` are not read, anything
+  else is an error (see there).
 """
 
 import argparse
 import ast
 import io
+import logging
 import os.path as osp
 import pickle
 import re
@@ -53,11 +62,12 @@ from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from torch import nn
 
 from fgvc.fileio import atomic_write
-from fgvc.models.backbones.checkpoint_utils import (
+from fgvc.models.backbones.fitting import (
     CheckpointMismatchError,
+    listed_keys,
     load_state_dict_strictly,
-    to_our_names,
 )
+from fgvc.models.backbones.release_layout import to_our_names
 
 from .checkpoint_files import resolve_checkpoint
 
@@ -184,18 +194,26 @@ def _load_safetensors(filename: str) -> Dict[str, Any]:
         raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
 
 
-def save_weights(state_dict: Dict[str, torch.Tensor], filename: str, fmt: str = 'pth') -> None:
-    """Write ``state_dict`` atomically as ``{'state_dict': ...}`` (``fmt``
-    'pth', :func:`torch.save`) or as a safetensors file ('safetensors');
-    both hold tensors only and load with :func:`load_checkpoint`."""
+def save_weights(
+    state_dict: Dict[str, torch.Tensor],
+    filename: str,
+    fmt: str = 'pth',
+    meta: Optional[Dict[str, str]] = None,
+) -> None:
+    """Write ``state_dict`` atomically as ``{'state_dict': ..., 'meta': meta}``
+    (``fmt`` 'pth', :func:`torch.save`) or as a safetensors file
+    ('safetensors', ``meta`` its string metadata); both hold tensors and
+    strings only and load with :func:`load_checkpoint`. A ``meta['cfg']``
+    config text (``model = dict(backbone=dict(...))``) gives the loaders the
+    encoder's shape (:func:`encoder_shape_options`)."""
     if fmt == 'safetensors':
         tensors = {k: v.contiguous() for k, v in state_dict.items()}
-        atomic_write(filename, safetensors.torch.save(tensors))
+        atomic_write(filename, safetensors.torch.save(tensors, metadata=meta))
         return
     if fmt != 'pth':
         raise ValueError(f'weight format must be one of {WEIGHT_FORMATS}, got {fmt!r}')
     buffer = io.BytesIO()
-    torch.save({'state_dict': state_dict}, buffer)
+    torch.save({'state_dict': state_dict, **({'meta': meta} if meta else {})}, buffer)
     atomic_write(filename, buffer.getvalue())
 
 
@@ -216,6 +234,13 @@ def register_checkpoint_loader(trust: bool = False) -> None:
         return load_checkpoint(filename, map_location=map_location, trust=trust)
 
     CheckpointLoader.register_scheme(prefixes='', loader=load, force=True)
+    use_strict_pretrained()
+
+
+def use_strict_pretrained() -> None:
+    """Make ``init_cfg=dict(type='Pretrained', ...)`` build
+    :class:`StrictPretrainedInit` (in mmengine's root registry, which every
+    scope falls back to)."""
     WEIGHT_INITIALIZERS.register_module(name='Pretrained', module=StrictPretrainedInit, force=True)
 
 
@@ -301,13 +326,11 @@ def _mapping_items(node: ast.AST) -> Dict[str, ast.AST]:
     return {}
 
 
-def encoder_shape_options(
-    checkpoint: Any, keys: Sequence[str] = ENCODER_SHAPE_KEYS
-) -> Dict[str, Any]:
-    """``{'model.backbone.<key>': value}`` for the ``keys`` set in the training
-    config stored in a checkpoint written by this framework's Runner (e.g. the
-    quickstart's quarter-width encoder, ``base_channels=16``); empty for a
-    checkpoint without a stored config (e.g. a converted torchvision ResNet).
+def stored_backbone_config(checkpoint: Any) -> Dict[str, Any]:
+    """The literal entries of ``model.backbone`` in the training config
+    stored in a checkpoint written by this framework's Runner (or by
+    :func:`save_weights` with a ``cfg``); empty for a checkpoint without one
+    (e.g. a converted torchvision ResNet).
 
     The stored config is Python source; it is parsed, never run (a crafted
     checkpoint could put code there), and only literal values are read.
@@ -330,14 +353,33 @@ def encoder_shape_options(
         None,
     )
     backbone = _mapping_items(_mapping_items(model).get('backbone')) if model else {}
-    options = {}
-    for key in keys:
-        if key in backbone:
-            try:
-                options[f'model.backbone.{key}'] = ast.literal_eval(backbone[key])
-            except ValueError:
-                continue
-    return options
+    config = {}
+    for key, node in backbone.items():
+        try:
+            config[key] = _literal(node)
+        except (ValueError, TypeError, SyntaxError, RecursionError):
+            continue
+    return config
+
+
+def _literal(node: ast.AST) -> Any:
+    """A literal value, ``dict(k=v)`` calls (as mmengine writes configs) included."""
+    if isinstance(node, ast.Call):
+        if not (isinstance(node.func, ast.Name) and node.func.id == 'dict') or node.args:
+            raise ValueError('not a literal')
+        return {k: _literal(v) for k, v in _mapping_items(node).items()}
+    return ast.literal_eval(node)
+
+
+def encoder_shape_options(
+    checkpoint: Any, keys: Sequence[str] = ENCODER_SHAPE_KEYS
+) -> Dict[str, Any]:
+    """``{'model.backbone.<key>': value}`` for the ``keys`` set in the training
+    config stored in a checkpoint (:func:`stored_backbone_config`), e.g. the
+    quickstart's quarter-width encoder, ``base_channels=16``; empty for a
+    checkpoint without a stored config."""
+    backbone = stored_backbone_config(checkpoint)
+    return {f'model.backbone.{key}': backbone[key] for key in keys if key in backbone}
 
 
 class EncoderCheckpoint:
@@ -353,6 +395,9 @@ class EncoderCheckpoint:
         self.path = resolve_checkpoint(path)
         checkpoint = load_checkpoint(self.path, map_location='cpu', trust=trust)
         self.state_dict = state_dict_of(checkpoint, self.path)
+        #: The checkpoint's ``meta`` (epoch, iteration, stored config), or {}.
+        meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+        self.meta = meta if isinstance(meta, dict) else {}
         #: ``--cfg-options`` that give the model the encoder the weights fit.
         self.options = encoder_shape_options(checkpoint)
 
@@ -381,12 +426,14 @@ class EncoderCheckpoint:
                 raise CheckpointMismatchError(
                     f'Checkpoint {self.path}: {len(stray)} key(s) outside the encoder '
                     f'({prefix}*) and the training-only modules {TRAINING_ONLY_PREFIXES} map '
-                    f'nowhere: {stray[:10]}{" ..." if len(stray) > 10 else ""}'
+                    f'nowhere: {listed_keys(stray)}'
                 )
-            if others:
-                notes.append(
+            if others:  # expected of every training checkpoint: a debug line
+                print_log(
                     f'{self.path}: evaluation loads the encoder only; {len(others)} key(s) of '
-                    f'training-only modules not loaded: {_groups(others)}'
+                    f'training-only modules not loaded: {_groups(others)}',
+                    logger='current',
+                    level=logging.DEBUG,
                 )
             state = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
         encoder = getattr(model, 'module', model).backbone

@@ -1,4 +1,4 @@
-"""State dicts of other layouts in our names, and the strict fit of a state dict to a model.
+"""Turn third-party and release ResNet checkpoints into checkpoints of our encoder.
 
 Checkpoints of ImageNet, MoCo, DetCo or DINO training nest their weights
 (``state_dict`` / ``model`` / ``module``) and prefix their keys with wrapper
@@ -7,20 +7,52 @@ strip the prefixes, drop classifier heads and compare the result with a
 model, reporting missing, unexpected and wrong-shape keys.
 
 The authors' release saves its models in mmcv's layout:
-:func:`convert_release_state_dict` renames them (its docstring and the
-``RELEASE_*`` tables say what maps where and what does not).
-:func:`fit_state_dict` is the strict rule every loader applies
-(``fgvc.utils.checkpoint`` reads the files).
+:func:`convert_release_state_dict` (:mod:`.release_layout`, also importable
+from here) renames them. :func:`convert_checkpoint` turns any of these into a
+checkpoint of our encoder (``tools/convert_checkpoint.py``); the strict rule
+it and every loader apply is :func:`.fitting.fit_state_dict`.
 """
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from torch import Tensor, nn
 
+from .fitting import (
+    CheckpointMismatchError,
+    fit_state_dict,
+    listed_keys,
+    unbuilt_stage_keys,
+    unwrap_ddp,
+)
+from .release_layout import (
+    RELEASE_ENCODERS,
+    ReleaseConversion,
+    convert_release_state_dict,
+    is_release_layout,
+    release_resnet_key,
+)
 from .resnet import ResNet
+
+__all__ = [
+    'HEAD_PREFIXES',
+    'MOMENTUM_PREFIXES',
+    'NESTED_KEYS',
+    'WRAPPER_PREFIXES',
+    'Conversion',
+    'LoadReport',
+    'convert_checkpoint',
+    'drop_prefixed',
+    'extract_state_dict',
+    'match_state_dict',
+    'strip_prefixes',
+    # the release layout's converter, named here for the converters' users
+    'ReleaseConversion',
+    'convert_release_state_dict',
+    'is_release_layout',
+    'release_resnet_key',
+]
 
 NESTED_KEYS: Tuple[str, ...] = ('state_dict', 'model', 'module')
 WRAPPER_PREFIXES: Tuple[str, ...] = ('module.', 'encoder_q.', 'encoder.', 'backbone.', 'student.')
@@ -134,327 +166,6 @@ def match_state_dict(
     return matched, report
 
 
-# The authors' release (``mmpt``, github qianduoduolr/FGVC at commit 2b6bcf0)
-# saves its ResNets with mmcv ``ConvModule`` names: every convolution and its
-# batch norm are the children ``conv`` and ``bn`` of one module
-# (``layer1.0.conv1.conv.weight``, ``layer1.0.conv1.bn.running_mean``), the
-# stem is ``conv1.{conv,bn}`` and the shortcut ``downsample.{conv,bn}``.
-
-#: The release's name of the stem convolution's weight. A state dict is in the
-#: release layout when a key is ``<prefix>conv1.conv.weight`` with a prefix
-#: that is empty or ends in a dot but not in a block's name (``layer1.0.``
-#: holds the blocks' ``conv1.conv.weight``): the ResNets of torchvision, MoCo,
-#: DetCo and this framework call the stem ``conv1.weight``.
-RELEASE_STEM = 'conv1.conv.weight'
-_BLOCK_SUFFIX = re.compile(r'(^|\.)layer\d+\.\d+\.$')
-#: The release's ResNets (``'': a bare encoder``) and where they go in our
-#: models: the student encoder is ``backbone`` in both; the release's frozen
-#: ``Mixed_Tracker.teacher`` is the teacher of our ``FlowSupervision`` part,
-#: named ``sup_loss`` as in the release-named training config.
-RELEASE_ENCODERS: Dict[str, str] = {
-    '': '',
-    'backbone.': 'backbone.',
-    'teacher.': 'losses.sup_loss.teacher.',
-}
-#: The release's correlation discriminator (``GradReverseDiscriminator``:
-#: ``cls_layer`` = gradient reversal, Linear, ReLU, Linear, ReLU, Linear) is
-#: the head of our ``CorrelationAlignment`` part (``DomainDiscriminator.mlp``
-#: = Linear, ReLU, Linear, ReLU, Linear; the reversal is a separate module):
-#: ``{release prefix: (our prefix, {release index: our index})}``.
-RELEASE_HEADS: Dict[str, Tuple[str, Dict[int, int]]] = {
-    'corr_discriminator.cls_layer.': ('losses.corr_da_loss.head.mlp.', {1: 0, 3: 2, 5: 4}),
-}
-#: Release keys deliberately not carried over (key or key prefix: why).
-RELEASE_DROPPED: Dict[str, str] = {
-    'discriminator.': 'the release builds this feature discriminator (da_loss, weight 0) but '
-    'its forward_train never calls it: its weights are the initialisation',
-    'iteration': 'a step counter buffer the release registers and never updates',
-}
-#: The wrapper prefix of a model saved inside DistributedDataParallel.
-DDP_PREFIX = 'module.'
-
-_RELEASE_RESNET_KEY = re.compile(
-    r'^(?:(?P<stem>conv1)\.(?P<stem_part>conv|bn)'
-    r'|(?P<block>layer\d+\.\d+)\.(?:conv(?P<index>\d)|(?P<shortcut>downsample))\.(?P<part>conv|bn))'
-    r'\.(?P<leaf>weight|bias|running_mean|running_var|num_batches_tracked)$'
-)
-_RELEASE_HEAD_KEY = re.compile(r'^(?P<index>\d+)\.(?P<leaf>weight|bias)$')
-
-
-def unwrap_ddp(state_dict: Mapping[str, Tensor]) -> Tuple[Mapping[str, Tensor], bool]:
-    """``state_dict`` without DDP's ``module.`` prefix when every key has it,
-    and whether it had."""
-    if state_dict and all(key.startswith(DDP_PREFIX) for key in state_dict):
-        return {key[len(DDP_PREFIX) :]: value for key, value in state_dict.items()}, True
-    return state_dict, False
-
-
-def release_resnet_key(key: str) -> Optional[str]:
-    """Our (torchvision) name of a release ResNet key without its module
-    prefix (``layer2.0.downsample.bn.weight`` -> ``layer2.0.downsample.1.weight``);
-    None for a key that is not a ResNet weight of the release."""
-    match = _RELEASE_RESNET_KEY.match(key)
-    if match is None:
-        return None
-    leaf = match['leaf']
-    if match['stem']:
-        return f'conv1.{leaf}' if match['stem_part'] == 'conv' else f'bn1.{leaf}'
-    block, is_conv = match['block'], match['part'] == 'conv'
-    if match['shortcut']:
-        return f'{block}.downsample.{0 if is_conv else 1}.{leaf}'
-    index = match['index']
-    return f'{block}.conv{index}.{leaf}' if is_conv else f'{block}.bn{index}.{leaf}'
-
-
-def release_encoder_prefixes(state_dict: Mapping[str, Tensor]) -> List[str]:
-    """The module prefixes of the release-layout ResNets in ``state_dict``
-    (``['backbone.', 'teacher.']``); empty when it is not in that layout."""
-    prefixes = (
-        key[: -len(RELEASE_STEM)]
-        for key in state_dict
-        if key == RELEASE_STEM or key.endswith('.' + RELEASE_STEM)
-    )
-    return sorted(prefix for prefix in prefixes if not _BLOCK_SUFFIX.search(prefix))
-
-
-def is_release_layout(state_dict: Mapping[str, Tensor]) -> bool:
-    """Whether ``state_dict`` holds a ResNet in the release's layout (see
-    :data:`RELEASE_STEM`)."""
-    return bool(release_encoder_prefixes(state_dict))
-
-
-@dataclass
-class ReleaseConversion:
-    """What :func:`convert_release_state_dict` did."""
-
-    #: release module prefix -> (our prefix, number of keys renamed)
-    modules: Dict[str, Tuple[str, int]] = field(default_factory=dict)
-    #: why -> release keys left out on purpose (see ``RELEASE_DROPPED``)
-    dropped: Dict[str, List[str]] = field(default_factory=dict)
-    #: whether every key carried DDP's ``module.`` prefix (removed)
-    unwrapped: bool = False
-
-    def describe(self) -> str:
-        """One line naming every module mapped and every key group dropped."""
-        mapped = ', '.join(
-            f'{release or "(bare encoder) "}* -> {ours or "(bare encoder) "}* ({count} keys)'
-            for release, (ours, count) in self.modules.items()
-        )
-        dropped = ''.join(
-            f'; dropped {len(keys)} key(s) {_group(keys)}: {why}'
-            for why, keys in self.dropped.items()
-        )
-        unwrapped = ' (DDP prefix module. removed)' if self.unwrapped else ''
-        return f'release (mmcv ConvModule) layout{unwrapped}: {mapped}{dropped}'
-
-
-def _group(keys: Sequence[str]) -> str:
-    """``discriminator.*`` for keys sharing a first component, else the keys."""
-    heads = sorted({key.split('.')[0] for key in keys})
-    return ', '.join(f'{head}.*' if any('.' in k for k in keys) else head for head in heads)
-
-
-def convert_release_state_dict(
-    state_dict: Mapping[str, Tensor],
-) -> Tuple[Dict[str, Tensor], ReleaseConversion]:
-    """Rename a release-layout state dict (:data:`RELEASE_STEM`) to this
-    framework's names, keeping the key order.
-
-    Maps: each release ResNet (a bare encoder, ``backbone.``, and the
-    training tracker's ``teacher.``; see :data:`RELEASE_ENCODERS`) to our
-    torchvision names (``conv1.conv`` -> ``conv1``, ``conv1.bn`` -> ``bn1``,
-    ``layerS.B.convN.{conv,bn}`` -> ``layerS.B.{convN,bnN}``,
-    ``downsample.{conv,bn}`` -> ``downsample.{0,1}``), all four stages
-    included (a model that does not build ``layer4`` drops it when loading:
-    see :func:`fit_state_dict`); the training tracker's correlation
-    discriminator to our ``corr_da_loss`` head (:data:`RELEASE_HEADS`).
-    Leaves out, on purpose and reported: the keys of :data:`RELEASE_DROPPED`.
-    A DDP ``module.`` prefix on every key is removed first.
-
-    Returns:
-        The renamed state dict and what was mapped and dropped.
-
-    Raises:
-        ValueError: the state dict is not in the release layout, or holds a
-            key that maps nowhere (listed), e.g. a release module with no
-            counterpart here.
-    """
-    state_dict, unwrapped = unwrap_ddp(state_dict)
-    report = ReleaseConversion(unwrapped=unwrapped)
-    encoders = release_encoder_prefixes(state_dict)
-    if not encoders:
-        raise ValueError(f'not a release-layout state dict: no key ends in {RELEASE_STEM!r}')
-    foreign = [prefix for prefix in encoders if prefix not in RELEASE_ENCODERS]
-    if foreign:
-        raise ValueError(
-            f'release-layout ResNet(s) under {foreign} have no counterpart here '
-            f'(known: {[p for p in RELEASE_ENCODERS if p]} or a bare encoder)'
-        )
-    by_length = sorted(encoders, key=len, reverse=True)
-    converted: Dict[str, Tensor] = {}
-    unknown: List[str] = []
-    for key, value in state_dict.items():
-        target = _release_target(key, by_length)
-        if target is not None:
-            release_prefix, our_prefix, new_key = target
-            converted[new_key] = value
-            count = report.modules.get(release_prefix, (our_prefix, 0))[1]
-            report.modules[release_prefix] = (our_prefix, count + 1)
-            continue
-        reason = next(
-            (why for name, why in RELEASE_DROPPED.items() if _names(key, name)),
-            None,
-        )
-        if reason is None:
-            unknown.append(key)
-        else:
-            report.dropped.setdefault(reason, []).append(key)
-    if unknown:
-        raise ValueError(
-            f'{len(unknown)} key(s) of the release-layout state dict map nowhere here: '
-            f'{unknown[:10]}{" ..." if len(unknown) > 10 else ""}'
-        )
-    return converted, report
-
-
-def _names(key: str, name: str) -> bool:
-    """Whether ``name`` (a key, or a prefix ending in a dot) names ``key``."""
-    return key == name or (name.endswith('.') and key.startswith(name))
-
-
-def _release_target(key: str, encoders: Sequence[str]) -> Optional[Tuple[str, str, str]]:
-    """(release module prefix, our module prefix, our key) of a release key;
-    None when it is not a weight of a module that maps (see
-    :data:`RELEASE_ENCODERS` and :data:`RELEASE_HEADS`)."""
-    for prefix in encoders:
-        if key.startswith(prefix):
-            name = release_resnet_key(key[len(prefix) :])
-            ours = RELEASE_ENCODERS[prefix]
-            return None if name is None else (prefix, ours, ours + name)
-    for prefix, (ours, indices) in RELEASE_HEADS.items():
-        match = _RELEASE_HEAD_KEY.match(key[len(prefix) :]) if key.startswith(prefix) else None
-        if match and int(match['index']) in indices:
-            return prefix, ours, f'{ours}{indices[int(match["index"])]}.{match["leaf"]}'
-    return None
-
-
-# Strict loading: every weight of the module from the checkpoint, every key
-# of the checkpoint used, by name and shape. The one exception is a ResNet
-# stage the model does not build (the FGVC encoder stops at layer3; the
-# release computes layer4 and discards its output): its keys are dropped and
-# said so.
-
-#: How many keys an error message lists per kind.
-LISTED_KEYS = 10
-
-
-_STAGE = re.compile(r'layer(\d+)\.')
-
-
-class CheckpointMismatchError(ValueError):
-    """A checkpoint's weights do not fit the module they are loaded into."""
-
-
-def _listed(keys: Sequence[str]) -> str:
-    more = f' ... ({len(keys) - LISTED_KEYS} more)' if len(keys) > LISTED_KEYS else ''
-    return f'{list(keys[:LISTED_KEYS])}{more}'
-
-
-def to_our_names(
-    state_dict: Mapping[str, Tensor], source: str
-) -> Tuple[Dict[str, Tensor], List[str]]:
-    """``state_dict`` in this framework's names, and notes on what was done:
-    a release-layout state dict (:data:`RELEASE_STEM`) is converted
-    (:func:`convert_release_state_dict`), otherwise DDP's ``module.`` prefix
-    is removed when every key carries it.
-
-    Raises:
-        CheckpointMismatchError: a release-layout key maps nowhere.
-    """
-    state, unwrapped = unwrap_ddp(state_dict)
-    if is_release_layout(state):
-        try:
-            converted, report = convert_release_state_dict(state_dict)
-        except ValueError as error:
-            raise CheckpointMismatchError(f'Checkpoint {source}: {error}') from None
-        return converted, [f'{source}: detected the {report.describe()}']
-    notes = [f'{source}: removed the DDP prefix {DDP_PREFIX!r} from every key'] if unwrapped else []
-    return dict(state), notes
-
-
-def unbuilt_stage_keys(module: nn.Module, state_dict: Mapping[str, Tensor]) -> List[str]:
-    """The keys of ``state_dict`` that belong to a stage (``layerN``, one of
-    the four of a ResNet) of one of ``module``'s ResNets that this ResNet does
-    not build (see ``ResNet(out_indices=...)``)."""
-    resnets = [
-        (f'{name}.' if name else '', sub)
-        for name, sub in module.named_modules()
-        if isinstance(sub, ResNet)
-    ]
-    dropped = []
-    for key in state_dict:
-        for prefix, resnet in resnets:
-            match = _STAGE.match(key[len(prefix) :]) if key.startswith(prefix) else None
-            stage = int(match[1]) if match else 0
-            if 1 <= stage <= resnet.num_stages and not hasattr(resnet, f'layer{stage}'):
-                dropped.append(key)
-                break
-    return dropped
-
-
-def fit_state_dict(
-    module: nn.Module, state_dict: Mapping[str, Tensor], source: str, what: str = 'the model'
-) -> Tuple[Dict[str, Tensor], List[str]]:
-    """The weights of ``state_dict`` (in our names) for ``module``, strictly,
-    in the module's key order, and notes on what was left out.
-
-    Keys of ResNet stages the module does not build are left out, with a
-    note naming their count; any other key the module lacks, any key of the
-    module the state dict lacks, and any shape that differs is an error.
-
-    Raises:
-        CheckpointMismatchError: naming ``source``, ``what`` and the keys.
-    """
-    unbuilt = unbuilt_stage_keys(module, state_dict)
-    notes = []
-    if unbuilt:
-        stages = sorted({re.sub(r'(layer\d+)\..*', r'\1', key) for key in unbuilt})
-        notes.append(
-            f'{source}: dropped {len(unbuilt)} key(s) of {", ".join(stages)}, a stage '
-            f'{what} does not build (its output would be unused)'
-        )
-    state = {k: v for k, v in state_dict.items() if k not in set(unbuilt)}
-    expected = module.state_dict()
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    wrong = [
-        f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(v.shape)}'
-        for k, v in expected.items()
-        if k in state and tuple(state[k].shape) != tuple(v.shape)
-    ]
-    if missing or unexpected or wrong:
-        lines = [f'missing {len(missing)} key(s): {_listed(missing)}'] if missing else []
-        if unexpected:
-            lines.append(f'{len(unexpected)} key(s) map nowhere: {_listed(unexpected)}')
-        lines += [f'shape mismatch {w}' for w in wrong[:LISTED_KEYS]]
-        raise CheckpointMismatchError(
-            f'Checkpoint {source} does not fit {what}:\n  ' + '\n  '.join(lines)
-        )
-    return {k: state[k] for k in expected}, notes
-
-
-def load_state_dict_strictly(
-    module: nn.Module, state_dict: Mapping[str, Tensor], source: str, what: str = 'the model'
-) -> List[str]:
-    """Load ``state_dict`` (in our names) into ``module`` with
-    :func:`fit_state_dict`'s rule; returns its notes."""
-    fitted, notes = fit_state_dict(module, state_dict, source, what)
-    module.load_state_dict(fitted, strict=True)
-    return notes
-
-
-#: Parts of self-supervised checkpoints that are not the encoder, left out by
-#: name: MoCo's (and DetCo's) momentum encoder and its queues of keys.
 MOMENTUM_PREFIXES: Tuple[str, ...] = ('encoder_k.', 'queue')
 
 
@@ -520,7 +231,7 @@ def convert_checkpoint(
             {},
             lines,
             f'not saved: {len(stray)} key(s) of {source} map nowhere in the encoder: '
-            f'{_listed(stray)}; name what to leave out with --drop PREFIX',
+            f'{listed_keys(stray)}; name what to leave out with --drop PREFIX',
         )
     return Conversion({out_prefix + k: v for k, v in matched.items()}, lines)
 

@@ -13,8 +13,8 @@ from release_checkpoint import (
     tensors_sha256,
 )
 
-from fgvc.models.backbones import ResNet
-from fgvc.models.backbones.checkpoint_utils import (
+from fgvc.models.backbones import ResNet, checkpoint_utils
+from fgvc.models.backbones.release_layout import (
     convert_release_state_dict,
     is_release_layout,
     release_resnet_key,
@@ -59,6 +59,10 @@ def assert_release_features(feat: np.ndarray, io) -> None:
     np.testing.assert_allclose(
         feat.mean(axis=(2, 3)), io['feat_channel_mean'], rtol=1e-5, atol=1e-5
     )
+
+
+def test_the_converter_is_also_named_with_the_other_converters() -> None:
+    assert checkpoint_utils.convert_release_state_dict is convert_release_state_dict
 
 
 def test_key_names() -> None:
