@@ -12,10 +12,8 @@ from release_checkpoint import release_resnet18_state_dict
 
 from fgvc.apis import prepare_test_config
 from fgvc.datasets.tapvid import write_tapvid_npz
-from fgvc.models.backbones.checkpoint_utils import (
-    convert_release_state_dict,
-    load_state_dict_strictly,
-)
+from fgvc.models.backbones.checkpoint_utils import convert_release_state_dict
+from fgvc.models.backbones.fitting import load_state_dict_strictly
 from fgvc.propagation import PropagationConfig
 from fgvc.propagation.stream import StreamPropagation
 from fgvc.registry import DATASETS, MODELS
