@@ -10,7 +10,13 @@ from mmengine.config import Config
 from mmengine.dist import get_rank
 
 from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
-from fgvc.apis.cli import add_adaptation_args, add_cfg_options, add_launcher_args, add_trust_flag
+from fgvc.apis.cli import (
+    add_adaptation_args,
+    add_cfg_options,
+    add_launcher_args,
+    add_protocol_arg,
+    add_trust_flag,
+)
 from fgvc.apis.evaluation import (
     describe_protocol,
     format_table,
@@ -44,6 +50,7 @@ def parse_args():
     parser.add_argument('--task', required=True, help="a key of the config's `tasks` dict")
     parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
+    add_protocol_arg(parser)
     add_cfg_options(parser)
     parser.add_argument(
         '--show-dir', help='draw predictions over the frames (images and mp4) into DIR/<task>/'
@@ -103,6 +110,7 @@ def main():
         data_root=args.data_root,
         options=options,
         dump_dir=args.dump,
+        protocol=args.protocol,
     )
     check_config(cfg)
     if args.print_protocol:

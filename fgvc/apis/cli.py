@@ -49,6 +49,16 @@ def add_cfg_options(
     )
 
 
+def add_protocol_arg(parser: argparse.ArgumentParser) -> None:
+    """``--protocol NAME``: one of the task's named protocols."""
+    parser.add_argument(
+        '--protocol',
+        help="one of the task's protocols in the config (`tasks.<task>.protocols`): 'standard' "
+        "(this project's settings) or 'release' (the authors' release); default: the task's "
+        '`protocol` entry',
+    )
+
+
 def add_predictor_args(
     parser: argparse.ArgumentParser,
     short_side: int = DEFAULT_SHORT_SIDE,

@@ -18,6 +18,8 @@ from fgvc.registry import DATASETS, METRICS
 from fgvc.utils import check_override_keys, load_encoder_weights
 
 __all__ = [
+    'DEFAULT_PROTOCOL',
+    'task_protocols',
     'prepare_test_config',
     'format_table',
     'load_encoder_weights',
@@ -28,6 +30,22 @@ __all__ = [
 ]
 
 HASH_CHUNK_BYTES = 1 << 20
+#: The protocol of a task that names none: this project's settings as written in the task.
+DEFAULT_PROTOCOL = 'standard'
+#: Where protocol options may add keys the task does not write (besides built parts).
+NEW_KEYS = ('model.propagation',)
+
+
+def task_protocols(spec: dict) -> Dict[str, Dict[str, object]]:
+    """A task's named protocols: ``{name: {dotted config key: value}}``.
+
+    ``spec['protocols']`` maps names to the options (keys as for
+    ``--cfg-options``) applied over the task's own settings; the task's
+    settings themselves are the protocol ``DEFAULT_PROTOCOL`` (empty options),
+    named or not."""
+    protocols = {DEFAULT_PROTOCOL: {}}
+    protocols.update({name: dict(opts) for name, opts in (spec.get('protocols') or {}).items()})
+    return protocols
 
 
 def prepare_test_config(
@@ -37,19 +55,30 @@ def prepare_test_config(
     data_root: Optional[str] = None,
     options: Optional[Dict] = None,
     dump_dir: Optional[str] = None,
+    protocol: Optional[str] = None,
 ) -> Config:
-    """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator.
+    """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator,
+    under one of its protocols.
 
-    ``data_root`` replaces the dataset's location; ``options`` (dotted keys,
-    as from ``--cfg-options``) are applied last and must name existing keys.
-    The evaluator gets the protocol record of the resulting settings
-    (:func:`config_protocol`) and ``dump_dir``; a per-video progress bar is
-    added to the hooks.
+    ``protocol`` names one of the task's protocols (:func:`task_protocols`;
+    default: the task's ``protocol`` entry, else ``DEFAULT_PROTOCOL``); its
+    options are applied over the task's settings. ``data_root`` replaces the
+    dataset's location; ``options`` (dotted keys, as from ``--cfg-options``)
+    are applied last. Options must name existing keys (or new arguments of a
+    part built from a ``type``). The evaluator gets the protocol record of
+    the resulting settings (:func:`config_protocol`) and ``dump_dir``; a
+    per-video progress bar is added to the hooks.
     """
     tasks = cfg.get('tasks', {})
     if task not in tasks:
         raise KeyError(f"Unknown task '{task}': config defines {sorted(tasks)}")
     spec = copy.deepcopy(tasks[task])
+    protocols = task_protocols(spec)
+    name = protocol or spec.get('protocol', DEFAULT_PROTOCOL)
+    if name not in protocols:
+        raise KeyError(
+            f"Unknown protocol '{name}' for task '{task}': the config defines {sorted(protocols)}"
+        )
     cfg.merge_from_dict(dict(model=spec['model']))
     dataset = spec['dataset']
     if data_root is not None:
@@ -57,13 +86,19 @@ def prepare_test_config(
     cfg.test_dataloader.dataset = dataset
     cfg.test_evaluator = dict(spec['evaluator'], out_dir=work_dir, task=task)
     cfg.work_dir = work_dir
-    if options:
-        check_override_keys(cfg, options, allow_new=('model.propagation',))
-        cfg.merge_from_dict(options)
-    cfg.test_evaluator.update(protocol=config_protocol(cfg), dump_dir=dump_dir)
+    for overrides in (protocols[name], options):
+        if overrides:
+            check_override_keys(cfg, overrides, allow_new=NEW_KEYS)
+            cfg.merge_from_dict(overrides)
+    record = dict(name=name, options=protocols[name], overrides=dict(options or {}))
+    cfg.test_evaluator.update(protocol=config_protocol(cfg, record), dump_dir=dump_dir)
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ProgressBarHook']
     cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', desc=task)]
     return cfg
+
+
+#: The keys of a protocol record that name it (see :func:`prepare_test_config`).
+PROTOCOL_NAMING = ('name', 'options', 'overrides')
 
 
 def _pipeline_step(cfg: Config, name: str) -> Optional[dict]:
@@ -71,13 +106,19 @@ def _pipeline_step(cfg: Config, name: str) -> Optional[dict]:
     return steps[0] if steps else None
 
 
-def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
-    """The evaluation settings a prepared config applies: queries and
+def config_protocol(
+    cfg: Config, named: Optional[Dict[str, object]] = None, with_model: bool = True
+) -> Dict[str, object]:
+    """The evaluation settings a prepared config applies: ``named`` (the
+    protocol's name, its options and the overrides given), queries and
     resizing, and with ``with_model`` the encoder's input, propagation and
     occlusion (left out when scoring another tracker's predictions)."""
+    if named is None:
+        named = {k: cfg.test_evaluator.get('protocol', {}).get(k) for k in PROTOCOL_NAMING}
     model = cfg.model
     resize = _pipeline_step(cfg, 'ResizeVideo')
     tapvid_queries = _pipeline_step(cfg, 'SampleTapVidQueries')
+    keypoint_queries = _pipeline_step(cfg, 'SampleKeypointQueries')
     if tapvid_queries is not None:
         mode = tapvid_queries.get('query_mode', 'first')
         queries = mode + (
@@ -85,11 +126,16 @@ def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
             if mode == 'strided'
             else ' (each track at its first visible frame)'
         )
-    elif _pipeline_step(cfg, 'SampleKeypointQueries') is not None:
-        queries = 'first (each joint at its first visible frame)'
+    elif keypoint_queries is not None:
+        queries = (
+            'every joint at the first frame (visible or not)'
+            if keypoint_queries.get('seed') == 'first_frame'
+            else 'first (each joint at its first visible frame)'
+        )
     else:
         queries = 'first-frame masks'
     record = dict(
+        **named,
         query_mode=queries,
         frames_resized_to=list(resize['size']) if resize else 'kept (scored in their own pixels)',
         dataset={
@@ -98,13 +144,16 @@ def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
         | dict(type=cfg.test_dataloader.dataset['type']),
     )
     if with_model:
-        input_size = model.get('data_preprocessor', {}).get('input_size')
+        preprocessor = model.get('data_preprocessor', {})
+        input_size = preprocessor.get('input_size')
         record.update(
             encoder=model.backbone.get('type'),
             encoder_input_size=list(input_size) if input_size else 'the frames',
+            input_backend=preprocessor.get('backend', 'torch'),
             resize_rule='bilinear (frames, then encoder input); predictions mapped back to '
             'the scored raster',
             occlusion_threshold=model.get('occlusion_threshold'),
+            occluded_everywhere=model.get('occluded_everywhere', False),
             propagation=dict(model.get('propagation', {})),
         )
     return record

@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from fgvc.apis.cli import add_cfg_options
+from fgvc.apis.cli import add_cfg_options, add_protocol_arg
 from fgvc.apis.evaluation import format_table, prepare_test_config
 from fgvc.apis.predictor import DEFAULT_CONFIG
 from fgvc.apis.scoring import score_predictions
@@ -28,6 +28,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
     parser.add_argument('--work-dir', required=True, help='where the summary goes')
     parser.add_argument('--config', default=DEFAULT_CONFIG, help='evaluation config (protocol)')
+    add_protocol_arg(parser)
     parser.add_argument(
         '--raster',
         nargs=2,
@@ -53,6 +54,7 @@ def main(argv=None) -> None:
         work_dir=args.work_dir,
         data_root=args.data_root,
         options=args.cfg_options,
+        protocol=args.protocol,
     )
     metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
     print(format_table(args.task, metrics))

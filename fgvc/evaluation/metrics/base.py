@@ -26,8 +26,8 @@ class VideoMetric(BaseMetric):
     """Scores one video at a time (:meth:`score_video`) and summarises the
     scored videos (:meth:`summarize`).
 
-    A video's record is ``{'video_name', 'fingerprint', 'protocol', 'metrics',
-    ...}`` plus what :meth:`summarize` needs, all json. With ``out_dir`` it is
+    A video's record is ``{'video_name', 'fingerprint', 'protocol' (a digest
+    of the protocol record), 'protocol_name', 'metrics', ...}`` plus what :meth:`summarize` needs, all json. With ``out_dir`` it is
     appended to ``<out_dir>/<task>_videos.rank<r>.jsonl`` as soon as the video
     is scored. A record with an ``excluded`` reason (nothing to score) is
     reported in the summary and left out of the means.
@@ -68,6 +68,7 @@ class VideoMetric(BaseMetric):
         self.resume = resume
         self.dump_dir = dump_dir
         self.protocol = dict(protocol or {}, task=task, **self.describe())
+        self.protocol_name = self.protocol.get('name')
         self.protocol_digest = hashlib.sha256(
             json.dumps(self.protocol, sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -113,6 +114,7 @@ class VideoMetric(BaseMetric):
                 video_name=name,
                 fingerprint=sample_fingerprint(name, gt),
                 protocol=self.protocol_digest,
+                protocol_name=self.protocol_name,
                 **self.score_video(sample),
             )
             if self.dump_dir is not None:
@@ -126,11 +128,13 @@ class VideoMetric(BaseMetric):
             return []
         path = resumed_records_path(self.out_dir, self.task)
         records = read_records([path])
-        other = [r['video_name'] for r in records if r.get('protocol') != self.protocol_digest]
+        other = [r for r in records if r.get('protocol') != self.protocol_digest]
         if other:
+            names = ', '.join(sorted({str(r.get('protocol_name')) for r in other}))
             raise ValueError(
-                f'{path}: {len(other)} video(s) (e.g. {other[0]!r}) were evaluated under '
-                'another protocol than this run; rerun without --resume'
+                f'{path}: {len(other)} video(s) (e.g. {other[0]["video_name"]!r}) were evaluated '
+                f'under another protocol than this run (theirs named {names}, this run '
+                f'{self.protocol_name}; same names mean other settings); rerun without --resume'
             )
         return records
 

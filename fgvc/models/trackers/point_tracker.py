@@ -27,7 +27,12 @@ class PointTracker(PropagationTracker):
         occlusion_threshold: predict a point occluded where its label's
             relative confidence falls below this value
             (:func:`fgvc.propagation.occlusion_from_peaks`); None predicts
-            every point visible everywhere (the released method).
+            every point visible everywhere.
+        occluded_everywhere: predict no visibility at all: every point is
+            occluded in every frame, as the authors' release reports (its
+            tracker returns zeros for visibility: AJ is 0 and occlusion
+            accuracy counts the occluded ground truth), whatever
+            ``occlusion_threshold`` says.
     """
 
     def __init__(
@@ -37,10 +42,12 @@ class PointTracker(PropagationTracker):
         data_preprocessor: Optional[dict] = None,
         frames_per_batch: int = 8,
         occlusion_threshold: Optional[float] = None,
+        occluded_everywhere: bool = False,
         init_cfg=None,
     ):
         super().__init__(backbone, propagation, data_preprocessor, frames_per_batch, init_cfg)
         self.occlusion_threshold = occlusion_threshold
+        self.occluded_everywhere = occluded_everywhere
 
     @torch.no_grad()
     def track(
@@ -66,7 +73,8 @@ class PointTracker(PropagationTracker):
 
         Returns:
             ``tracks`` ``[N, T, 2]`` (x, y) in the raster and ``occluded``
-            ``[N, T]`` bool (all False when ``occlusion_threshold`` is None).
+            ``[N, T]`` bool (all True with ``occluded_everywhere``, else all
+            False when ``occlusion_threshold`` is None).
         """
         cfg = self.propagation
         if bidirectional and not cfg.bidirectional:
@@ -75,8 +83,10 @@ class PointTracker(PropagationTracker):
             cfg = replace(cfg, max_memory_mb=max_memory_mb)
         query_points = query_points.to(features[0])
         tracks, peaks = track_points_with_peaks(features, query_points, raster_hw, cfg)
-        if self.occlusion_threshold is None:
-            occluded = torch.zeros(tracks.shape[:2], dtype=torch.bool, device=tracks.device)
+        if self.occluded_everywhere or self.occlusion_threshold is None:
+            occluded = torch.full(
+                tracks.shape[:2], self.occluded_everywhere, dtype=torch.bool, device=tracks.device
+            )
         else:
             occluded = occlusion_from_peaks(
                 peaks, query_points[:, 0].round(), self.occlusion_threshold
