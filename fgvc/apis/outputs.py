@@ -3,7 +3,6 @@ videos of them drawn over the frames, into a folder that only appears once
 everything in it is complete."""
 
 import contextlib
-import fcntl
 import json
 import os
 import os.path as osp
@@ -19,9 +18,9 @@ from tqdm import tqdm
 
 from fgvc.datasets.video_reader import VideoReader
 from fgvc.fileio import (
-    FILE_MODE,
     FOLDER_MODE,
     current_umask,
+    exclusive_lock,
     list_images,
     read_index_png,
     write_palette_png,
@@ -76,32 +75,6 @@ def _check_replaceable(out_dir: str, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(out_dir: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``out_dir`` for the whole run, so that two
-    runs writing to it cannot both succeed."""
-    parent, name = osp.split(out_dir)
-    path = osp.join(parent, f'.{name}.lock')
-    busy = FileExistsError(
-        f'Another run is writing to {out_dir} (it holds {path}): wait for it or choose another --out'
-    )
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise busy from None
-        # the holder before us may have removed the file after we opened it
-        if not osp.exists(path) or os.stat(path).st_ino != os.fstat(fd).st_ino:
-            raise busy
-        try:
-            yield
-        finally:
-            os.remove(path)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into an exit that unwinds like Ctrl-C (clean-ups run)."""
     if threading.current_thread() is not threading.main_thread():
@@ -132,7 +105,12 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
     out_dir = osp.abspath(out_dir)
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
-    with _exclusive_lock(out_dir), _terminate_as_interrupt():
+    lock = osp.join(parent, f'.{name}.lock')
+    busy = (
+        f'Another run is writing to {out_dir} (it holds {lock}): wait for it or choose '
+        'another --out'
+    )
+    with exclusive_lock(lock, busy), _terminate_as_interrupt():
         _check_replaceable(out_dir, overwrite)
         staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
