@@ -4,19 +4,32 @@ import argparse
 
 from mmengine.config import DictAction
 
-from fgvc.utils import TRUST_FLAG
+from fgvc.fileio import TRUST_FLAG
 
 from .predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
 
 
+class _TrustPickles(argparse.Action):
+    """Sets ``trust_pickle`` and, under its earlier name, ``trust_checkpoint``."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        namespace.trust_pickle = namespace.trust_checkpoint = True
+
+
 def add_trust_flag(parser: argparse.ArgumentParser, what: str = 'a checkpoint') -> None:
-    """``--trust-checkpoint``: unpickle files that hold more than weights."""
+    """The one trust flag, ``--trust-pickle`` (``--trust-checkpoint`` is the
+    same flag): unpickle files (checkpoints, TAP-Vid data, predictions) that
+    hold other types than weights, arrays and containers. Sets
+    ``args.trust_pickle`` (and ``args.trust_checkpoint``)."""
     parser.add_argument(
         TRUST_FLAG,
-        action='store_true',
-        help=f'load {what} holding types other than weights: unpickling it can run code, '
-        'so only for files you trust',
+        '--trust-checkpoint',
+        action=_TrustPickles,
+        nargs=0,
+        help=f'load {what} holding other types than weights, arrays and containers: '
+        'unpickling it can run code, so only for files you trust',
     )
+    parser.set_defaults(trust_pickle=False, trust_checkpoint=False)
 
 
 def add_cfg_options(
@@ -79,7 +92,7 @@ def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
         cfg_options=args.cfg_options,
         encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
-        trust_checkpoint=args.trust_checkpoint,
+        trust_checkpoint=args.trust_pickle,
         **options,
     )
 

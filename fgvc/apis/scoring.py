@@ -1,13 +1,12 @@
 """Scoring predictions read from disk (any tracker's) with the evaluation's
 datasets and metrics: ``tools/score.py``."""
 
-import pickle
-import warnings
 from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 from tqdm import tqdm
 
+from fgvc.fileio import UnsafePickleError, load_pickle
 from fgvc.registry import DATASETS, METRICS
 
 from .evaluation import config_protocol, file_sha256
@@ -17,17 +16,19 @@ __all__ = ['score_predictions', 'load_prediction_source']
 
 def load_prediction_source(path: str, trust_pickle: bool = False):
     """A folder of per-video files, or the content of a TAP-Vid predictions
-    pickle (which runs code when loaded: only with ``trust_pickle``)."""
+    pickle, read safely (arrays and containers only; any other type needs
+    ``trust_pickle``)."""
     if not path.endswith('.pkl'):
         return path
-    if not trust_pickle:
+    try:
+        data = load_pickle(path, 'predictions pickle', trust_pickle)
+    except UnsafePickleError:
+        raise
+    except ValueError as err:
         raise ValueError(
-            f'{path} is a pickle: loading it can run any code it holds. Convert it to one '
-            'npz per video, or pass --trust-pickle if you made it yourself'
-        )
-    warnings.warn(f'Unpickling {path}: only do this with files you trust', stacklevel=2)
-    with open(path, 'rb') as f:
-        data = pickle.load(f)
+            f'{path} is a pickle: loading it can run any code, so it is read safely, and that '
+            f'failed: {err}. Write one npz per video instead'
+        ) from None
     if not isinstance(data, dict):
         raise ValueError(f'{path} holds a {type(data).__name__}; expected {{video: predictions}}')
     return data

@@ -19,6 +19,7 @@ import os.path as osp
 import pickle
 import re
 import warnings
+import zipfile
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
@@ -26,10 +27,10 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
+from fgvc.fileio import TRUST_FLAG, refused_global
+
 from .checkpoint_files import resolve_checkpoint
 
-#: The command-line flag that allows full unpickling; error messages name it.
-TRUST_FLAG = '--trust-checkpoint'
 #: Backbone settings that fix the shapes of the encoder's weights.
 ENCODER_SHAPE_KEYS = ('depth', 'base_channels')
 #: The statistics methods mmengine's HistoryBuffer pickles by reference.
@@ -73,8 +74,11 @@ def _allowed_globals() -> list:
     ]
 
 
-def _refused_type(error: Exception) -> str:
-    """The type or function named in torch's weights-only refusal."""
+def _refused_type(error: Exception, filename: str) -> Optional[str]:
+    """The type or function named in torch's weights-only refusal; for a
+    refusal that names none (an operation the loader does not support), the
+    first global the file's pickle names that is not an array or container,
+    or None when it names none."""
     message = str(error)
     for pattern in (
         r'GLOBAL (\S+) ',
@@ -84,7 +88,22 @@ def _refused_type(error: Exception) -> str:
         match = re.search(pattern, message, re.MULTILINE)
         if match:
             return match.group(1)
-    return message.splitlines()[-1] if message else type(error).__name__
+    if zipfile.is_zipfile(filename):
+        return None  # torch names the globals of its own format
+    with open(filename, 'rb') as f:
+        return refused_global(f.read())
+
+
+def _read_error(filename: str, error: Exception) -> ValueError:
+    """A one-line reason why ``filename`` is not a readable checkpoint."""
+    if osp.getsize(filename) == 0:
+        reason = 'the file is empty'
+    elif isinstance(error, (KeyError, pickle.UnpicklingError)):
+        reason = 'not a PyTorch checkpoint (neither a zip archive nor a pickle it can read)'
+    else:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ''
+        reason = f'truncated or corrupt ({first.split(". ")[0] or type(error).__name__})'
+    return ValueError(f'Cannot read checkpoint {filename}: {reason}')
 
 
 def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = False) -> Any:
@@ -109,7 +128,9 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
         with torch.serialization.safe_globals(_allowed_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        refused = _refused_type(err)
+        refused = _refused_type(err, filename)
+        if refused is None:
+            raise _read_error(filename, err) from None
         if not trust:
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {filename}: it holds `{refused}`, which is not a '
@@ -123,8 +144,8 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
             stacklevel=2,
         )
         return _load_unsafe(filename, map_location)
-    except (RuntimeError, EOFError, OSError) as err:
-        raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
+    except (RuntimeError, EOFError, OSError, KeyError) as err:
+        raise _read_error(filename, err) from None
 
 
 def _load_unsafe(filename: str, map_location: Any) -> Any:

@@ -10,6 +10,7 @@ by other writers.
 """
 
 import glob
+import os
 import os.path as osp
 import re
 import warnings
@@ -33,8 +34,8 @@ def write_last_checkpoint(work_dir: str, checkpoint: str) -> None:
 
 def read_last_checkpoint(path: str) -> str:
     """The checkpoint path a ``last_checkpoint`` file names (relative to its folder)."""
-    with open(path) as f:
-        target = f.read().strip()
+    with open(path, 'rb') as f:
+        target = os.fsdecode(f.read().strip())
     if not target:
         raise ValueError(f'{path} is empty: it names no checkpoint')
     return osp.normpath(osp.join(osp.dirname(osp.abspath(path)), target))
@@ -61,8 +62,9 @@ def resolve_checkpoint(path: str) -> str:
     """The checkpoint file ``path`` names: the file itself, or the checkpoint
     a ``last_checkpoint`` file (or a training work dir holding one) points to.
 
-    When ``last_checkpoint`` names a file that is gone, the newest complete
-    checkpoint in its folder is used instead, with a warning saying so.
+    When ``last_checkpoint`` names a file that is gone or incomplete (cut
+    short), the newest complete checkpoint in its folder is used instead, with
+    a warning saying so.
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -79,16 +81,17 @@ def resolve_checkpoint(path: str) -> str:
             return found
     if osp.basename(path) == LAST_CHECKPOINT and osp.isfile(path):
         target = read_last_checkpoint(path)
-        if osp.isfile(target):
+        if is_complete_checkpoint(target):
             return target
+        problem = 'is incomplete (cut short)' if osp.isfile(target) else 'does not exist'
         found = latest_checkpoint(osp.dirname(osp.abspath(path)))
         if found is None:
             raise FileNotFoundError(
-                f'{path} points to {target}, which does not exist, and there is no other '
+                f'{path} points to {target}, which {problem}, and there is no other '
                 'complete checkpoint beside it'
             )
         warnings.warn(
-            f'{path} points to {target}, which does not exist: using the newest complete '
+            f'{path} points to {target}, which {problem}: using the newest complete '
             f'checkpoint in the folder, {found}',
             stacklevel=2,
         )
