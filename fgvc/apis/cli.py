@@ -1,12 +1,71 @@
-"""Command-line options shared by the tools, each defined once."""
+"""Command-line options shared by the tools, each defined once, and their
+checks: every option is checked before any work, and the input's errors end
+a tool with one line (:func:`one_line_errors`)."""
 
 import argparse
+import contextlib
+import os.path as osp
+import sys
+from typing import Iterator, Mapping, Optional
 
 from mmengine.config import DictAction
 
 from fgvc.fileio import TRUST_FLAG
 
+from .adaptation import MAX_ADAPT_STEPS, check_steps
 from .predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
+
+#: Errors that are the input's fault: reported in one line, without a traceback.
+USER_ERRORS = (OSError, ValueError, KeyError, IndexError)
+#: Exit status after Ctrl-C, as shells report it (128 + SIGINT).
+INTERRUPTED = 130
+DEFAULT_ADAPT_SEED = 0
+DEFAULT_PORT = 29500
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (further lines joined with '; ')."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    return lines[0] + (' ' + '; '.join(lines[1:]) if lines[1:] else '')
+
+
+@contextlib.contextmanager
+def one_line_errors(traceback: bool = False) -> Iterator[None]:
+    """End the tool with ``error: <message>`` on one line (exit status 1) on
+    the input's errors (:data:`USER_ERRORS`), and with ``interrupted`` (exit
+    status 130) on Ctrl-C; with ``traceback`` (``--verbose``) errors propagate."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if traceback:
+            raise
+        print('interrupted (Ctrl-C): stopped', file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except USER_ERRORS as error:
+        if traceback:
+            raise
+        sys.exit(f'error: {one_line(error)}')
+
+
+def check_distinct_paths(
+    outputs: Mapping[str, Optional[str]], inputs: Mapping[str, Optional[str]]
+) -> None:
+    """Raise ``ValueError`` when an output path (by option name) is one of
+    the input paths (or another output): writing it would destroy an input."""
+    seen = {}
+    for option, path in [*inputs.items(), *outputs.items()]:
+        if path is None:
+            continue
+        key = osp.realpath(path)
+        if key in seen and option in outputs:
+            raise ValueError(
+                f'{option} {path} is the same path as {seen[key]}: writing it would replace '
+                'that file; choose another path'
+            )
+        seen.setdefault(key, option)
 
 
 class _TrustPickles(argparse.Action):
@@ -75,10 +134,24 @@ def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the vide
         type=int,
         default=0,
         metavar='STEPS',
-        help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps before '
-        "tracking (self-supervised, the config's `adaptation` settings; labels never read)",
+        help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps (at most '
+        f"{MAX_ADAPT_STEPS}) before tracking (self-supervised, the config's `adaptation` "
+        'settings; labels never read)',
     )
-    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
+    parser.add_argument(
+        '--adapt-seed', type=int, help=f'seed of --adapt (default {DEFAULT_ADAPT_SEED})'
+    )
+
+
+def check_adaptation_args(args: argparse.Namespace, count: bool = True) -> None:
+    """The step count in range (with ``count``; a :class:`Predictor` checks
+    its own), ``--adapt-seed`` only with ``--adapt`` (then its default set)."""
+    if count:
+        check_steps(args.adapt)
+    if args.adapt_seed is not None and not args.adapt:
+        raise ValueError('--adapt-seed is used only with --adapt STEPS (> 0)')
+    if args.adapt_seed is None:
+        args.adapt_seed = DEFAULT_ADAPT_SEED
 
 
 def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
@@ -100,7 +173,19 @@ def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
 def add_launcher_args(parser: argparse.ArgumentParser) -> None:
     """How the processes were started (``tools/dist_*.sh``) and mmengine's console messages."""
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     parser.add_argument(
-        '--verbose', action='store_true', help="show mmengine's info messages on the console"
+        '--port', type=int, help=f'master port, with --launcher slurm (default {DEFAULT_PORT})'
     )
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="show mmengine's info messages on the console, and tracebacks of errors",
+    )
+
+
+def check_launcher_args(args: argparse.Namespace) -> None:
+    """``--port`` only with ``--launcher slurm`` (then its default set)."""
+    if args.port is not None and args.launcher != 'slurm':
+        raise ValueError('--port is used only with --launcher slurm (torchrun sets its own)')
+    if args.port is None:
+        args.port = DEFAULT_PORT

@@ -15,6 +15,7 @@ raster and tracks mapped back.
 """
 
 import copy
+import os.path as osp
 import warnings
 from pathlib import Path
 from typing import Iterator, Optional, Tuple, Union
@@ -29,7 +30,7 @@ from fgvc.fileio import VOID
 from fgvc.registry import MODELS
 from fgvc.utils import EncoderCheckpoint, register_all_modules
 
-from .adaptation import adapt_encoder, save_encoder
+from .adaptation import adapt_encoder, check_steps, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
 from .queries import Queries, parse_queries, validate_queries
@@ -42,6 +43,8 @@ DEFAULT_SHORT_SIDE = 256
 SIZE_MULTIPLE = 8
 #: Bound on the features propagation holds at once (seed frames and memory window).
 DEFAULT_MAX_MEMORY_MB = 1024
+#: Seed of an untrained encoder's random weights, so that untrained runs repeat.
+UNTRAINED_SEED = 0
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
@@ -56,6 +59,42 @@ def untrained_encoder_message() -> str:
         'No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
         'masks will be poor. ' + QUICKSTART_HINT
     )
+
+
+def resolve_device(device: str) -> torch.device:
+    """``device`` ('auto': CUDA when available, else CPU) as a torch device;
+    ``ValueError`` naming it when it is not one or is not available here."""
+    if device == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(
+            f"--device {device!r} is not a device ('auto', 'cpu', 'cuda', 'cuda:1')"
+        ) from None
+    if resolved.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f'--device {device}: CUDA is not available here (no GPU visible, or torch '
+                f'{torch.__version__} is built without CUDA); use --device cpu'
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f'--device {device}: there are {torch.cuda.device_count()} CUDA device(s)'
+            )
+    elif resolved.type != 'cpu':
+        raise ValueError(f"--device {device}: only 'cpu' and 'cuda' devices are supported")
+    return resolved
+
+
+def check_short_side(short_side: Optional[int]) -> None:
+    """``ValueError`` unless the encoder input short side is None or at least
+    :data:`SIZE_MULTIPLE` pixels."""
+    if short_side is not None and not short_side >= SIZE_MULTIPLE:
+        raise ValueError(
+            f'--short-side must be at least {SIZE_MULTIPLE} pixels (the encoder input is a '
+            f'multiple of {SIZE_MULTIPLE}), got {short_side}'
+        )
 
 
 def encoder_size(
@@ -83,11 +122,15 @@ class Predictor:
             file or a training work dir holding one; None keeps the encoder
             untrained (a warning says so, unless the encoder has no weights).
             The encoder's width and depth are taken from the training config
-            stored in the checkpoint when it has one. The file is read once,
+            stored in the checkpoint when it has one. An untrained encoder's
+            weights are drawn with the seed :data:`UNTRAINED_SEED`, so untrained
+            runs repeat exactly. The file is read once,
             safely: a checkpoint holding types other than weights is refused
             (:class:`fgvc.utils.UnsafeCheckpointError`) unless ``trust_checkpoint``.
-        device: 'auto' (CUDA when available, else CPU), or a torch device.
-        short_side: encoder input short side (see :func:`encoder_size`).
+        device: 'auto' (CUDA when available, else CPU), or a torch device
+            (checked: :func:`resolve_device`).
+        short_side: encoder input short side (see :func:`encoder_size`), at
+            least :data:`SIZE_MULTIPLE`.
         point_task, mask_task: the config's tasks whose model settings track
             points and propagate masks.
         cfg_options: config overrides (dotted keys), applied last.
@@ -101,12 +144,14 @@ class Predictor:
         warn_untrained: warn (``UserWarning``) when the encoder is untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
-        adapt_steps: fine-tune a copy of the encoder for this many steps on
+        adapt_steps: fine-tune a copy of the encoder for this many steps (at
+            most :data:`fgvc.apis.adaptation.MAX_ADAPT_STEPS`) on
             each video before tracking it (the config's ``adaptation``
             settings, :mod:`fgvc.apis.adaptation`); 0 tracks with the
             checkpoint as it is. The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
-        save_adapted: write the encoder adapted to the latest video there.
+        save_adapted: write the encoder adapted to the latest video there
+            (never the checkpoint being read).
     """
 
     def __init__(
@@ -130,6 +175,9 @@ class Predictor:
         register_all_modules()
         if adapt_steps < 0:
             raise ValueError(f'adapt_steps must be >= 0, got {adapt_steps}')
+        check_steps(adapt_steps)
+        check_short_side(short_side)
+        self.device = resolve_device(device)
         self.adapt_steps = adapt_steps
         self.adapt_seed = adapt_seed
         self.save_adapted = save_adapted
@@ -144,9 +192,15 @@ class Predictor:
         self.checkpoint = None if self._weights is None else self._weights.path
         self.options = dict(self._weights.options if self._weights else {})
         self.options.update(cfg_options or {})
-        if device == 'auto':
-            device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        self.device = torch.device(device)
+        if (
+            save_adapted
+            and self.checkpoint
+            and osp.realpath(save_adapted) == osp.realpath(self.checkpoint)
+        ):
+            raise ValueError(
+                f'--save-adapted {save_adapted} is the checkpoint being read ({self.checkpoint}): '
+                'writing it would replace the trained weights; choose another path'
+            )
         self.short_side = short_side
         self.point_task = point_task
         self.mask_task = mask_task
@@ -171,7 +225,9 @@ class Predictor:
             cfg = prepare_test_config(
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
-            model = MODELS.build(cfg.model)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(UNTRAINED_SEED)  # untrained weights repeat; others are loaded
+                model = MODELS.build(cfg.model)
             self._adaptation[task] = cfg.get('adaptation')
             if self._weights is not None:
                 self._weights.load_into(model)
