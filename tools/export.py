@@ -15,7 +15,7 @@ import os.path as osp
 import sys
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_cfg_options, add_trust_flag
+from fgvc.apis.cli import add_cfg_options, add_trust_flag, check_distinct_paths, one_line_errors
 from fgvc.apis.export import FORMATS, export_encoder
 from fgvc.apis.predictor import DEFAULT_CONFIG
 
@@ -32,25 +32,39 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def check_args(args: argparse.Namespace) -> None:
+    """The output path, before any work: its folder exists, it is no input."""
+    folder = osp.dirname(osp.abspath(args.out))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'--out {args.out}: the folder {folder} does not exist')
+    if osp.isdir(args.out):
+        raise IsADirectoryError(f'--out {args.out} is a folder; name the file to write')
     checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
-    try:
-        predictor = Predictor(
-            args.config,
-            checkpoint,
-            device='cpu',
-            point_task=args.task,
-            cfg_options=args.cfg_options,
-            warn_untrained=False,
-            trust_checkpoint=args.trust_checkpoint,
-        )
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        sys.exit(f'error: {err}')
+    check_distinct_paths({'--out': args.out}, {'CKPT': checkpoint, '--config': args.config})
+
+
+def export(args: argparse.Namespace) -> None:
+    check_args(args)
+    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
+    predictor = Predictor(
+        args.config,
+        checkpoint,
+        device='cpu',
+        point_task=args.task,
+        cfg_options=args.cfg_options,
+        warn_untrained=False,
+        trust_checkpoint=args.trust_pickle,
+    )
     if predictor.untrained:
         print('WARNING: no checkpoint: exporting an UNTRAINED encoder', file=sys.stderr)
     export_encoder(predictor.model(args.task).backbone, args.format, args.out)
     print(f'Wrote the {args.format} encoder to {osp.abspath(args.out)}')
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    with one_line_errors():
+        export(args)
 
 
 if __name__ == '__main__':

@@ -14,9 +14,10 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from fgvc.apis.cli import add_cfg_options
+from fgvc.apis.cli import add_cfg_options, add_trust_flag, one_line_errors
 from fgvc.apis.evaluation import format_table, prepare_test_config
 from fgvc.apis.scoring import score_predictions
+from fgvc.fileio import work_dir_lock
 from fgvc.utils import register_all_modules
 
 DEFAULT_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'eval', 'res18_d1_eval.py')
@@ -36,17 +37,12 @@ def parse_args():
         metavar=('H', 'W'),
         help='TAP-Vid: the raster of tracks whose files do not name it (default 256 256)',
     )
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='allow a TAP-Vid predictions pickle (unpickling runs code it holds)',
-    )
+    add_trust_flag(parser, 'a TAP-Vid data or predictions pickle')
     add_cfg_options(parser, 'test_evaluator.averaging=track')
     return parser.parse_args()
 
 
-def main():
-    args = parse_args()
+def score(args: argparse.Namespace) -> None:
     register_all_modules()
     cfg = prepare_test_config(
         Config.fromfile(args.config),
@@ -54,10 +50,18 @@ def main():
         work_dir=args.work_dir,
         data_root=args.data_root,
         options=args.cfg_options,
+        trust_pickle=args.trust_pickle,
     )
-    metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
+    with work_dir_lock(args.work_dir):
+        metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
     print(format_table(args.task, metrics))
     print(f'Results written to {osp.join(args.work_dir, args.task + "_summary.json")}')
+
+
+def main():
+    args = parse_args()
+    with one_line_errors():
+        score(args)
 
 
 if __name__ == '__main__':

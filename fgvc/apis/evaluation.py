@@ -2,6 +2,7 @@
 resumable evaluation."""
 
 import copy
+import inspect
 import os.path as osp
 import platform
 import subprocess
@@ -38,11 +39,14 @@ def prepare_test_config(
     data_root: Optional[str] = None,
     options: Optional[Dict] = None,
     dump_dir: Optional[str] = None,
+    trust_pickle: bool = False,
 ) -> Config:
     """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator.
 
     ``data_root`` replaces the dataset's location; ``options`` (dotted keys,
     as from ``--cfg-options``) are applied last and must name existing keys.
+    ``trust_pickle`` lets a dataset that reads pickles unpickle any type
+    (:func:`fgvc.fileio.load_pickle`); it is no part of the protocol.
     The evaluator gets the protocol record of the resulting settings
     (:func:`config_protocol`) and ``dump_dir``; a per-video progress bar is
     added to the hooks.
@@ -62,6 +66,9 @@ def prepare_test_config(
         check_override_keys(cfg, options, allow_new=('model.propagation',))
         cfg.merge_from_dict(options)
     cfg.test_evaluator.update(protocol=config_protocol(cfg), dump_dir=dump_dir)
+    reader = DATASETS.get(cfg.test_dataloader.dataset['type'])
+    if trust_pickle and reader and 'trust_pickle' in inspect.signature(reader).parameters:
+        cfg.test_dataloader.dataset['trust_pickle'] = True
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ProgressBarHook']
     cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', desc=task)]
     return cfg
@@ -94,7 +101,9 @@ def config_protocol(cfg: Config, with_model: bool = True) -> Dict[str, object]:
         query_mode=queries,
         frames_resized_to=list(resize['size']) if resize else 'kept (scored in their own pixels)',
         dataset={
-            k: v for k, v in cfg.test_dataloader.dataset.items() if k not in ('pipeline', 'type')
+            k: v
+            for k, v in cfg.test_dataloader.dataset.items()
+            if k not in ('pipeline', 'type', 'trust_pickle')
         }
         | dict(type=cfg.test_dataloader.dataset['type']),
     )

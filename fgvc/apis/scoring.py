@@ -6,6 +6,8 @@ from typing import Dict, Optional, Sequence
 from mmengine.config import Config
 from tqdm import tqdm
 
+from fgvc.evaluation.metrics import TapVidMetric
+from fgvc.evaluation.records import prepare_records
 from fgvc.fileio import UnsafePickleError, load_pickle
 from fgvc.registry import DATASETS, METRICS
 
@@ -45,10 +47,18 @@ def score_predictions(
     summary is written to the metric's ``out_dir`` as by ``tools/test.py``.
 
     ``raster_hw``: (height, width) of TAP-Vid tracks whose files do not say
-    (default: the scored raster, 256x256).
+    (default: the scored raster, 256x256). Options the task does not use are
+    refused before anything is read; a run that stops on a bad prediction
+    leaves no per-video records behind.
     """
+    points = METRICS.get(cfg.test_evaluator['type']) is TapVidMetric
+    if not points and raster_hw is not None:
+        raise ValueError('--raster applies to TAP-Vid tracks (davis, kinetics) only')
+    if not points and predictions.endswith('.pkl'):
+        raise ValueError(f'{predictions}: a predictions pickle holds TAP-Vid tracks only')
+    if raster_hw is not None and min(raster_hw) < 1:
+        raise ValueError(f'--raster needs a height and width >= 1, got {list(raster_hw)}')
     source = load_prediction_source(predictions, trust_pickle)
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
     provenance = dict(
         predictions=predictions,
         predictions_sha256=file_sha256(predictions) if isinstance(source, dict) else None,
@@ -61,9 +71,15 @@ def score_predictions(
         dump_dir=None,
     )
     metric = METRICS.build(metric_cfg)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
     options = {} if raster_hw is None else dict(raster_hw=tuple(raster_hw))
-    for idx in tqdm(range(len(dataset)), desc=f'scoring {metric.task}', unit='video'):
-        sample = dataset[idx]['data_samples'].to_dict()
-        sample.update(metric.read_predictions(sample, source, **options))
-        metric.process(None, [sample])
+    prepare_records(metric.out_dir, metric.task, resume=False)  # no earlier run's records
+    try:
+        for idx in tqdm(range(len(dataset)), desc=f'scoring {metric.task}', unit='video'):
+            sample = dataset[idx]['data_samples'].to_dict()
+            sample.update(metric.read_predictions(sample, source, **options))
+            metric.process(None, [sample])
+    except BaseException:
+        prepare_records(metric.out_dir, metric.task, resume=False)  # nor this one's
+        raise
     return metric.evaluate(len(dataset))
