@@ -11,17 +11,18 @@ import signal
 import sys
 import tempfile
 import threading
-from typing import Callable, Iterable, Iterator, List, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 from tqdm import tqdm
 
-from fgvc.datasets.video_reader import VideoReader
+from fgvc.datasets.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.fileio import (
     FOLDER_MODE,
     current_umask,
     exclusive_lock,
     list_images,
+    path_sha256,
     read_index_png,
     write_palette_png,
 )
@@ -46,6 +47,22 @@ def _files_below(folder: str) -> List[str]:
         for root, _, names in os.walk(folder)
         for name in names
     )
+
+
+def read_manifest(folder: str) -> Optional[dict]:
+    """The manifest of a folder :func:`staged_output_dir` wrote, or None."""
+    try:
+        with open(osp.join(folder, MANIFEST)) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def source_record(video: str) -> Dict[str, str]:
+    """Which input an output folder was made from: its absolute path and the
+    sha256 of its bytes (of its frame files, for a folder of frames)."""
+    return dict(source=osp.abspath(video), source_sha256=path_sha256(video, FRAME_EXTENSIONS))
 
 
 def _check_replaceable(out_dir: str, overwrite: bool) -> None:
@@ -92,9 +109,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
+def staged_output_dir(
+    out_dir: str, overwrite: bool = False, source: Optional[Mapping[str, str]] = None
+) -> Iterator[str]:
     """Yield a hidden temporary folder beside ``out_dir`` to write into; on
-    success it gets a manifest (:data:`MANIFEST`) and is renamed to
+    success it gets a manifest (:data:`MANIFEST`, listing its files and the
+    ``source`` record of the input, :func:`source_record`) and is renamed to
     ``out_dir``, on any error, Ctrl-C or SIGTERM it is deleted, so ``out_dir``
     never holds partial results.
 
@@ -116,7 +136,7 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
         try:
             yield staging
-            manifest = dict(tool='fgvc', files=_files_below(staging))
+            manifest = dict(tool='fgvc', files=_files_below(staging), **(source or {}))
             with open(osp.join(staging, MANIFEST), 'w') as f:
                 json.dump(manifest, f, indent=1)
         except BaseException:
