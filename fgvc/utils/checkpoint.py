@@ -242,6 +242,12 @@ class EncoderCheckpoint:
         self.state_dict = state_dict_of(checkpoint, self.path)
         #: ``--cfg-options`` that give the model the encoder the weights fit.
         self.options = encoder_shape_options(checkpoint)
+        for key, value in self.options.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f'Checkpoint {self.path}: its stored training config sets {key} = {value!r}, '
+                    'which is not a whole number >= 1'
+                )
 
     def load_into(self, model: torch.nn.Module, prefix: str = 'backbone.') -> None:
         """Load the encoder weights into ``model.backbone``, strictly.

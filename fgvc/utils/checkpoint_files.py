@@ -21,6 +21,8 @@ from fgvc.fileio import atomic_write
 
 #: The file mmengine's Runner leaves in a work dir, naming the latest checkpoint.
 LAST_CHECKPOINT = 'last_checkpoint'
+#: The first bytes of a zip archive, torch's checkpoint format.
+ZIP_MAGIC = b'PK'
 # Checkpoints the Runner writes: epoch_<n>.pth or iter_<n>.pth.
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
@@ -47,6 +49,17 @@ def is_complete_checkpoint(path: str) -> bool:
     return osp.isfile(path) and zipfile.is_zipfile(path)
 
 
+def check_not_truncated(path: str) -> None:
+    """Raise a ``ValueError`` naming ``path`` when it is empty or a zip
+    archive (torch's format) cut short, before anything is built to load it."""
+    with open(path, 'rb') as f:
+        magic = f.read(len(ZIP_MAGIC))
+    if not magic:
+        raise ValueError(f'Cannot read checkpoint {path}: the file is empty')
+    if magic == ZIP_MAGIC and not zipfile.is_zipfile(path):
+        raise ValueError(f'Cannot read checkpoint {path}: truncated (an incomplete zip archive)')
+
+
 def latest_checkpoint(folder: str) -> Optional[str]:
     """The complete ``epoch_<n>.pth`` / ``iter_<n>.pth`` in ``folder`` with the
     largest n (the most recent file when both kinds exist), or None."""
@@ -64,7 +77,8 @@ def resolve_checkpoint(path: str) -> str:
 
     When ``last_checkpoint`` names a file that is gone or incomplete (cut
     short), the newest complete checkpoint in its folder is used instead, with
-    a warning saying so.
+    a warning saying so. A named file that is empty or cut short is an error
+    (:func:`check_not_truncated`).
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -98,6 +112,7 @@ def resolve_checkpoint(path: str) -> str:
         return found
     if not osp.isfile(path):
         raise FileNotFoundError(f'Checkpoint not found: {path}')
+    check_not_truncated(path)
     return path
 
 
