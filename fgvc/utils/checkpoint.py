@@ -98,11 +98,11 @@ def _read_error(filename: str, error: Exception) -> ValueError:
     """A one-line reason why ``filename`` is not a readable checkpoint."""
     if osp.getsize(filename) == 0:
         reason = 'the file is empty'
-    elif isinstance(error, (KeyError, pickle.UnpicklingError)):
-        reason = 'not a PyTorch checkpoint (neither a zip archive nor a pickle it can read)'
-    else:
+    elif zipfile.is_zipfile(filename) or isinstance(error, (RuntimeError, EOFError)):
         first = str(error).strip().splitlines()[0] if str(error).strip() else ''
         reason = f'truncated or corrupt ({first.split(". ")[0] or type(error).__name__})'
+    else:
+        reason = 'not a PyTorch checkpoint (neither a zip archive nor a pickle it can read)'
     return ValueError(f'Cannot read checkpoint {filename}: {reason}')
 
 
@@ -144,7 +144,7 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
             stacklevel=2,
         )
         return _load_unsafe(filename, map_location)
-    except (RuntimeError, EOFError, OSError, KeyError) as err:
+    except Exception as err:  # torch's legacy reader fails on garbage in many ways
         raise _read_error(filename, err) from None
 
 
