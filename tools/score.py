@@ -16,7 +16,7 @@ from mmengine.config import Config
 
 from fgvc.apis.cli import add_cfg_options, add_trust_flag, one_line_errors
 from fgvc.apis.evaluation import format_table, prepare_test_config
-from fgvc.apis.scoring import score_predictions
+from fgvc.apis.scoring import check_scoring_options, score_predictions
 from fgvc.fileio import work_dir_lock
 from fgvc.utils import register_all_modules
 
@@ -52,6 +52,7 @@ def score(args: argparse.Namespace) -> None:
         options=args.cfg_options,
         trust_pickle=args.trust_pickle,
     )
+    check_scoring_options(cfg, args.predictions, args.raster)
     with work_dir_lock(args.work_dir):
         metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
     print(format_table(args.task, metrics))

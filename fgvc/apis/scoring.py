@@ -13,7 +13,7 @@ from fgvc.registry import DATASETS, METRICS
 
 from .evaluation import config_protocol, file_sha256
 
-__all__ = ['score_predictions', 'load_prediction_source']
+__all__ = ['score_predictions', 'load_prediction_source', 'check_scoring_options']
 
 
 def load_prediction_source(path: str, trust_pickle: bool = False):
@@ -36,6 +36,20 @@ def load_prediction_source(path: str, trust_pickle: bool = False):
     return data
 
 
+def check_scoring_options(
+    cfg: Config, predictions: str, raster_hw: Optional[Sequence[int]] = None
+) -> None:
+    """Refuse, before anything is read, what the task would ignore: a raster
+    or a predictions pickle for another task than TAP-Vid's."""
+    points = METRICS.get(cfg.test_evaluator['type']) is TapVidMetric
+    if not points and raster_hw is not None:
+        raise ValueError('--raster applies to TAP-Vid tracks (davis, kinetics) only')
+    if not points and predictions.endswith('.pkl'):
+        raise ValueError(f'{predictions}: a predictions pickle holds TAP-Vid tracks only')
+    if raster_hw is not None and min(raster_hw) < 1:
+        raise ValueError(f'--raster needs a height and width >= 1, got {list(raster_hw)}')
+
+
 def score_predictions(
     cfg: Config,
     predictions: str,
@@ -51,13 +65,7 @@ def score_predictions(
     refused before anything is read; a run that stops on a bad prediction
     leaves no per-video records behind.
     """
-    points = METRICS.get(cfg.test_evaluator['type']) is TapVidMetric
-    if not points and raster_hw is not None:
-        raise ValueError('--raster applies to TAP-Vid tracks (davis, kinetics) only')
-    if not points and predictions.endswith('.pkl'):
-        raise ValueError(f'{predictions}: a predictions pickle holds TAP-Vid tracks only')
-    if raster_hw is not None and min(raster_hw) < 1:
-        raise ValueError(f'--raster needs a height and width >= 1, got {list(raster_hw)}')
+    check_scoring_options(cfg, predictions, raster_hw)
     source = load_prediction_source(predictions, trust_pickle)
     provenance = dict(
         predictions=predictions,
