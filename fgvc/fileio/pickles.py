@@ -11,6 +11,7 @@ unless the caller trusts the file (the tools' :data:`TRUST_FLAG`), which
 loads it with full unpickling after a warning.
 """
 
+import _compat_pickle
 import importlib
 import io
 import os.path as osp
@@ -58,6 +59,10 @@ class _RestrictedUnpickler(pickle.Unpickler):
     allowed = None
 
     def find_class(self, module: str, name: str) -> Any:
+        # protocol 2 pickles name builtins by their Python 2 modules (__builtin__, ...)
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         if _RestrictedUnpickler.allowed is None:
             _RestrictedUnpickler.allowed = _allowed_globals()
         try:
