@@ -8,7 +8,7 @@ numpy arrays, scalars and dtypes) and plain training-argument namespaces
 (DINO). This covers the framework's own checkpoints, resumed ones, converted
 ones and plain state dicts. Any other type is refused with an error naming
 the file and the type; a user who trusts the file's source passes
-``--trust-checkpoint`` to a tool (``trust_checkpoint=True`` to the
+``--trust-pickle`` (:data:`fgvc.fileio.TRUST_FLAG`) to a tool (``trust_checkpoint=True`` to the
 :class:`~fgvc.apis.Predictor`), which loads it with full unpickling after a
 warning.
 """
