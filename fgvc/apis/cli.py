@@ -68,6 +68,14 @@ def check_distinct_paths(
         seen.setdefault(key, option)
 
 
+class _Given(argparse.Action):
+    """Stores the value and notes that the option was given (``<dest>_given``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f'{self.dest}_given', True)
+
+
 class _TrustPickles(argparse.Action):
     """Sets ``trust_pickle`` and, under its earlier name, ``trust_checkpoint``."""
 
@@ -139,19 +147,21 @@ def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the vide
         'settings; labels never read)',
     )
     parser.add_argument(
-        '--adapt-seed', type=int, help=f'seed of --adapt (default {DEFAULT_ADAPT_SEED})'
+        '--adapt-seed',
+        type=int,
+        default=DEFAULT_ADAPT_SEED,
+        action=_Given,
+        help='seed of --adapt',
     )
 
 
 def check_adaptation_args(args: argparse.Namespace, count: bool = True) -> None:
     """The step count in range (with ``count``; a :class:`Predictor` checks
-    its own), ``--adapt-seed`` only with ``--adapt`` (then its default set)."""
+    its own), ``--adapt-seed`` only with ``--adapt``."""
     if count:
         check_steps(args.adapt)
-    if args.adapt_seed is not None and not args.adapt:
+    if getattr(args, 'adapt_seed_given', False) and not args.adapt:
         raise ValueError('--adapt-seed is used only with --adapt STEPS (> 0)')
-    if args.adapt_seed is None:
-        args.adapt_seed = DEFAULT_ADAPT_SEED
 
 
 def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
@@ -174,7 +184,11 @@ def add_launcher_args(parser: argparse.ArgumentParser) -> None:
     """How the processes were started (``tools/dist_*.sh``) and mmengine's console messages."""
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument(
-        '--port', type=int, help=f'master port, with --launcher slurm (default {DEFAULT_PORT})'
+        '--port',
+        type=int,
+        default=DEFAULT_PORT,
+        action=_Given,
+        help='master port, with --launcher slurm',
     )
     parser.add_argument(
         '--verbose',
@@ -184,8 +198,6 @@ def add_launcher_args(parser: argparse.ArgumentParser) -> None:
 
 
 def check_launcher_args(args: argparse.Namespace) -> None:
-    """``--port`` only with ``--launcher slurm`` (then its default set)."""
-    if args.port is not None and args.launcher != 'slurm':
+    """``--port`` only with ``--launcher slurm``."""
+    if getattr(args, 'port_given', False) and args.launcher != 'slurm':
         raise ValueError('--port is used only with --launcher slurm (torchrun sets its own)')
-    if args.port is None:
-        args.port = DEFAULT_PORT
