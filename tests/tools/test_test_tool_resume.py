@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 from tool_runs import (
+    QUICKSTART_CONFIG,
     RAW_CONFIG,
     ROOT,
     SMALL_INPUT,
@@ -189,5 +190,9 @@ def test_a_work_dir_that_is_a_file_is_refused(data, test_tool, monkeypatch, tmp_
     monkeypatch.setattr(sys, 'argv', [*score, '--work-dir', str(work)])
     with pytest.raises(SystemExit) as error:
         load_tool('score').main()
+    assert exit_message(error) == message
+    monkeypatch.setattr(sys, 'argv', ['train.py', QUICKSTART_CONFIG, '--work-dir', str(work)])
+    with pytest.raises(SystemExit) as error:
+        load_tool('train').main()
     assert exit_message(error) == message
     assert work.read_text() == 'not a folder'
