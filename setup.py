@@ -14,10 +14,13 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(include=['fgvc', 'fgvc.*']),
+    # the model zoo: its manifest, the shipped weights and their training-log summaries
+    package_data={'fgvc': ['weights/*.json', 'weights/*.safetensors', 'weights/*.md']},
     python_requires='>=3.9',
     install_requires=read_requirements('requirements.txt'),
     extras_require={
         'export': ['onnx', 'onnxruntime'],
-        'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6', 'onnx', 'onnxruntime'],
+        'web': ['gradio>=5'],
+        'test': ['pytest', 'pytest-xdist', 'ruff==0.17.6', 'onnx', 'onnxruntime', 'gradio>=5'],
     },
 )

@@ -1,6 +1,6 @@
 """Track points, or propagate a mask, through your own video.
 
-    python tools/demo.py VIDEO [--checkpoint CKPT] [--queries grid:N | file.csv | "t,x,y;t,x,y"]
+    python tools/demo.py VIDEO [--checkpoint CKPT|zoo:NAME|none] [--queries grid:N | ...]
                                [--mask first_mask.png] [--out DIR]
     python tools/demo.py VIDEO VIDEO ... | VIDEO_FOLDER | LIST.txt [--out ROOT] [--resume]
 
@@ -13,9 +13,12 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
   tracks.csv (frame, point, x, y, visible) and tracks.mp4;
 * mask: masks/<video name>/%05d.png (DAVIS palette PNGs) and overlay.mp4.
 
-``--overwrite`` replaces only a folder an earlier run of this tool wrote. The
-checkpoint is loaded safely; ``--trust-pickle`` allows one that may run
-code (see the README's "Security").
+``--overwrite`` replaces only a folder an earlier run of this tool wrote.
+Without ``--checkpoint`` the model shipped with the package is used (the
+console names it with its sha256 prefix); ``--checkpoint none`` gives the
+untrained encoder (seeded: untrained runs repeat). The checkpoint is loaded
+safely; ``--trust-pickle`` allows one that may run code (see the README's
+"Security").
 
 Several videos, a folder of videos or a text file listing them (one a line)
 are processed one after the other into ROOT/<video name> (default
@@ -40,31 +43,31 @@ from fgvc.apis import Predictor
 from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
 from fgvc.apis.cli import (
     add_adaptation_args,
+    add_checkpoint_arg,
     add_predictor_args,
+    announce_weights,
     check_adaptation_args,
     check_distinct_paths,
     one_line_errors,
     predictor_from_args,
 )
 from fgvc.apis.outputs import (
-    render_mask_overlay,
-    render_tracks,
+    DEFAULT_ALPHA,
+    DEFAULT_RADIUS,
+    DEFAULT_TRAIL,
     source_record,
     staged_output_dir,
-    write_masks,
-    write_tracks_csv,
-    write_tracks_npz,
+    write_mask_outputs,
+    write_track_outputs,
 )
-from fgvc.apis.predictor import check_short_side, untrained_encoder_message
+from fgvc.apis.predictor import check_short_side
 from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.apis.weights import names_no_file
 from fgvc.datasets.video_reader import open_video
 from fgvc.fileio import read_index_png, shown
 
 DEFAULT_QUERIES = 'grid:8'
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
-DEFAULT_TRAIL = 10
-DEFAULT_RADIUS = 3
-DEFAULT_ALPHA = 0.5
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,11 +82,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='video file (mp4, avi, mov, gif, ...) or folder of frames; several, a folder of '
         'videos or a .txt list of them: batch mode',
     )
-    parser.add_argument(
-        '--checkpoint',
-        help='encoder checkpoint, or a last_checkpoint file or '
-        'training work dir (e.g. from tools/quickstart.sh); none: untrained',
-    )
+    add_checkpoint_arg(parser)
     parser.add_argument(
         '--queries',
         help=f'grid:N (N x N points at frame 0), a CSV file of t,x,y rows, or '
@@ -166,7 +165,7 @@ def check_args(args: argparse.Namespace, batch: bool) -> None:
             '--config': args.config,
             '--encoder-onnx': args.encoder_onnx,
             '--queries': args.queries if osp.isfile(args.queries) else None,
-            '--checkpoint': args.checkpoint,
+            '--checkpoint': None if names_no_file(args.checkpoint) else args.checkpoint,
         }
     )
     check_distinct_paths({'--out': args.out, '--save-adapted': args.save_adapted}, inputs)
@@ -180,8 +179,7 @@ def build_predictor(args: argparse.Namespace) -> Predictor:
         adapt_seed=args.adapt_seed,
         save_adapted=args.save_adapted,
     )
-    if predictor.untrained:
-        print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)
+    announce_weights(predictor)
     return predictor
 
 
@@ -202,11 +200,7 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
     if args.mask:
         masks = predictor.iter_segment(reader, read_index_png(args.mask))
         with staged_output_dir(out_dir, args.overwrite, source) as staging:
-            mask_dir = osp.join(staging, 'masks', name)
-            count = write_masks(masks, mask_dir)
-            render_mask_overlay(
-                reader, mask_dir, osp.join(staging, 'overlay.mp4'), fps, args.alpha, progress=True
-            )
+            count = write_mask_outputs(staging, reader, masks, name, fps, args.alpha, progress=True)
         outputs = [
             f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
             'overlay.mp4          masks over the frames',
@@ -218,13 +212,12 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
         validate_queries(queries, len(reader), reader.height, reader.width)
         with staged_output_dir(out_dir, args.overwrite, source) as staging:
             tracks, visibility = predictor(reader, queries)
-            write_tracks_npz(osp.join(staging, 'tracks.npz'), tracks, visibility, queries, reader)
-            write_tracks_csv(osp.join(staging, 'tracks.csv'), tracks, visibility)
-            render_tracks(
+            write_track_outputs(
+                staging,
                 reader,
                 tracks,
                 visibility,
-                osp.join(staging, 'tracks.mp4'),
+                queries,
                 fps,
                 args.radius,
                 args.trail,

@@ -30,6 +30,7 @@ from tqdm import tqdm
 from fgvc.apis import Predictor
 from fgvc.apis.cli import add_adaptation_args, add_cfg_options
 from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.apis.weights import names_no_file
 from fgvc.datasets.real_video import build_index
 from fgvc.datasets.video_reader import ArrayVideo
 from fgvc.evaluation.functional import badja_normaliser, jhmdb_normaliser, pck
@@ -48,7 +49,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='append',
         default=[],
         metavar='NAME=CKPT',
-        help="an encoder to evaluate (CKPT 'none': untrained); repeatable",
+        help="an encoder to evaluate (CKPT 'none': untrained, 'zoo:NAME' or 'default': a "
+        'shipped model); repeatable',
     )
     parser.add_argument('--davis', help='DAVIS-layout root (JPEGImages/<res>/, Annotations/<res>/)')
     parser.add_argument('--split', default='dev', help='DAVIS ImageSets list (default dev)')
@@ -71,7 +73,7 @@ def parse_encoders(specs: List[str]) -> Dict[str, Optional[str]]:
         name, sep, path = spec.partition('=')
         if not sep or not name or not path:
             raise ValueError(f'--encoder takes NAME=CKPT (CKPT may be none), got {spec!r}')
-        if path.lower() != 'none' and not osp.exists(path):
+        if not names_no_file(path) and not osp.exists(path):
             raise FileNotFoundError(f'Checkpoint of encoder {name!r} not found: {path}')
         encoders[name] = None if path.lower() == 'none' else path
     return encoders

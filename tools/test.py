@@ -8,7 +8,6 @@ from typing import Optional
 
 from mmengine.config import Config
 from mmengine.dist import get_rank
-from mmengine.runner import Runner
 
 from fgvc.apis.adaptation_hook import TestTimeAdaptationHook
 from fgvc.apis.cli import (
@@ -27,7 +26,7 @@ from fgvc.apis.evaluation import (
     provenance,
     start_records,
 )
-from fgvc.engine import QuietRunner
+from fgvc.engine import QuietRunner, StrictRunner
 from fgvc.fileio import work_dir_lock
 from fgvc.utils import (
     EncoderCheckpoint,
@@ -148,8 +147,9 @@ def evaluate(args) -> None:
     with work_dir_lock(work_dir) if get_rank() == 0 else contextlib.nullcontext():
         cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
         start_records(cfg, args.resume)
-        runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
+        runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
         if checkpoint is not None:
+            # strict: a key that maps nowhere (CheckpointMismatchError) is a one-line error
             checkpoint.load_into(runner.model)
         else:
             runner.logger.warning(

@@ -1,7 +1,7 @@
 """Track points through a live stream (a camera, a network stream, a file) frame by frame.
 
     python tools/track_stream.py SOURCE --out DIR [--queries grid:8 | FILE.csv | "t,x,y;..."]
-                                 [--checkpoint CKPT] [--video] [--realtime]
+                                 [--checkpoint CKPT|zoo:NAME|none] [--video] [--realtime]
 
 SOURCE is anything OpenCV opens: a video file, a camera index (0), or a URL
 (rtsp://, http://...). Queries are (t, x, y): a point is added when the
@@ -29,13 +29,15 @@ import numpy as np
 from fgvc.apis import OnlineTracker
 from fgvc.apis.cli import (
     INTERRUPTED,
+    add_checkpoint_arg,
     add_predictor_args,
+    announce_weights,
     check_distinct_paths,
     one_line_errors,
     predictor_from_args,
 )
 from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
-from fgvc.apis.predictor import check_short_side, untrained_encoder_message
+from fgvc.apis.predictor import check_short_side
 from fgvc.apis.queries import parse_queries
 from fgvc.fileio import OpenCVPath, is_utf8, shown
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
@@ -60,7 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='grid:N at frame 0, a CSV file of t,x,y rows, or "t,x,y;t,x,y" (pixels); '
         'each point is added when the stream reaches its frame',
     )
-    parser.add_argument('--checkpoint', help='encoder checkpoint (default: untrained)')
+    add_checkpoint_arg(parser)
     add_predictor_args(parser)
     parser.add_argument('--video', action='store_true', help='also write an annotated mp4')
     parser.add_argument('--max-frames', type=int, help='stop after this many frames (>= 1)')
@@ -190,8 +192,7 @@ def track(args: argparse.Namespace) -> bool:
         if alias is not None:
             alias.close()
         raise
-    if predictor.untrained:
-        print(f'WARNING: {untrained_encoder_message()}', file=sys.stderr)
+    announce_weights(predictor)
     tracker = OnlineTracker(predictor)
     colours = track_colours(PALETTE)
     fps = capture.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS

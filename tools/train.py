@@ -7,7 +7,6 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 from mmengine.dist import get_rank
-from mmengine.runner import Runner
 
 from fgvc.apis.cli import (
     add_cfg_options,
@@ -16,7 +15,7 @@ from fgvc.apis.cli import (
     check_launcher_args,
     one_line_errors,
 )
-from fgvc.engine import QuietRunner
+from fgvc.engine import QuietRunner, StrictRunner
 from fgvc.fileio import work_dir_lock
 from fgvc.utils import (
     check_config,
@@ -102,7 +101,8 @@ def train(args: argparse.Namespace) -> None:
     init_distributed(args.launcher, port=args.port)
     # one run at a time writes into a work dir: rank 0 holds its lock to the end
     with work_dir_lock(cfg.work_dir) if get_rank() == 0 else contextlib.nullcontext():
-        runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
+        # strict loading: CheckpointMismatchError (a ValueError) ends it in one line
+        runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
         runner.train()
     finish_distributed()
 

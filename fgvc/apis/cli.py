@@ -13,7 +13,8 @@ from mmengine.config import DictAction
 from fgvc.fileio import TRUST_FLAG
 
 from .adaptation import MAX_ADAPT_STEPS, check_steps
-from .predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
+from .predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor, untrained_encoder_message
+from .weights import CHECKPOINT_HELP, DEFAULT_WEIGHTS
 
 #: Errors that are the input's fault: reported in one line, without a traceback.
 USER_ERRORS = (OSError, ValueError, KeyError, IndexError)
@@ -97,6 +98,21 @@ def add_trust_flag(parser: argparse.ArgumentParser, what: str = 'a checkpoint') 
         'unpickling it can run code, so only for files you trust',
     )
     parser.set_defaults(trust_pickle=False, trust_checkpoint=False)
+
+
+def add_checkpoint_arg(parser: argparse.ArgumentParser, name: str = '--checkpoint') -> None:
+    """The encoder weights (:mod:`fgvc.apis.weights`), by default the shipped
+    model; ``name`` without dashes makes it an optional positional argument."""
+    nargs = {} if name.startswith('-') else dict(nargs='?')
+    parser.add_argument(name, default=DEFAULT_WEIGHTS, help=CHECKPOINT_HELP, **nargs)
+
+
+def announce_weights(predictor: Predictor) -> None:
+    """Say which weights the predictor's encoder has; warn on stderr when the
+    default left it untrained."""
+    print(f'Weights: {predictor.weights.description}')
+    if predictor.weights.fallback and predictor.untrained:
+        print(f'WARNING: {untrained_encoder_message(predictor.weights.fallback)}', file=sys.stderr)
 
 
 def add_cfg_options(

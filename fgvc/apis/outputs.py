@@ -14,7 +14,6 @@ import threading
 from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
-from tqdm import tqdm
 
 from fgvc.datasets.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.fileio import (
@@ -28,6 +27,18 @@ from fgvc.fileio import (
 )
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
 
+from .progress import ProgressBar, ProgressCallback
+
+#: The files of a point-tracking run and of a mask run (masks/<video name>/ and the overlay).
+TRACKS_NPZ, TRACKS_CSV, TRACKS_MP4 = 'tracks.npz', 'tracks.csv', 'tracks.mp4'
+MASKS_DIR, OVERLAY_MP4 = 'masks', 'overlay.mp4'
+#: The stage progress callbacks hear while the videos are drawn.
+DRAWING = 'drawing'
+#: How tracks and masks are drawn unless the caller says otherwise: point
+#: radius (pixels), frames of fading trail, mask opacity.
+DEFAULT_RADIUS = 3
+DEFAULT_TRAIL = 10
+DEFAULT_ALPHA = 0.5
 #: Frames read at once when drawing.
 RENDER_CHUNK = 16
 MASK_TEMPLATE = '{:05d}.png'
@@ -191,6 +202,7 @@ def render_tracks(
     radius: int,
     trail: int,
     progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
 ) -> None:
     """An mp4 of the video with coloured points (rings where hidden) and
     fading trails, drawn a chunk of frames at a time."""
@@ -201,7 +213,57 @@ def render_tracks(
         for t, frame in enumerate(frames, start):
             yield draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius, trail)
 
-    _write_drawn(reader, path, fps, progress, draw)
+    _write_drawn(reader, path, fps, progress, on_progress, draw)
+
+
+def write_track_outputs(
+    folder: str,
+    reader: VideoReader,
+    tracks: np.ndarray,
+    visibility: np.ndarray,
+    queries: np.ndarray,
+    fps: float,
+    radius: int,
+    trail: int,
+    progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+) -> None:
+    """Everything a point-tracking run leaves in ``folder``: :data:`TRACKS_NPZ`,
+    :data:`TRACKS_CSV` and the drawn :data:`TRACKS_MP4`."""
+    write_tracks_npz(osp.join(folder, TRACKS_NPZ), tracks, visibility, queries, reader)
+    write_tracks_csv(osp.join(folder, TRACKS_CSV), tracks, visibility)
+    render_tracks(
+        reader,
+        tracks,
+        visibility,
+        osp.join(folder, TRACKS_MP4),
+        fps,
+        radius,
+        trail,
+        progress,
+        on_progress,
+    )
+
+
+def write_mask_outputs(
+    folder: str,
+    reader: VideoReader,
+    masks: Iterable[Tuple[int, np.ndarray]],
+    name: str,
+    fps: float,
+    alpha: float,
+    progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+) -> int:
+    """Everything a mask run leaves in ``folder``: the ``(t, mask)`` pairs as
+    DAVIS PNGs in ``MASKS_DIR/<name>/`` and :data:`OVERLAY_MP4`; returns how
+    many masks."""
+    mask_dir = osp.join(folder, MASKS_DIR, name)
+    count = write_masks(masks, mask_dir)
+    render_mask_overlay(
+        reader, mask_dir, osp.join(folder, OVERLAY_MP4), fps, alpha, progress, on_progress
+    )
+    return count
 
 
 def write_masks(masks: Iterable[Tuple[int, np.ndarray]], folder: str) -> int:
@@ -221,6 +283,7 @@ def render_mask_overlay(
     fps: float,
     alpha: float,
     progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
 ) -> None:
     """An mp4 of the video with the masks of ``mask_folder`` blended in their
     DAVIS palette colours."""
@@ -230,7 +293,7 @@ def render_mask_overlay(
         masks = np.stack([read_index_png(p) for p in mask_paths[start : start + len(frames)]])
         return overlay_masks(frames, masks, alpha)
 
-    _write_drawn(reader, path, fps, progress, draw)
+    _write_drawn(reader, path, fps, progress, on_progress, draw)
 
 
 def _write_drawn(
@@ -238,19 +301,14 @@ def _write_drawn(
     path: str,
     fps: float,
     progress: bool,
+    on_progress: Optional[ProgressCallback],
     draw: Callable[[int, np.ndarray], Iterable[np.ndarray]],
 ) -> None:
     """Write the mp4 of ``draw(start, frames)`` over the video, a chunk of
     frames at a time, with a progress bar."""
     with (
         Mp4Writer(path, fps) as writer,
-        tqdm(
-            total=len(reader),
-            desc='drawing',
-            unit='frame',
-            disable=not progress,
-            dynamic_ncols=True,
-        ) as bar,
+        ProgressBar(len(reader), DRAWING, progress, on_progress) as bar,
     ):
         for start, frames in _chunks(reader, RENDER_CHUNK):
             for image in draw(start, frames):

@@ -26,9 +26,11 @@ def data(tmp_path_factory):
 
 @pytest.fixture
 def files(tmp_path) -> dict:
-    """A complete checkpoint, one cut short, an empty file and a text file."""
+    """A complete checkpoint, one cut short, an empty file and a text file.
+    The raw-patch encoder has no weights, so the whole checkpoint holds none
+    (loading is strict: a key that maps nowhere is an error)."""
     whole = tmp_path / 'whole.pth'
-    torch.save(dict(state_dict={'backbone.x': torch.zeros(4096)}), whole)
+    torch.save(dict(state_dict={}, meta=dict(note='x' * 4096)), whole)
     cut = tmp_path / 'cut.pth'
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     empty = tmp_path / 'empty.pth'

@@ -188,8 +188,11 @@ def test_untrained_predictor_runs_repeat_bit_for_bit():
         Predictor(cfg_options=options, short_side=48, warn_untrained=False)(frames, 'grid:3')
         for _ in range(2)
     ]
-    np.testing.assert_array_equal(runs[0][0], runs[1][0])
-    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    # the default with no shipped model (the tests' empty zoo) and 'none' draw the same weights
+    runs.append(Predictor(checkpoint='none', cfg_options=options, short_side=48)(frames, 'grid:3'))
+    for run in runs[1:]:
+        np.testing.assert_array_equal(runs[0][0], run[0])
+        np.testing.assert_array_equal(runs[0][1], run[1])
     before = torch.random.get_rng_state()
     Predictor(cfg_options=options, warn_untrained=False)
     assert torch.equal(torch.random.get_rng_state(), before)  # the global generator untouched
@@ -208,6 +211,8 @@ def test_ctrl_c_ends_the_demo_with_one_line(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
+    weights = demo_process.stdout.readline()  # the demo names its weights first
+    assert weights.startswith('Weights: '), weights + demo_process.stderr.read()
     line = demo_process.stdout.readline()  # printed once the video is open and tracking starts
     assert 'frames' in line, line + demo_process.stderr.read()
     demo_process.send_signal(signal.SIGINT)

@@ -86,6 +86,25 @@ def test_the_dataset_loader_and_the_converter_refuse_unless_trusted(crafted, tmp
     assert trusted[0]['data_samples'].video_name == 'v0'
 
 
+def test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted(crafted, tmp_path):
+    """tools/data/prepare.py tapvid reads the download's pickles through the
+    same reader (split_pickle's logic lives in fgvc.datasets.prepare.tapvid)."""
+    path, marker = crafted
+    source = tmp_path / 'download'
+    (source / 'tapvid_davis').mkdir(parents=True)
+    pickled = source / 'tapvid_davis' / 'tapvid_davis.pkl'
+    path.rename(pickled)
+    out = tmp_path / 'prepared'
+    result = run_tool('tools/data/prepare.py', 'tapvid', source, '--out', out)
+    assert_refused(error_line(result), pickled, marker)
+    assert not list(out.rglob('*.npz'))
+    result = run_tool('tools/data/prepare.py', 'davis', source, '--out', out, TRUST_FLAG)
+    assert f'{TRUST_FLAG} is used only with tapvid' in error_line(result)
+    result = run_tool('tools/data/prepare.py', 'tapvid', source, '--out', out, '--trust-checkpoint')
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert marker.exists() and (out / 'tapvid_davis_npz' / 'v0.npz').is_file()
+
+
 def test_the_converted_npz_and_a_plain_pickle_need_no_flag(tmp_path):
     """Arrays, numbers and containers load without the flag, from any pickle protocol."""
     video = dict(
