@@ -17,7 +17,9 @@ import time
 
 import numpy as np
 
+from fgvc.apis.cli import add_trust_flag
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
+from fgvc.fileio import TRUST_FLAG
 from fgvc.visualization import Mp4Writer
 
 TARGET_GB = 4.0
@@ -46,9 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--checkpoint', help="demo --checkpoint (default: the demo's, the shipped model)"
     )
-    parser.add_argument(
-        '--trust-checkpoint', action='store_true', help='passed to the demo (trusted files only)'
-    )
+    add_trust_flag(parser, 'a checkpoint (passed to the demo)')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark_demo'))
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
@@ -93,8 +93,8 @@ def main() -> None:
         command += ['--config', args.config]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
-    if args.trust_checkpoint:
-        command.append('--trust-checkpoint')
+    if args.trust_pickle:
+        command.append(TRUST_FLAG)
     print('Running:', ' '.join(command), flush=True)
     start = time.time()
     result = subprocess.run(command)

@@ -24,7 +24,7 @@ are reported and left out.
 
 The input is loaded safely (weights, numpy values and argument namespaces
 only); a checkpoint holding other types is refused unless
-``--trust-checkpoint``.
+``--trust-pickle``.
 
 Example::
 

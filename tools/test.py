@@ -1,9 +1,9 @@
 """Evaluate an encoder on one task: ``tools/test.py CONFIG CKPT --task TASK``."""
 
 import argparse
+import contextlib
 import json
 import os.path as osp
-import sys
 from typing import Optional
 
 from mmengine.config import Config
@@ -16,6 +16,9 @@ from fgvc.apis.cli import (
     add_launcher_args,
     add_protocol_arg,
     add_trust_flag,
+    check_adaptation_args,
+    check_launcher_args,
+    one_line_errors,
 )
 from fgvc.apis.evaluation import (
     describe_protocol,
@@ -25,10 +28,9 @@ from fgvc.apis.evaluation import (
     start_records,
 )
 from fgvc.engine import QuietRunner, StrictRunner
+from fgvc.fileio import work_dir_lock
 from fgvc.utils import (
-    CheckpointMismatchError,
     EncoderCheckpoint,
-    UnsafeCheckpointError,
     check_config,
     finish_distributed,
     init_distributed,
@@ -46,7 +48,7 @@ def parse_args():
         'untrained encoder. The encoder width and depth come from the training config '
         'stored in the checkpoint',
     )
-    add_trust_flag(parser)
+    add_trust_flag(parser, 'a checkpoint or TAP-Vid pickle')
     parser.add_argument('--task', required=True, help="a key of the config's `tasks` dict")
     parser.add_argument('--work-dir', help='where results go (default work_dirs/<config>)')
     parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
@@ -58,7 +60,8 @@ def parse_args():
     parser.add_argument(
         '--resume',
         action='store_true',
-        help='keep the videos an interrupted run of this task finished in --work-dir',
+        help='keep the videos an interrupted run of this task finished in --work-dir (only '
+        'records of this checkpoint, protocol and data; anything else is an error)',
     )
     parser.add_argument(
         '--dump', metavar='DIR', help='write the predictions in the formats tools/score.py reads'
@@ -71,23 +74,37 @@ def parse_args():
     return parser.parse_args()
 
 
+def check_args(args) -> None:
+    """Every option, before any work; ``ValueError`` naming the first bad one."""
+    check_adaptation_args(args)
+    check_launcher_args(args)
+    if args.print_protocol:
+        ignored = [
+            option
+            for option, value in (
+                ('--resume', args.resume),
+                ('--dump', args.dump),
+                ('--show-dir', args.show_dir),
+                ('--adapt', args.adapt),
+            )
+            if value
+        ]
+        if ignored:
+            raise ValueError(f'--print-protocol evaluates nothing: {ignored[0]} would be ignored')
+
+
 def load_checkpoint_arg(args) -> Optional[EncoderCheckpoint]:
     """The encoder weights the checkpoint argument names (read once, safely
     unless trusted); None for 'none'."""
     if args.checkpoint.lower() == 'none':
         return None
-    try:
-        return EncoderCheckpoint(args.checkpoint, trust=args.trust_checkpoint)
-    except (UnsafeCheckpointError, FileNotFoundError) as err:
-        sys.exit(f'error: {err}')
+    return EncoderCheckpoint(args.checkpoint, trust=args.trust_pickle)
 
 
 def adaptation_hook(cfg: Config, args) -> dict:
     """The hook config of ``--adapt``; exits naming the problem on bad input."""
-    if args.adapt < 0:
-        sys.exit(f'error: --adapt needs a step count >= 0, got {args.adapt}')
     if 'adaptation' not in cfg:
-        sys.exit(f'error: --adapt needs an `adaptation` dict in {args.config}')
+        raise KeyError(f'--adapt needs an `adaptation` dict in {args.config}')
     return dict(
         type=TestTimeAdaptationHook.__name__,
         steps=args.adapt,
@@ -96,8 +113,8 @@ def adaptation_hook(cfg: Config, args) -> dict:
     )
 
 
-def main():
-    args = parse_args()
+def evaluate(args) -> None:
+    check_args(args)
     register_all_modules()
     checkpoint = load_checkpoint_arg(args)
     cfg = Config.fromfile(args.config)
@@ -111,6 +128,7 @@ def main():
         options=options,
         dump_dir=args.dump,
         protocol=args.protocol,
+        trust_pickle=args.trust_pickle,
     )
     check_config(cfg)
     if args.print_protocol:
@@ -128,23 +146,29 @@ def main():
     if args.adapt:
         cfg.custom_hooks = [*cfg.get('custom_hooks', []), adaptation_hook(cfg, args)]
     init_distributed(args.launcher, port=args.port)
-    cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
-    start_records(cfg, args.resume)
-    runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
-    if checkpoint is not None:
-        try:
+    # one run at a time writes into a work dir: rank 0 holds its lock to the end
+    with work_dir_lock(work_dir) if get_rank() == 0 else contextlib.nullcontext():
+        cfg.test_evaluator['provenance'] = provenance(checkpoint and checkpoint.path, args.config)
+        start_records(cfg, args.resume)
+        runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
+        if checkpoint is not None:
+            # strict: a key that maps nowhere (CheckpointMismatchError) is a one-line error
             checkpoint.load_into(runner.model)
-        except CheckpointMismatchError as err:
-            sys.exit(f'error: {err}')
-    else:
-        runner.logger.warning(
-            'No checkpoint: evaluating an untrained (randomly initialised) encoder'
-        )
-    metrics = runner.test()
+        else:
+            runner.logger.warning(
+                'No checkpoint: evaluating an untrained (randomly initialised) encoder'
+            )
+        metrics = runner.test()
     if get_rank() == 0:
         print(format_table(args.task, metrics))
         print(f'Results written to {osp.join(work_dir, args.task + "_summary.json")}')
     finish_distributed()
+
+
+def main():
+    args = parse_args()
+    with one_line_errors(traceback=args.verbose):
+        evaluate(args)
 
 
 if __name__ == '__main__':

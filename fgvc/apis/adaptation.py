@@ -40,7 +40,13 @@ __all__ = [
     'save_encoder',
     'self_supervised_losses',
     'warp_with_flow',
+    'check_steps',
+    'MAX_ADAPT_STEPS',
 ]
+
+#: The most adaptation steps a run may ask for (about 40 minutes on 2 CPU
+#: cores at the default crop); a larger count is a typo, refused before work.
+MAX_ADAPT_STEPS = 10_000
 
 
 def _homography_flow(matrix: np.ndarray, height: int, width: int) -> Tensor:
@@ -109,10 +115,20 @@ def warp_with_flow(image: Tensor, flow: Tensor) -> Tensor:
     return out.reshape(image.shape)
 
 
-def check_adaptation(steps: int, num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]):
-    """Raise ``ValueError`` naming the problem when a video cannot be adapted to."""
+def check_steps(steps: int) -> None:
+    """Raise ``ValueError`` unless ``steps`` is a step count in [0, :data:`MAX_ADAPT_STEPS`]."""
     if steps < 0:
         raise ValueError(f'--adapt needs a step count >= 0, got {steps}')
+    if steps > MAX_ADAPT_STEPS:
+        raise ValueError(
+            f'--adapt needs a step count <= {MAX_ADAPT_STEPS} (more is taken for a typo), '
+            f'got {steps}'
+        )
+
+
+def check_adaptation(steps: int, num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]):
+    """Raise ``ValueError`` naming the problem when a video cannot be adapted to."""
+    check_steps(steps)
     if steps and num_frames < 2:
         raise ValueError(
             f'Adaptation needs a video of at least 2 frames (pairs of frames); got {num_frames}'

@@ -2,7 +2,7 @@
 resumable evaluation."""
 
 import copy
-import hashlib
+import inspect
 import os.path as osp
 import platform
 import subprocess
@@ -10,10 +10,12 @@ from typing import Dict, Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.dataset import BaseDataset
 from mmengine.dist import barrier, broadcast_object_list, get_rank, get_world_size
 
 import fgvc
-from fgvc.evaluation.records import prepare_records, resumed_records_path
+from fgvc.evaluation.records import prepare_records, resumed_records_path, write_run
+from fgvc.fileio import file_sha256
 from fgvc.registry import DATASETS, METRICS
 from fgvc.utils import check_override_keys, load_encoder_weights
 
@@ -27,9 +29,10 @@ __all__ = [
     'describe_protocol',
     'start_records',
     'provenance',
+    'file_sha256',
+    'check_done_videos',
 ]
 
-HASH_CHUNK_BYTES = 1 << 20
 #: The protocol of a task that names none: this project's settings as written in the task.
 DEFAULT_PROTOCOL = 'standard'
 #: Where protocol options may add keys the task does not write (besides built parts).
@@ -56,6 +59,7 @@ def prepare_test_config(
     options: Optional[Dict] = None,
     dump_dir: Optional[str] = None,
     protocol: Optional[str] = None,
+    trust_pickle: bool = False,
 ) -> Config:
     """Select ``cfg.tasks[task]``: its model settings, dataset and evaluator,
     under one of its protocols.
@@ -65,9 +69,11 @@ def prepare_test_config(
     options are applied over the task's settings. ``data_root`` replaces the
     dataset's location; ``options`` (dotted keys, as from ``--cfg-options``)
     are applied last. Options must name existing keys (or new arguments of a
-    part built from a ``type``). The evaluator gets the protocol record of
-    the resulting settings (:func:`config_protocol`) and ``dump_dir``; a
-    per-video progress bar is added to the hooks.
+    part built from a ``type``). ``trust_pickle`` lets a dataset that reads
+    pickles unpickle any type (:func:`fgvc.fileio.load_pickle`); it is no part
+    of the protocol. The evaluator gets the protocol record of the resulting
+    settings (:func:`config_protocol`) and ``dump_dir``; a per-video progress
+    bar is added to the hooks.
     """
     tasks = cfg.get('tasks', {})
     if task not in tasks:
@@ -92,6 +98,9 @@ def prepare_test_config(
             cfg.merge_from_dict(overrides)
     record = dict(name=name, options=protocols[name], overrides=dict(options or {}))
     cfg.test_evaluator.update(protocol=config_protocol(cfg, record), dump_dir=dump_dir)
+    reader = DATASETS.get(cfg.test_dataloader.dataset['type'])
+    if trust_pickle and reader and 'trust_pickle' in inspect.signature(reader).parameters:
+        cfg.test_dataloader.dataset['trust_pickle'] = True
     hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'ProgressBarHook']
     cfg.custom_hooks = [*hooks, dict(type='ProgressBarHook', desc=task)]
     return cfg
@@ -139,7 +148,9 @@ def config_protocol(
         query_mode=queries,
         frames_resized_to=list(resize['size']) if resize else 'kept (scored in their own pixels)',
         dataset={
-            k: v for k, v in cfg.test_dataloader.dataset.items() if k not in ('pipeline', 'type')
+            k: v
+            for k, v in cfg.test_dataloader.dataset.items()
+            if k not in ('pipeline', 'type', 'trust_pickle')
         }
         | dict(type=cfg.test_dataloader.dataset['type']),
     )
@@ -175,13 +186,29 @@ def describe_protocol(cfg: Config) -> Dict[str, object]:
 def start_records(cfg: Config, resume: bool) -> int:
     """Prepare the per-video record files of a run (rank 0, while the other
     ranks wait); with ``resume`` the dataset skips the videos already done and
-    the metric summarises their records too. Returns how many were done."""
+    the metric summarises their records too. Returns how many were done.
+
+    Resuming keeps records only of this run (same protocol and checkpoint,
+    :func:`fgvc.evaluation.records.prepare_records`) and of the dataset's
+    videos as they are now (each record's ground-truth fingerprint is
+    compared with the video's); anything else stops every rank with one error
+    saying what differs, before a video is evaluated.
+    """
     out_dir, task = cfg.test_evaluator['out_dir'], cfg.test_evaluator['task']
-    done = [None]
+    state = [None, None]  # videos done, error
     if get_rank() == 0:
-        done[0] = len(prepare_records(out_dir, task, resume))
-    broadcast_object_list(done)
+        try:
+            metric = METRICS.build(dict(cfg.test_evaluator, out_dir=None, dump_dir=None))
+            done = prepare_records(out_dir, task, resume, metric.run_identity)
+            check_done_videos(cfg, metric, done, resumed_records_path(out_dir, task))
+            write_run(out_dir, task, metric.run_identity)
+            state[0] = len(done)
+        except (ValueError, KeyError, OSError) as err:
+            state[1] = err
+    broadcast_object_list(state)
     barrier()
+    if state[1] is not None:
+        raise state[1]
     if resume:
         cfg.test_dataloader.dataset = dict(
             type='SkipDoneVideos',
@@ -189,15 +216,38 @@ def start_records(cfg: Config, resume: bool) -> int:
             done_records=resumed_records_path(out_dir, task),
         )
         cfg.test_evaluator['resume'] = True
-    return done[0]
+    return state[0]
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(HASH_CHUNK_BYTES), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
+def check_done_videos(cfg: Config, metric, done: Dict[str, dict], source: str) -> None:
+    """Raise a ``ValueError`` unless every record in ``done`` is of a video the
+    dataset holds, with the ground truth it holds now (the video's frames are
+    read, not tracked)."""
+    if not done:
+        return
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    index = {
+        str(BaseDataset.get_data_info(dataset, i)['video_name']): i for i in range(len(dataset))
+    }
+    root = cfg.test_dataloader.dataset.get('data_root')
+    unknown = sorted(set(done) - set(index))
+    if unknown:
+        raise ValueError(
+            f'{source}: {len(unknown)} record(s) of video(s) the dataset at {root} does not '
+            f'hold (e.g. {unknown[0]!r}): they come from other data. Rerun without --resume'
+        )
+    changed = [
+        name
+        for name in sorted(done)
+        if metric.video_fingerprint(dataset[index[name]]['data_samples'].to_dict())
+        != done[name]['fingerprint']
+    ]
+    if changed:
+        raise ValueError(
+            f'{source}: {len(changed)} video(s) (e.g. {changed[0]!r}) differ from the data their '
+            f'records were made from (ground-truth fingerprint): {root} changed since. Rerun '
+            'without --resume'
+        )
 
 
 def git_commit(root: Optional[str] = None) -> Optional[str]:

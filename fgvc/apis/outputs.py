@@ -3,7 +3,6 @@ videos of them drawn over the frames, into a folder that only appears once
 everything in it is complete."""
 
 import contextlib
-import fcntl
 import json
 import os
 import os.path as osp
@@ -12,16 +11,17 @@ import signal
 import sys
 import tempfile
 import threading
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from fgvc.datasets.video_reader import VideoReader
+from fgvc.datasets.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.fileio import (
-    FILE_MODE,
     FOLDER_MODE,
     current_umask,
+    exclusive_lock,
     list_images,
+    path_sha256,
     read_index_png,
     write_palette_png,
 )
@@ -60,6 +60,22 @@ def _files_below(folder: str) -> List[str]:
     )
 
 
+def read_manifest(folder: str) -> Optional[dict]:
+    """The manifest of a folder :func:`staged_output_dir` wrote, or None."""
+    try:
+        with open(osp.join(folder, MANIFEST)) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def source_record(video: str) -> Dict[str, str]:
+    """Which input an output folder was made from: its absolute path and the
+    sha256 of its bytes (of its frame files, for a folder of frames)."""
+    return dict(source=osp.abspath(video), source_sha256=path_sha256(video, FRAME_EXTENSIONS))
+
+
 def _check_replaceable(out_dir: str, overwrite: bool) -> None:
     """Refuse to write over anything but a missing or empty folder, or with
     ``overwrite`` a folder this module wrote whose files are all its own."""
@@ -87,32 +103,6 @@ def _check_replaceable(out_dir: str, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(out_dir: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``out_dir`` for the whole run, so that two
-    runs writing to it cannot both succeed."""
-    parent, name = osp.split(out_dir)
-    path = osp.join(parent, f'.{name}.lock')
-    busy = FileExistsError(
-        f'Another run is writing to {out_dir} (it holds {path}): wait for it or choose another --out'
-    )
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise busy from None
-        # the holder before us may have removed the file after we opened it
-        if not osp.exists(path) or os.stat(path).st_ino != os.fstat(fd).st_ino:
-            raise busy
-        try:
-            yield
-        finally:
-            os.remove(path)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into an exit that unwinds like Ctrl-C (clean-ups run)."""
     if threading.current_thread() is not threading.main_thread():
@@ -130,9 +120,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
+def staged_output_dir(
+    out_dir: str, overwrite: bool = False, source: Optional[Mapping[str, str]] = None
+) -> Iterator[str]:
     """Yield a hidden temporary folder beside ``out_dir`` to write into; on
-    success it gets a manifest (:data:`MANIFEST`) and is renamed to
+    success it gets a manifest (:data:`MANIFEST`, listing its files and the
+    ``source`` record of the input, :func:`source_record`) and is renamed to
     ``out_dir``, on any error, Ctrl-C or SIGTERM it is deleted, so ``out_dir``
     never holds partial results.
 
@@ -143,13 +136,18 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
     out_dir = osp.abspath(out_dir)
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
-    with _exclusive_lock(out_dir), _terminate_as_interrupt():
+    lock = osp.join(parent, f'.{name}.lock')
+    busy = (
+        f'Another run is writing to {out_dir} (it holds {lock}): wait for it or choose '
+        'another --out'
+    )
+    with exclusive_lock(lock, busy), _terminate_as_interrupt():
         _check_replaceable(out_dir, overwrite)
         staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
         try:
             yield staging
-            manifest = dict(tool='fgvc', files=_files_below(staging))
+            manifest = dict(tool='fgvc', files=_files_below(staging), **(source or {}))
             with open(osp.join(staging, MANIFEST), 'w') as f:
                 json.dump(manifest, f, indent=1)
         except BaseException:

@@ -16,6 +16,7 @@ raster and tracks mapped back.
 
 import copy
 import inspect
+import os.path as osp
 import warnings
 from typing import Iterator, Optional, Tuple, Union
 
@@ -30,7 +31,7 @@ from fgvc.registry import MATCHERS, MODELS
 from fgvc.resources import config_path
 from fgvc.utils import register_all_modules
 
-from .adaptation import adapt_encoder, save_encoder
+from .adaptation import adapt_encoder, check_steps, save_encoder
 from .evaluation import prepare_test_config
 from .export import OnnxEncoder
 from .progress import ProgressBar, ProgressCallback, report_stage
@@ -45,6 +46,8 @@ DEFAULT_SHORT_SIDE = 256
 SIZE_MULTIPLE = 8
 #: Bound on the features propagation holds at once (seed frames and memory window).
 DEFAULT_MAX_MEMORY_MB = 1024
+#: Seed of an untrained encoder's random weights, so that untrained runs repeat.
+UNTRAINED_SEED = 0
 #: The stage ``on_progress`` hears while the encoder is adapted (steps, not frames).
 ADAPTING = 'adapting the encoder'
 QUICKSTART_HINT = (
@@ -60,6 +63,42 @@ def untrained_encoder_message(reason: str = 'no checkpoint given') -> str:
         f'No trained weights: {reason}, so the encoder is UNTRAINED (random weights) and '
         'tracks and masks will be poor. ' + QUICKSTART_HINT
     )
+
+
+def resolve_device(device: str) -> torch.device:
+    """``device`` ('auto': CUDA when available, else CPU) as a torch device;
+    ``ValueError`` naming it when it is not one or is not available here."""
+    if device == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(
+            f"--device {device!r} is not a device ('auto', 'cpu', 'cuda', 'cuda:1')"
+        ) from None
+    if resolved.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f'--device {device}: CUDA is not available here (no GPU visible, or torch '
+                f'{torch.__version__} is built without CUDA); use --device cpu'
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f'--device {device}: there are {torch.cuda.device_count()} CUDA device(s)'
+            )
+    elif resolved.type != 'cpu':
+        raise ValueError(f"--device {device}: only 'cpu' and 'cuda' devices are supported")
+    return resolved
+
+
+def check_short_side(short_side: Optional[int]) -> None:
+    """``ValueError`` unless the encoder input short side is None or at least
+    :data:`SIZE_MULTIPLE` pixels."""
+    if short_side is not None and not short_side >= SIZE_MULTIPLE:
+        raise ValueError(
+            f'--short-side must be at least {SIZE_MULTIPLE} pixels (the encoder input is a '
+            f'multiple of {SIZE_MULTIPLE}), got {short_side}'
+        )
 
 
 def encoder_size(
@@ -105,12 +144,17 @@ class Predictor:
             checkpoint file, a ``last_checkpoint`` file or a training work
             dir holding one. The encoder's width and depth come from the
             zoo's manifest, or the training config stored in the checkpoint
-            when it has one. Shipped files are checked against their sha256;
+            when it has one. An untrained encoder's weights (``'none'``, or
+            the default with no shipped model) are drawn with the seed
+            :data:`UNTRAINED_SEED`, so untrained runs repeat exactly.
+            Shipped files are checked against their sha256;
             a checkpoint is read once, safely: one holding types other than
             weights is refused (:class:`fgvc.utils.UnsafeCheckpointError`)
             unless ``trust_checkpoint``. :attr:`weights` says which were used.
-        device: 'auto' (CUDA when available, else CPU), or a torch device.
-        short_side: encoder input short side (see :func:`encoder_size`).
+        device: 'auto' (CUDA when available, else CPU), or a torch device
+            (checked: :func:`resolve_device`).
+        short_side: encoder input short side (see :func:`encoder_size`), at
+            least :data:`SIZE_MULTIPLE`.
         point_task, mask_task: the config's tasks whose model settings track
             points and propagate masks.
         cfg_options: config overrides (dotted keys), applied last.
@@ -125,12 +169,14 @@ class Predictor:
             when the default left the encoder untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
-        adapt_steps: fine-tune a copy of the encoder for this many steps on
+        adapt_steps: fine-tune a copy of the encoder for this many steps (at
+            most :data:`fgvc.apis.adaptation.MAX_ADAPT_STEPS`) on
             each video before tracking it (the config's ``adaptation``
             settings, :mod:`fgvc.apis.adaptation`); 0 tracks with the
             checkpoint as it is. The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
-        save_adapted: write the encoder adapted to the latest video there.
+        save_adapted: write the encoder adapted to the latest video there
+            (never the file the weights are read from, also a shipped model's).
         on_progress: called with ``(stage, done, total)`` as adaptation and
             tracking advance (:mod:`fgvc.apis.progress`), e.g. to show
             progress in a web page; independent of ``progress``.
@@ -163,6 +209,9 @@ class Predictor:
         register_all_modules()
         if adapt_steps < 0:
             raise ValueError(f'adapt_steps must be >= 0, got {adapt_steps}')
+        check_steps(adapt_steps)
+        check_short_side(short_side)
+        self.device = resolve_device(device)
         self.adapt_steps = adapt_steps
         self.adapt_seed = adapt_seed
         self.save_adapted = save_adapted
@@ -177,9 +226,15 @@ class Predictor:
         self.checkpoint = self.weights.path
         self.options = dict(self.weights.options)
         self.options.update(cfg_options or {})
-        if device == 'auto':
-            device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        self.device = torch.device(device)
+        if (
+            save_adapted
+            and self.checkpoint
+            and osp.realpath(save_adapted) == osp.realpath(self.checkpoint)
+        ):
+            raise ValueError(
+                f'--save-adapted {save_adapted} is the checkpoint being read ({self.checkpoint}): '
+                'writing it would replace the trained weights; choose another path'
+            )
         self.short_side = short_side
         self.point_task = point_task
         self.mask_task = mask_task
@@ -213,7 +268,9 @@ class Predictor:
             if self.matcher is not None:
                 propagation = cfg.model.propagation
                 propagation.matcher = with_matcher(propagation.get('matcher', {}), self.matcher)
-            model = MODELS.build(cfg.model)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(UNTRAINED_SEED)  # untrained weights repeat; others are loaded
+                model = MODELS.build(cfg.model)
             self._adaptation[task] = cfg.get('adaptation')
             if self._weights is not None:
                 self._weights.load_into(model)

@@ -4,21 +4,28 @@
 
 CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir,
 ``zoo:NAME`` for a model shipped with the package, or ``none`` for the
-untrained encoder; without it, the shipped default model is exported. The exported graph maps normalised
-frames ``[B, 3, H, W]`` (what the data preprocessor gives: resized, Lab,
-normalised) to L2-normalised features ``[B, C, h, w]``, with dynamic batch,
+untrained encoder; without it, the shipped default model is exported. The
+exported graph maps normalised frames ``[B, 3, H, W]`` (what the data
+preprocessor gives: resized, Lab, normalised) to L2-normalised features ``[B, C, h, w]``, with dynamic batch,
 height and width. ``tools/demo.py --encoder-onnx FILE`` runs it through
 onnxruntime.
 """
 
 import argparse
 import os.path as osp
-import sys
 
 from fgvc.apis import Predictor
-from fgvc.apis.cli import add_cfg_options, add_checkpoint_arg, add_trust_flag, announce_weights
+from fgvc.apis.cli import (
+    add_cfg_options,
+    add_checkpoint_arg,
+    add_trust_flag,
+    announce_weights,
+    check_distinct_paths,
+    one_line_errors,
+)
 from fgvc.apis.export import FORMATS, export_encoder
 from fgvc.apis.predictor import DEFAULT_CONFIG
+from fgvc.apis.weights import names_no_file
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -33,23 +40,39 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    try:
-        predictor = Predictor(
-            args.config,
-            args.checkpoint,
-            device='cpu',
-            point_task=args.task,
-            cfg_options=args.cfg_options,
-            warn_untrained=False,
-            trust_checkpoint=args.trust_checkpoint,
-        )
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        sys.exit(f'error: {err}')
+def check_args(args: argparse.Namespace) -> None:
+    """The output path, before any work: its folder exists, it is no input."""
+    folder = osp.dirname(osp.abspath(args.out))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'--out {args.out}: the folder {folder} does not exist')
+    if osp.isdir(args.out):
+        raise IsADirectoryError(f'--out {args.out} is a folder; name the file to write')
+    checkpoint = None if names_no_file(args.checkpoint) else args.checkpoint
+    check_distinct_paths({'--out': args.out}, {'CKPT': checkpoint, '--config': args.config})
+
+
+def export(args: argparse.Namespace) -> None:
+    check_args(args)
+    predictor = Predictor(
+        args.config,
+        args.checkpoint,
+        device='cpu',
+        point_task=args.task,
+        cfg_options=args.cfg_options,
+        warn_untrained=False,
+        trust_checkpoint=args.trust_pickle,
+    )
+    # the file the weights were read from (a work dir's checkpoint, a shipped model's)
+    check_distinct_paths({'--out': args.out}, {'CKPT': predictor.checkpoint})
     announce_weights(predictor)
     export_encoder(predictor.model(args.task).backbone, args.format, args.out)
     print(f'Wrote the {args.format} encoder to {osp.abspath(args.out)}')
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    with one_line_errors():
+        export(args)
 
 
 if __name__ == '__main__':

@@ -14,10 +14,11 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from fgvc.apis.cli import add_cfg_options, add_protocol_arg
+from fgvc.apis.cli import add_cfg_options, add_protocol_arg, add_trust_flag, one_line_errors
 from fgvc.apis.evaluation import format_table, prepare_test_config
 from fgvc.apis.predictor import DEFAULT_CONFIG
-from fgvc.apis.scoring import score_predictions
+from fgvc.apis.scoring import check_scoring_options, score_predictions
+from fgvc.fileio import work_dir_lock
 from fgvc.utils import register_all_modules
 
 
@@ -36,17 +37,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar=('H', 'W'),
         help='TAP-Vid: the raster of tracks whose files do not name it (default 256 256)',
     )
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='allow a TAP-Vid predictions pickle (unpickling runs code it holds)',
-    )
+    add_trust_flag(parser, 'a TAP-Vid data or predictions pickle')
     add_cfg_options(parser, 'test_evaluator.averaging=track')
     return parser.parse_args(argv)
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def score(args: argparse.Namespace) -> None:
     register_all_modules()
     cfg = prepare_test_config(
         Config.fromfile(args.config),
@@ -55,10 +51,19 @@ def main(argv=None) -> None:
         data_root=args.data_root,
         options=args.cfg_options,
         protocol=args.protocol,
+        trust_pickle=args.trust_pickle,
     )
-    metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
+    check_scoring_options(cfg, args.predictions, args.raster)
+    with work_dir_lock(args.work_dir):
+        metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
     print(format_table(args.task, metrics))
     print(f'Results written to {osp.join(args.work_dir, args.task + "_summary.json")}')
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    with one_line_errors():
+        score(args)
 
 
 if __name__ == '__main__':

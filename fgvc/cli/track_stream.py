@@ -10,29 +10,36 @@ forward from there. Tracks are appended to DIR/tracks.csv
 (``frame,point,x,y,visible``; ``point`` is the query's row) as each frame is
 tracked, and with ``--video`` drawn into DIR/tracks.mp4. Frames per second
 are printed as it goes. Ctrl-C (or SIGTERM) stops it cleanly: everything
-written so far stays readable.
+written so far stays readable. Every option, and every query against the
+first frame's size, is checked before anything is written.
 """
 
 import argparse
+import itertools
 import os
 import os.path as osp
 import signal
 import sys
 import time
-from typing import Dict, Iterator, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import cv2
 import numpy as np
 
 from fgvc.apis import OnlineTracker
 from fgvc.apis.cli import (
+    INTERRUPTED,
     add_checkpoint_arg,
     add_predictor_args,
     announce_weights,
+    check_distinct_paths,
+    one_line_errors,
     predictor_from_args,
 )
 from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
+from fgvc.apis.predictor import check_short_side
 from fgvc.apis.queries import parse_queries
+from fgvc.fileio import OpenCVPath, is_utf8, shown
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
 
 DEFAULT_QUERIES = 'grid:8'
@@ -40,7 +47,6 @@ DEFAULT_FPS = 25.0
 PALETTE = 64  # colours cycled over point ids
 REPORT_EVERY_S = 2.0
 RADIUS = 3
-INTERRUPTED = 130  # exit status after Ctrl-C, as shells report it
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,21 +65,63 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_checkpoint_arg(parser)
     add_predictor_args(parser)
     parser.add_argument('--video', action='store_true', help='also write an annotated mp4')
-    parser.add_argument('--max-frames', type=int, help='stop after this many frames')
+    parser.add_argument('--max-frames', type=int, help='stop after this many frames (>= 1)')
     parser.add_argument(
         '--realtime',
         action='store_true',
-        help='read a file no faster than its frame rate, like a live stream',
+        help='a file source: read it no faster than its frame rate, like a live stream',
     )
     parser.add_argument('--overwrite', action='store_true', help='replace an earlier tracks.csv')
     return parser.parse_args(argv)
 
 
-def open_source(source: str) -> cv2.VideoCapture:
-    capture = cv2.VideoCapture(int(source) if source.isdigit() else source)
+def is_camera(source: str) -> bool:
+    return source.isdigit()
+
+
+def open_source(source: str) -> Tuple[cv2.VideoCapture, Optional[OpenCVPath]]:
+    """The capture of a camera index, a file (any name, through an alias
+    OpenCV can take) or a stream URL, and the file's alias to close."""
+    alias = None
+    if is_camera(source):
+        capture = cv2.VideoCapture(int(source))
+    elif osp.exists(source) or not is_utf8(source):
+        if not osp.isfile(source):
+            raise FileNotFoundError(f'Stream file not found: {shown(source)}')
+        alias = OpenCVPath(source)
+        capture = cv2.VideoCapture(alias.path)
+    else:
+        capture = cv2.VideoCapture(source)
     if not capture.isOpened():
-        raise ValueError(f'Cannot open the stream {source}: not a camera, file or stream URL')
-    return capture
+        if alias is not None:
+            alias.close()
+        raise ValueError(
+            f'Cannot open the stream {shown(source)}: not a camera, file or stream URL'
+        )
+    return capture, alias
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """The options, before the stream is opened; ``ValueError`` names the first bad one."""
+    if args.max_frames is not None and args.max_frames < 1:
+        raise ValueError(f'--max-frames must be at least 1, got {args.max_frames}')
+    if args.realtime and (is_camera(args.source) or '://' in args.source):
+        raise ValueError(
+            '--realtime paces reading a file; a camera or stream comes at its own pace'
+        )
+    check_short_side(args.short_side)
+    check_distinct_paths(
+        {'--out': args.out},
+        {
+            'SOURCE': args.source if osp.isfile(args.source) else None,
+            '--queries': args.queries if osp.isfile(args.queries) else None,
+        },
+    )
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        raise FileExistsError(f'--out {shown(args.out)} is a file, not a folder')
+    csv_path = osp.join(args.out, 'tracks.csv')
+    if osp.exists(csv_path) and not args.overwrite:
+        raise FileExistsError(f'{shown(csv_path)} exists: choose another --out or pass --overwrite')
 
 
 def read_frames(capture: cv2.VideoCapture, realtime: bool) -> Iterator[np.ndarray]:
@@ -91,11 +139,23 @@ def read_frames(capture: cv2.VideoCapture, realtime: bool) -> Iterator[np.ndarra
 
 
 def queries_by_frame(spec: str, height: int, width: int) -> Dict[int, Tuple[list, np.ndarray]]:
-    """``{t: (ids, xy [n, 2])}``: the queries of each frame, ids their rows."""
+    """``{t: (ids, xy [n, 2])}``: the queries of each frame, ids their rows,
+    every one checked against the stream's ``height`` x ``width`` frames."""
     queries = parse_queries(spec, height, width)
-    frames = queries[:, 0]
+    if len(queries) == 0:
+        raise ValueError('No query points given')
+    frames, x, y = queries.T
+    if not np.isfinite(queries).all():
+        raise ValueError('query coordinates must be finite numbers')
     if (frames < 0).any() or (frames != np.round(frames)).any():
         raise ValueError('query frames must be whole numbers >= 0')
+    outside = np.flatnonzero((x < 0) | (x > width) | (y < 0) | (y > height))
+    if len(outside):
+        n = outside[0]
+        raise ValueError(
+            f'{len(outside)} query point(s) lie outside the {width}x{height} frames of the '
+            f'stream, e.g. query {n}: (x, y) = ({x[n]:g}, {y[n]:g})'
+        )
     out = {}
     for t in np.unique(frames).astype(int).tolist():
         rows = np.flatnonzero(frames == t)
@@ -118,26 +178,34 @@ def stop_on_signals() -> None:
 def track(args: argparse.Namespace) -> bool:
     """Track the stream into ``args.out``; returns False if interrupted."""
     csv_path = osp.join(args.out, 'tracks.csv')
-    if osp.exists(csv_path) and not args.overwrite:
-        raise FileExistsError(f'{csv_path} exists: choose another --out or pass --overwrite')
-    capture = open_source(args.source)
-    predictor = predictor_from_args(args)
+    capture, alias = open_source(args.source)
+    frames = read_frames(capture, args.realtime)
+    try:
+        first = next(frames, None)
+        if first is None:
+            raise ValueError(f'The stream {shown(args.source)} gave no frame')
+        # every query checked against the frame size before anything is written
+        pending = queries_by_frame(args.queries, *first.shape[:2])
+        predictor = predictor_from_args(args)
+    except BaseException:
+        capture.release()
+        if alias is not None:
+            alias.close()
+        raise
     announce_weights(predictor)
     tracker = OnlineTracker(predictor)
     colours = track_colours(PALETTE)
     fps = capture.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS
     os.makedirs(args.out, exist_ok=True)
     writer = Mp4Writer(osp.join(args.out, 'tracks.mp4'), fps) if args.video else None
-    pending, count, start, reported = None, 0, time.perf_counter(), time.perf_counter()
+    count, start, reported = 0, time.perf_counter(), time.perf_counter()
     interrupted = False
     with open(csv_path, 'w') as csv:
         csv.write(CSV_HEADER + '\n')
         try:
-            for t, frame in enumerate(read_frames(capture, args.realtime)):
+            for t, frame in enumerate(itertools.chain([first], frames)):
                 if args.max_frames is not None and t >= args.max_frames:
                     break
-                if pending is None:
-                    pending = queries_by_frame(args.queries, *frame.shape[:2])
                 if t in pending:
                     ids, xy = pending.pop(t)
                     tracker.add_points(xy, ids)
@@ -162,26 +230,27 @@ def track(args: argparse.Namespace) -> bool:
             interrupted = True
         finally:
             capture.release()
+            if alias is not None:
+                alias.close()
             if writer is not None:
                 writer.close()
     seconds = time.perf_counter() - start
-    left = sum(len(ids) for ids, _ in (pending or {}).values())
+    left = sum(len(ids) for ids, _ in pending.values())
     print(
         f'{"Interrupted" if interrupted else "Done"}: {count} frames in {seconds:.1f} s '
         f'({count / max(seconds, 1e-9):.1f} frames/s), {len(tracker.ids)} points tracked'
         + (f', {left} queried after the last frame never added' if left else '')
     )
-    print(f'Tracks in {osp.abspath(csv_path)}' + (' and tracks.mp4' if writer else ''))
+    print(f'Tracks in {shown(osp.abspath(csv_path))}' + (' and tracks.mp4' if writer else ''))
     return not interrupted
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     stop_on_signals()
-    try:
+    with one_line_errors():
+        check_args(args)
         completed = track(args)
-    except (FileNotFoundError, FileExistsError, ValueError, KeyError) as err:
-        sys.exit(f'error: {err}')
     if not completed:
         sys.exit(INTERRUPTED)
 

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
-from fgvc.fileio import read_video
+from fgvc.fileio import OpenCVPath, read_video
 from fgvc.registry import DATASETS
 
 from .video_reader import FRAME_EXTENSIONS, CaptureVideo
@@ -192,7 +192,8 @@ def load_index(
 
 def read_file_frames(path: str, indices: Sequence[int]) -> np.ndarray:
     """uint8 RGB frames ``indices`` of a video file."""
-    capture = cv2.VideoCapture(path)
+    source = OpenCVPath(path)
+    capture = cv2.VideoCapture(source.path)
     frames = []
     try:
         for t in indices:
@@ -203,6 +204,7 @@ def read_file_frames(path: str, indices: Sequence[int]) -> np.ndarray:
             frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
     finally:
         capture.release()
+        source.close()
     return np.stack(frames)
 
 

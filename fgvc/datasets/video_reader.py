@@ -12,7 +12,7 @@ from typing import Union
 import cv2
 import numpy as np
 
-from fgvc.fileio import list_images, read_rgb
+from fgvc.fileio import OpenCVPath, list_images, read_rgb
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Frame rate reported for inputs that carry none (arrays, folders of frames).
@@ -103,13 +103,15 @@ class CaptureVideo(VideoReader):
     The frames are counted by decoding the file once when it is opened (the
     container's frame count is only an estimate for many files); reads in
     increasing order continue decoding, others seek (or decode again from the
-    start where the file cannot seek).
+    start where the file cannot seek). Names that are not UTF-8 are read
+    through an alias (:class:`fgvc.fileio.OpenCVPath`).
     """
 
     def __init__(self, path: str, default_fps: float = DEFAULT_FPS):
         if not osp.isfile(path):
             raise FileNotFoundError(f'Video not found: {path}')
         self.name = path
+        self._source = OpenCVPath(path)  # a name OpenCV can take, kept while reading
         self._capture = self._open()
         self.num_frames = 0
         ok, frame = self._capture.read()
@@ -128,7 +130,7 @@ class CaptureVideo(VideoReader):
         self._next = 0
 
     def _open(self) -> cv2.VideoCapture:
-        capture = cv2.VideoCapture(self.name)
+        capture = cv2.VideoCapture(self._source.path)
         if not capture.isOpened():
             raise ValueError(
                 f'Cannot open video {self.name}: not a video, corrupt, or an unsupported format'

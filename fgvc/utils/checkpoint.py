@@ -8,7 +8,7 @@ numpy arrays, scalars and dtypes) and plain training-argument namespaces
 (DINO). This covers the framework's own checkpoints, resumed ones, converted
 ones and plain state dicts. Any other type is refused with an error naming
 the file and the type; a user who trusts the file's source passes
-``--trust-checkpoint`` to a tool (``trust_checkpoint=True`` to the
+``--trust-pickle`` (:data:`fgvc.fileio.TRUST_FLAG`) to a tool (``trust_checkpoint=True`` to the
 :class:`~fgvc.apis.Predictor`), which loads it with full unpickling after a
 warning.
 
@@ -49,6 +49,7 @@ import os.path as osp
 import pickle
 import re
 import warnings
+import zipfile
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
@@ -61,7 +62,7 @@ from mmengine.registry import WEIGHT_INITIALIZERS
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
 from torch import nn
 
-from fgvc.fileio import atomic_write
+from fgvc.fileio import TRUST_FLAG, atomic_write, refused_global
 from fgvc.models.backbones.fitting import (
     CheckpointMismatchError,
     listed_keys,
@@ -71,8 +72,6 @@ from fgvc.models.backbones.release_layout import to_our_names
 
 from .checkpoint_files import resolve_checkpoint
 
-#: The command-line flag that allows full unpickling; error messages name it.
-TRUST_FLAG = '--trust-checkpoint'
 #: Backbone settings that fix the shapes of the encoder's weights.
 ENCODER_SHAPE_KEYS = ('depth', 'base_channels')
 #: File formats :func:`save_weights` writes and :func:`load_checkpoint` reads.
@@ -127,8 +126,11 @@ def _allowed_globals() -> list:
     ]
 
 
-def _refused_type(error: Exception) -> str:
-    """The type or function named in torch's weights-only refusal."""
+def _refused_type(error: Exception, filename: str) -> Optional[str]:
+    """The type or function named in torch's weights-only refusal; for a
+    refusal that names none (an operation the loader does not support), the
+    first global the file's pickle names that is not an array or container,
+    or None when it names none."""
     message = str(error)
     for pattern in (
         r'GLOBAL (\S+) ',
@@ -138,7 +140,22 @@ def _refused_type(error: Exception) -> str:
         match = re.search(pattern, message, re.MULTILINE)
         if match:
             return match.group(1)
-    return message.splitlines()[-1] if message else type(error).__name__
+    if zipfile.is_zipfile(filename):
+        return None  # torch names the globals of its own format
+    with open(filename, 'rb') as f:
+        return refused_global(f.read())
+
+
+def _read_error(filename: str, error: Exception) -> ValueError:
+    """A one-line reason why ``filename`` is not a readable checkpoint."""
+    if osp.getsize(filename) == 0:
+        reason = 'the file is empty'
+    elif zipfile.is_zipfile(filename) or isinstance(error, (RuntimeError, EOFError)):
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ''
+        reason = f'truncated or corrupt ({first.split(". ")[0] or type(error).__name__})'
+    else:
+        reason = 'not a PyTorch checkpoint (neither a zip archive nor a pickle it can read)'
+    return ValueError(f'Cannot read checkpoint {filename}: {reason}')
 
 
 def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = False) -> Any:
@@ -165,7 +182,9 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
         with torch.serialization.safe_globals(_allowed_globals()):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
-        refused = _refused_type(err)
+        refused = _refused_type(err, filename)
+        if refused is None:
+            raise _read_error(filename, err) from None
         if not trust:
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {filename}: it holds `{refused}`, which is not a '
@@ -179,8 +198,8 @@ def load_checkpoint(filename: str, map_location: Any = 'cpu', trust: bool = Fals
             stacklevel=2,
         )
         return _load_unsafe(filename, map_location)
-    except (RuntimeError, EOFError, OSError) as err:
-        raise ValueError(f'Cannot read checkpoint {filename}: {err}') from err
+    except Exception as err:  # torch's legacy reader fails on garbage in many ways
+        raise _read_error(filename, err) from None
 
 
 def _load_safetensors(filename: str) -> Dict[str, Any]:
@@ -400,6 +419,12 @@ class EncoderCheckpoint:
         self.meta = meta if isinstance(meta, dict) else {}
         #: ``--cfg-options`` that give the model the encoder the weights fit.
         self.options = encoder_shape_options(checkpoint)
+        for key, value in self.options.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f'Checkpoint {self.path}: its stored training config sets {key} = {value!r}, '
+                    'which is not a whole number >= 1'
+                )
 
     def load_into(self, model: nn.Module, prefix: str = ENCODER_PREFIX) -> None:
         """Load the encoder weights into ``model.backbone``, strictly.

@@ -16,6 +16,8 @@ from typing import BinaryIO, Optional, Tuple
 import cv2
 import numpy as np
 
+from fgvc.fileio import OpenCVPath, shown, write_rgb
+
 #: Codec and pixel format of the videos written through PyAV.
 H264 = 'libx264'
 PIXEL_FORMAT = 'yuv420p'
@@ -31,9 +33,7 @@ def write_images(frames: np.ndarray, folder: str, template: str = '{:05d}.jpg') 
     """Every frame of uint8 RGB ``[T, H, W, 3]`` as an image file in ``folder``."""
     os.makedirs(folder, exist_ok=True)
     for t, frame in enumerate(frames):
-        path = osp.join(folder, template.format(t))
-        if not cv2.imwrite(path, cv2.cvtColor(frame, cv2.COLOR_RGB2BGR)):
-            raise OSError(f'Cannot write image {path}')
+        write_rgb(osp.join(folder, template.format(t)), frame)
 
 
 def even_sized(frame: np.ndarray) -> np.ndarray:
@@ -80,7 +80,8 @@ class _PyAVEncoder:
         )
         self._container.mux(self._stream.encode(image))
 
-    def close(self) -> None:
+    def close(self, keep: bool = True) -> None:
+        """Finish the file (it has its real name already, so ``keep`` changes nothing)."""
         try:
             self._container.mux(self._stream.encode(None))  # flush delayed frames
             self._container.close()
@@ -92,16 +93,22 @@ class _OpenCVEncoder:
     """MPEG-4 Part 2 through OpenCV: the fallback without PyAV."""
 
     def __init__(self, path: str, fps: float, size: Tuple[int, int]):
-        warnings.warn(NO_PYAV_WARNING.format(path=path), stacklevel=3)
-        self._writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
+        warnings.warn(NO_PYAV_WARNING.format(path=shown(path)), stacklevel=3)
+        self._alias = OpenCVPath(path, write=True)
+        self._writer = cv2.VideoWriter(self._alias.path, cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
         if not self._writer.isOpened():
-            raise OSError(f'Cannot open video writer for {path}')
+            self._alias.close(keep=False)
+            raise OSError(f'Cannot open video writer for {shown(path)}')
 
     def write(self, frame: np.ndarray) -> None:
         self._writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
 
-    def close(self) -> None:
-        self._writer.release()
+    def close(self, keep: bool = True) -> None:
+        """Finish the file; ``keep=False`` removes what an alias wrote."""
+        try:
+            self._writer.release()
+        finally:
+            self._alias.close(keep)
 
 
 class Mp4Writer:
@@ -113,7 +120,9 @@ class Mp4Writer:
     PyAV: OpenCV's mp4v, with a warning.
 
     Args:
-        path: output file (its folder is created).
+        path: output file (its folder is created); any name the OS takes
+            (PyAV writes through a file object; the OpenCV fallback writes a
+            name that is not UTF-8 through an alias, :class:`fgvc.fileio.OpenCVPath`).
         fps: frame rate (> 0).
     """
 
@@ -142,17 +151,18 @@ class Mp4Writer:
             )
         self._encoder.write(frame)
 
-    def close(self) -> None:
-        """Finish the file."""
+    def close(self, keep: bool = True) -> None:
+        """Finish the file (``keep=False``, after an error: the OpenCV
+        fallback removes what it wrote through an alias)."""
         if self._encoder is not None:
             encoder, self._encoder = self._encoder, None
-            encoder.close()
+            encoder.close(keep)
 
     def __enter__(self) -> 'Mp4Writer':
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(keep=exc_type is None)
 
 
 def write_mp4(frames: np.ndarray, path: str, fps: float) -> None:

@@ -9,7 +9,7 @@ command says what to install (``pip install "fgvc[web]"``).
 import argparse
 import sys
 
-from fgvc.apis.cli import add_checkpoint_arg, add_predictor_args
+from fgvc.apis.cli import add_checkpoint_arg, add_predictor_args, one_line_errors
 
 DEFAULT_HOST = '127.0.0.1'
 
@@ -35,19 +35,17 @@ def main(argv=None) -> None:
         sys.exit(f'error: the web demo needs Gradio ({err}): pip install "fgvc[web]"')
     from fgvc.web import WebDemo
 
-    try:
+    with one_line_errors():  # device, short side, weights: checked before serving
         demo = WebDemo(
             args.config,
             args.checkpoint,
             args.device,
             args.short_side,
             args.work_dir,
-            args.trust_checkpoint,
+            args.trust_pickle,
             cfg_options=args.cfg_options,
             encoder_onnx=args.encoder_onnx,
         )
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        sys.exit(f'error: {err}')
     print(f'Weights: {demo.weights}. Runs are written to {demo.work_dir}')
     launch(demo, args.host, args.port)
 

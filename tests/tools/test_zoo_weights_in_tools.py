@@ -140,3 +140,16 @@ def test_eval_real_takes_zoo_models_and_checks_paths_only():
     assert encoders == {'a': 'zoo:x', 'b': 'default', 'c': None, 'd': None}
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         eval_real.parse_encoders(['e=missing.pth'])
+
+
+def test_outputs_onto_the_shipped_file_are_refused(with_tiny_zoo, tiny_zoo, tmp_path):
+    """--save-adapted and export's --out are compared with the file the
+    weights were read from, also when the checkpoint argument was a word."""
+    shipped = tiny_zoo.zoo_dir / with_tiny_zoo.file
+    before = shipped.read_bytes()
+    with pytest.raises(ValueError, match='is the checkpoint being read'):
+        Predictor(device='cpu', adapt_steps=1, save_adapted=str(shipped))
+    with pytest.raises(SystemExit) as error:
+        export.main(['--format', 'torchscript', '--out', str(shipped)])
+    assert 'is the same path as CKPT' in str(error.value.code)
+    assert shipped.read_bytes() == before

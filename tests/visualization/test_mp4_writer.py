@@ -106,3 +106,16 @@ def test_without_pyav_opencv_writes_mp4v_and_warns(tmp_path, monkeypatch):
         assert stream.codec_context.name == 'mpeg4'
         assert sum(1 for _ in container.decode(stream)) == FRAMES
     assert len(open_video(str(path))) == FRAMES
+
+
+def test_without_pyav_a_name_that_is_not_utf8_is_written_through_an_alias(tmp_path, monkeypatch):
+    """OpenCV cannot take such a name (it crashed on it): the fallback writes
+    through a plain alias and leaves the file under its own name only."""
+    monkeypatch.setitem(sys.modules, 'av', None)
+    name = b'clip-\xff.mp4'.decode(sys.getfilesystemencoding(), 'surrogateescape')
+    path = tmp_path / name
+    with pytest.warns(UserWarning, match=r'PyAV is not installed.*clip-\\xff\.mp4'):
+        write_mp4(smooth_frames(2), str(path), FPS)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert len(probe(path)['frames']) == 2

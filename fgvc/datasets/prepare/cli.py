@@ -4,6 +4,8 @@ import argparse
 import sys
 from typing import List, Optional
 
+from fgvc.fileio import TRUST_FLAG
+
 from . import PREPARERS, SOURCES, LayoutError
 from .badja import DAVIS_DIR
 from .davis import SOURCE_RESOLUTION
@@ -45,6 +47,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='badja: the DAVIS folder, relative to SOURCE_DIR',
     )
     parser.add_argument('--split', default=DEFAULT_SPLIT, help='flyingthings: TRAIN or TEST')
+    parser.add_argument(
+        TRUST_FLAG,
+        '--trust-checkpoint',
+        dest='trust_pickle',
+        action='store_true',
+        help='tapvid: unpickle pickles holding other types than arrays and containers '
+        '(unpickling can run code, so only for files you trust)',
+    )
     return parser.parse_args(argv)
 
 
@@ -55,9 +65,11 @@ def options(args: argparse.Namespace) -> dict:
             raise ValueError(f'--short-side downscales {" and ".join(RESIZABLE)} only')
         if args.short_side < 1:
             raise ValueError(f'--short-side must be >= 1, got {args.short_side}')
+    if args.trust_pickle and args.dataset != 'tapvid':
+        raise ValueError(f'{TRUST_FLAG} is used only with tapvid (the one dataset of pickles)')
     return {
         'davis': dict(short_side=args.short_side, resolution=args.resolution, progress=True),
-        'tapvid': dict(progress=True),
+        'tapvid': dict(progress=True, trust=args.trust_pickle),
         'jhmdb': dict(split=args.jhmdb_split),
         'badja': dict(davis_root=args.davis_root),
         'youtube-vos': dict(short_side=args.short_side, progress=True),

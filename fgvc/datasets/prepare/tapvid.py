@@ -4,8 +4,10 @@
 Source: any of ``tapvid_davis/tapvid_davis.pkl``,
 ``tapvid_kinetics/*.pkl`` (the shards tapnet's ``generate_tapvid.py`` writes)
 and ``tapvid_rgb_stacking/tapvid_rgb_stacking.pkl``. Each found is written to
-``<out>/<subset>_npz/<video>.npz``. Reading a pickle runs whatever code it
-names: convert only the official release, once, and evaluate the npz files.
+``<out>/<subset>_npz/<video>.npz``. Pickles are read safely (arrays and
+containers only, :func:`fgvc.fileio.load_pickle`): one holding any other type
+is refused unless trusted (the tools' ``--trust-pickle``). Convert once and
+evaluate the npz files.
 """
 
 import os
@@ -42,17 +44,23 @@ OUT_SUFFIX = '_npz'
 
 
 def split_tapvid_pickles(
-    files: Sequence[str], out_dir: str, fmt: str = 'npz', progress: bool = False
+    files: Sequence[str],
+    out_dir: str,
+    fmt: str = 'npz',
+    progress: bool = False,
+    trust: bool = False,
 ) -> int:
     """Write every video of the TAP-Vid pickles ``files`` (either format) to
     ``out_dir/<name>.npz`` (pickle-free) or ``.pkl`` (a one-entry dict);
-    returns how many. Names must be plain file names; ground truth is checked."""
+    returns how many. Names must be plain file names; ground truth is checked.
+    A pickle holding other types than arrays and containers is refused
+    (:class:`fgvc.fileio.UnsafePickleError`) unless ``trust``."""
     if fmt not in FORMATS:
         raise ValueError(f'Unknown format {fmt!r}: choose one of {FORMATS}')
     os.makedirs(out_dir, exist_ok=True)
     count = 0
     for path in files:
-        videos = list(iter_videos(read_tapvid_pickle(path), path))
+        videos = list(iter_videos(read_tapvid_pickle(path, trust), path))
         for name, _, video in tqdm(videos, desc=osp.basename(path), disable=not progress):
             where = f'TAP-Vid video {name!r} in {path}'
             occluded = as_occlusion(video['occluded'], where)
@@ -76,9 +84,10 @@ def subset_files(source: str) -> Dict[str, List[str]]:
     return found
 
 
-def prepare_tapvid(source: str, out: str, progress: bool = False) -> List[str]:
+def prepare_tapvid(source: str, out: str, progress: bool = False, trust: bool = False) -> List[str]:
     """Convert every TAP-Vid subset found in ``source`` into ``out`` (see the
-    module's docstring); returns what was done, a line each."""
+    module's docstring; ``trust``: unpickle other types too); returns what was
+    done, a line each."""
     found = subset_files(source)
     if not found:
         check = Checklist(NAME, source)
@@ -94,7 +103,7 @@ def prepare_tapvid(source: str, out: str, progress: bool = False) -> List[str]:
     done = []
     for subset, files in found.items():
         folder = osp.join(out, subset + OUT_SUFFIX)
-        count = split_tapvid_pickles(files, folder, 'npz', progress)
+        count = split_tapvid_pickles(files, folder, 'npz', progress, trust)
         TapVidDataset(folder, [], lazy_init=True).load_data_list()
         done.append(f'{subset}: {count} videos from {len(files)} pickle(s) to {folder}')
     done.append(

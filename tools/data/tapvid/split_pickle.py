@@ -5,17 +5,19 @@ is a pickle or a folder of pickles (either TAP-Vid format). Each video is
 written to ``OUT_DIR/<name>.pkl`` as a one-entry dict ``{name: video}``, or
 with ``--format npz`` to ``OUT_DIR/<name>.npz`` (arrays only: loading it runs
 no code), so that data workers load only the video they need; TapVidDataset
-reads either folder. Reading IN unpickles it: convert only pickles you trust,
-once, and evaluate the npz files from then on. Video names must be plain file
-names (no separators, no ``..``); others stop the tool before anything is
-written outside OUT_DIR. ``tools/data/prepare.py tapvid`` converts a whole
-TAP-Vid download this way.
+reads either folder. IN is read safely (arrays and containers only; a pickle
+holding any other type is refused unless ``--trust-pickle``); convert once and
+evaluate the npz files from then on. Video names must be plain file names (no
+separators, no ``..``); others stop the tool before anything is written
+outside OUT_DIR. ``tools/data/prepare.py tapvid`` converts a whole TAP-Vid
+download this way.
 """
 
 import argparse
 import os.path as osp
 from glob import glob
 
+from fgvc.apis.cli import add_trust_flag, one_line_errors
 from fgvc.datasets.prepare.tapvid import FORMATS, split_tapvid_pickles
 
 
@@ -26,11 +28,19 @@ def main():
     parser.add_argument(
         '--format', choices=FORMATS[::-1], default='pkl', help='npz: pickle-free (safe to share)'
     )
+    add_trust_flag(parser, 'a TAP-Vid pickle')
     args = parser.parse_args()
+    with one_line_errors():
+        split(args)
+
+
+def split(args: argparse.Namespace) -> None:
     files = [args.src] if osp.isfile(args.src) else sorted(glob(osp.join(args.src, '*.pkl')))
     if not files:
         raise FileNotFoundError(f'No TAP-Vid pickles at {args.src}')
-    count = split_tapvid_pickles(files, args.out_dir, args.format, progress=True)
+    count = split_tapvid_pickles(
+        files, args.out_dir, args.format, progress=True, trust=args.trust_pickle
+    )
     print(f'Wrote {count} per-video {args.format} files to {args.out_dir}')
 
 
