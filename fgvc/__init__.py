@@ -1,3 +1,5 @@
 """FGVC: fine-grained features for pixel-wise video correspondence."""
 
-__version__ = '0.1.0'
+from .version import __version__
+
+__all__ = ['__version__']

@@ -17,7 +17,9 @@ import time
 
 import numpy as np
 
+from fgvc.cli.options import add_trust_flag
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
+from fgvc.fileio import TRUST_FLAG
 from fgvc.visualization import Mp4Writer
 
 TARGET_GB = 4.0
@@ -43,10 +45,10 @@ def parse_args() -> argparse.Namespace:
         '--short-side', type=int, default=64, help='encoder input short side passed to the demo'
     )
     parser.add_argument('--config', help="demo --config (default: the demo's)")
-    parser.add_argument('--checkpoint', help='demo --checkpoint (default: untrained encoder)')
     parser.add_argument(
-        '--trust-checkpoint', action='store_true', help='passed to the demo (trusted files only)'
+        '--checkpoint', help="demo --checkpoint (default: the demo's, the shipped model)"
     )
+    add_trust_flag(parser, 'a checkpoint (passed to the demo)')
     parser.add_argument('--work-dir', default=osp.join('work_dirs', 'benchmark_demo'))
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args()
@@ -91,8 +93,8 @@ def main() -> None:
         command += ['--config', args.config]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
-    if args.trust_checkpoint:
-        command.append('--trust-checkpoint')
+    if args.trust_pickle:
+        command.append(TRUST_FLAG)
     print('Running:', ' '.join(command), flush=True)
     start = time.time()
     result = subprocess.run(command)

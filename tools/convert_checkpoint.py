@@ -1,46 +1,47 @@
-"""Convert a torchvision / MoCo / DetCo / DINO ResNet checkpoint for FGVC.
+"""Convert a torchvision / MoCo / DetCo / DINO or release ResNet checkpoint for FGVC.
 
-Unwraps ``state_dict`` / ``model`` / ``module``, strips wrapper prefixes
-(``module.``, ``encoder_q.``, ``encoder.``, ``backbone.``, ``student.`` and
-any ``--prefix``), drops classifier heads, checks the result against our
-``ResNet`` and saves ``{'state_dict': ...}`` with keys under ``--out-prefix``
-(``backbone.conv1.weight``), ready for a model whose encoder attribute is
-``backbone``. Keys the model lacks are reported and left out. An encoder with
+A checkpoint of the authors' release (mmcv ``ConvModule`` names, detected by
+its stem key ``conv1.conv.weight``) is renamed to ours: its encoder, and in a
+training checkpoint its teacher and correlation discriminator (saved under
+``losses.sup_loss.teacher.`` and ``losses.corr_da_loss.head.``, the names of
+the release-named training config); every key maps or the tool says why
+it is left out, and each encoder must fit ours exactly.
+
+Any other checkpoint is unwrapped (``state_dict`` / ``model`` / ``module``),
+its wrapper prefixes stripped (``module.``, ``encoder_q.``, ``encoder.``,
+``backbone.``, ``student.`` and any ``--prefix``), its classifier heads (and
+any ``--drop``) left out, and it is checked against our ``ResNet``. MoCo's
+momentum encoder and queues are left out and reported; any other key that
+maps nowhere stops the conversion (name it with ``--drop``). An encoder with
 missing or wrong-shape weights is not saved (exit status 1) unless
 ``--allow-partial``.
 
+The encoder is saved as ``{'state_dict': ...}`` with keys under
+``--out-prefix`` (``backbone.conv1.weight``), or with ``--format safetensors``
+as a safetensors file; both hold tensors only and load with no report.
+With ``--out-indices 2`` (FGVC's encoder) ``layer4`` is not built: its keys
+are reported and left out.
+
 The input is loaded safely (weights, numpy values and argument namespaces
 only); a checkpoint holding other types is refused unless
-``--trust-checkpoint``. The output holds only tensors.
-
-With ``--out-indices 2`` (FGVC's encoder) ``layer4`` is not built, so its
-keys are reported as unexpected and dropped: the output then loads with no
-report at all.
+``--trust-pickle``.
 
 Example::
 
     python tools/convert_checkpoint.py moco_v2_800ep.pth.tar r50_moco.pth \\
         --depth 50 --out-indices 2
+    python tools/convert_checkpoint.py fgvc_release.pth fgvc_r18.safetensors \\
+        --out-indices 2 --format safetensors
 """
 
 import argparse
-import io
 import sys
 from typing import List, Optional
 
-import torch
-
 from fgvc.cli.options import add_trust_flag
-from fgvc.fileio import atomic_write
-from fgvc.models.backbones import (
-    ResNet,
-    drop_prefixed,
-    extract_state_dict,
-    match_state_dict,
-    strip_prefixes,
-)
-from fgvc.models.backbones.checkpoint_utils import HEAD_PREFIXES, WRAPPER_PREFIXES
-from fgvc.utils import UnsafeCheckpointError, load_checkpoint
+from fgvc.models.backbones import ResNet
+from fgvc.models.backbones.checkpoint_utils import convert_checkpoint
+from fgvc.utils import WEIGHT_FORMATS, UnsafeCheckpointError, load_checkpoint, save_weights
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -72,6 +73,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='save the matching weights even if some of the encoder are missing or of the '
         'wrong shape (by default nothing is saved and the exit status is 1)',
     )
+    parser.add_argument(
+        '--format', choices=WEIGHT_FORMATS, default='pth', help='file format of the output'
+    )
     add_trust_flag(parser, 'an input')
     return parser.parse_args(argv)
 
@@ -83,23 +87,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (UnsafeCheckpointError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    state_dict = extract_state_dict(checkpoint)
-    state_dict = strip_prefixes(state_dict, WRAPPER_PREFIXES + tuple(args.prefix))
-    state_dict = drop_prefixed(state_dict, HEAD_PREFIXES + tuple(args.drop))
-    model = ResNet(args.depth, out_indices=args.out_indices)
-    matched, report = match_state_dict(model, state_dict)
-    print(report.format())
-    if (report.missing or report.mismatched) and not args.allow_partial:
-        print(
-            f'not saved: {len(report.missing)} missing and {len(report.mismatched)} wrong-shape '
-            'encoder weights (--allow-partial saves the rest)',
-            file=sys.stderr,
-        )
+    encoder = ResNet(args.depth, out_indices=args.out_indices)
+    conversion = convert_checkpoint(
+        checkpoint,
+        encoder,
+        args.input,
+        strip=args.prefix,
+        drop=args.drop,
+        out_prefix=args.out_prefix,
+        allow_partial=args.allow_partial,
+    )
+    print('\n'.join(conversion.lines))
+    if conversion.error:
+        print(conversion.error, file=sys.stderr)
         return 1
-    buffer = io.BytesIO()
-    torch.save({'state_dict': {args.out_prefix + k: v for k, v in matched.items()}}, buffer)
-    atomic_write(args.output, buffer.getvalue())
-    print(f'saved {len(matched)} tensors to {args.output}')
+    save_weights(conversion.state_dict, args.output, args.format)
+    print(f'saved {len(conversion.state_dict)} tensors to {args.output}')
     return 0
 
 

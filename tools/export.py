@@ -1,57 +1,7 @@
-"""Export the encoder to ONNX or TorchScript.
+"""Export the encoder to ONNX or TorchScript (the ``fgvc-export``
+command once installed; the code is fgvc/cli/export.py)."""
 
-    python tools/export.py CKPT --format onnx|torchscript --out FILE [--config CFG]
-
-CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir,
-or ``none`` for the untrained encoder. The exported graph maps normalised
-frames ``[B, 3, H, W]`` (what the data preprocessor gives: resized, Lab,
-normalised) to L2-normalised features ``[B, C, h, w]``, with dynamic batch,
-height and width. ``tools/demo.py --encoder-onnx FILE`` runs it through
-onnxruntime.
-"""
-
-import argparse
-import os.path as osp
-import sys
-
-from fgvc.apis import Predictor
-from fgvc.apis.predictor import DEFAULT_CONFIG
-from fgvc.cli.options import add_cfg_options, add_trust_flag
-from fgvc.models.export import FORMATS, export_encoder
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Export the encoder to ONNX or TorchScript')
-    parser.add_argument('checkpoint', help="checkpoint (file, last_checkpoint, work dir) or 'none'")
-    parser.add_argument('--format', required=True, choices=FORMATS)
-    parser.add_argument('--out', required=True, help='file to write (.onnx or .pt)')
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='config with a tasks dict')
-    parser.add_argument('--task', default='davis', help='the config task whose encoder is exported')
-    add_cfg_options(parser)
-    add_trust_flag(parser)
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    checkpoint = None if args.checkpoint.lower() == 'none' else args.checkpoint
-    try:
-        predictor = Predictor(
-            args.config,
-            checkpoint,
-            device='cpu',
-            point_task=args.task,
-            cfg_options=args.cfg_options,
-            warn_untrained=False,
-            trust_checkpoint=args.trust_checkpoint,
-        )
-    except (FileNotFoundError, ValueError, KeyError) as err:
-        sys.exit(f'error: {err}')
-    if predictor.untrained:
-        print('WARNING: no checkpoint: exporting an UNTRAINED encoder', file=sys.stderr)
-    export_encoder(predictor.model(args.task).backbone, args.format, args.out)
-    print(f'Wrote the {args.format} encoder to {osp.abspath(args.out)}')
-
+from fgvc.cli.export import main
 
 if __name__ == '__main__':
     main()

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Usage: [CONFIG=CONFIG] [REAL_DATA=DIR] bash tools/quickstart.sh
 # The Quickstart main job, on CPU and generated data (no download needed):
 # 1. generate the `quickstart` synthetic datasets into data/synthetic (once);
 # 2. train the quickstart config: FlyingThings3D-style pairs with optical

@@ -1,64 +1,7 @@
-"""Score any tracker's predictions: ``tools/score.py TASK PREDICTIONS --data-root ROOT``.
+"""Score any tracker's predictions on one task (the ``fgvc-score``
+command once installed; the code is fgvc/cli/score.py)."""
 
-PREDICTIONS is a folder in the format ``tools/test.py --dump`` writes (see
-:mod:`fgvc.evaluation.predictions`): for TAP-Vid (davis, kinetics) one
-``<video>.npz`` per video with ``tracks`` [N, T, 2] (x, y), ``occluded``
-[N, T] and optionally ``raster_hw`` (else ``--raster``, else 256x256); for
-jhmdb and badja one ``<video>.npz`` with ``tracks`` (and ``joint_ids``); for
-vos ``<sequence>/%05d.png``. The same dataset, metric and summary file as
-``tools/test.py`` (``<work-dir>/<task>_summary.json``) are used.
-"""
-
-import argparse
-import os.path as osp
-
-from mmengine.config import Config
-
-from fgvc.cli.options import add_cfg_options
-from fgvc.evaluation.scoring import score_predictions
-from fgvc.evaluation.tasks import format_table, prepare_test_config
-from fgvc.utils import register_all_modules
-
-DEFAULT_CONFIG = osp.join(osp.dirname(__file__), '..', 'configs', 'eval', 'res18_d1_eval.py')
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(description="Score a tracker's predictions on one task")
-    parser.add_argument('task', help='davis, kinetics, jhmdb, badja or vos (a config task)')
-    parser.add_argument('predictions', help='folder of per-video predictions (or a .pkl)')
-    parser.add_argument('--data-root', help='dataset location for the task (overrides config)')
-    parser.add_argument('--work-dir', required=True, help='where the summary goes')
-    parser.add_argument('--config', default=DEFAULT_CONFIG, help='evaluation config (protocol)')
-    parser.add_argument(
-        '--raster',
-        nargs=2,
-        type=int,
-        metavar=('H', 'W'),
-        help='TAP-Vid: the raster of tracks whose files do not name it (default 256 256)',
-    )
-    parser.add_argument(
-        '--trust-pickle',
-        action='store_true',
-        help='allow a TAP-Vid predictions pickle (unpickling runs code it holds)',
-    )
-    add_cfg_options(parser, 'test_evaluator.averaging=track')
-    return parser.parse_args()
-
-
-def main():
-    args = parse_args()
-    register_all_modules()
-    cfg = prepare_test_config(
-        Config.fromfile(args.config),
-        args.task,
-        work_dir=args.work_dir,
-        data_root=args.data_root,
-        options=args.cfg_options,
-    )
-    metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
-    print(format_table(args.task, metrics))
-    print(f'Results written to {osp.join(args.work_dir, args.task + "_summary.json")}')
-
+from fgvc.cli.score import main
 
 if __name__ == '__main__':
     main()

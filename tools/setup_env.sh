@@ -12,8 +12,8 @@ if [ -z "${VIRTUAL_ENV:-}" ]; then
     . "$FGVC_ROOT/.venv/bin/activate"
 fi
 # Reinstall whenever the declared dependencies change (a stamp of
-# requirements.txt and setup.py is kept in the environment).
-deps_stamp="$(cat "$FGVC_ROOT/requirements.txt" "$FGVC_ROOT/setup.py" | cksum)"
+# requirements.txt, setup.py and pyproject.toml is kept in the environment).
+deps_stamp="$(cat "$FGVC_ROOT/requirements.txt" "$FGVC_ROOT/setup.py" "$FGVC_ROOT/pyproject.toml" | cksum)"
 stamp_file="$(python -c 'import sys; print(sys.prefix)')/.fgvc-deps"
 if [ "$(cat "$stamp_file" 2>/dev/null)" != "$deps_stamp" ] || ! python -m pip show -q fgvc >/dev/null 2>&1; then
     python -c 'import torch' 2>/dev/null || python -m pip install -q "${FGVC_TORCH:-torch==2.13.0}"

@@ -1,17 +1,23 @@
 """Train an FGVC encoder: ``tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]]``."""
 
 import argparse
+import contextlib
 import os.path as osp
-import sys
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from mmengine.dist import get_rank
 
-from fgvc.cli.options import add_cfg_options, add_launcher_args, add_trust_flag
-from fgvc.engine import QuietRunner
+from fgvc.cli.options import (
+    add_cfg_options,
+    add_launcher_args,
+    add_trust_flag,
+    check_launcher_args,
+    one_line_errors,
+)
+from fgvc.engine import QuietRunner, StrictRunner
+from fgvc.fileio import work_dir_lock
 from fgvc.utils import (
-    UnsafeCheckpointError,
     check_config,
     check_override_keys,
     find_resume_checkpoint,
@@ -38,7 +44,9 @@ def parse_args() -> argparse.Namespace:
         'without a value from the latest checkpoint in the work dir',
     )
     add_trust_flag(parser, 'checkpoints (--resume, load_from, pretrained weights)')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
+    parser.add_argument(
+        '--amp', action='store_true', help='automatic mixed precision (needs a CUDA device)'
+    )
     add_cfg_options(parser, 'train_cfg.max_epochs=2')
     add_launcher_args(parser)
     return parser.parse_args()
@@ -74,22 +82,35 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """The options no config can fix, before any work."""
+    check_launcher_args(args)
+    if args.amp and not torch.cuda.is_available():
+        raise ValueError(
+            '--amp (mixed precision) needs a CUDA device, and none is available here; '
+            'train without --amp on the CPU'
+        )
+
+
+def train(args: argparse.Namespace) -> None:
+    check_args(args)
+    register_all_modules()
+    register_checkpoint_loader(trust=args.trust_pickle)
+    cfg = build_config(args)
+    check_config(cfg)
+    init_distributed(args.launcher, port=args.port)
+    # one run at a time writes into a work dir: rank 0 holds its lock to the end
+    with work_dir_lock(cfg.work_dir) if get_rank() == 0 else contextlib.nullcontext():
+        # strict loading: CheckpointMismatchError (a ValueError) ends it in one line
+        runner = (StrictRunner if args.verbose else QuietRunner).from_cfg(cfg)
+        runner.train()
+    finish_distributed()
+
+
 def main() -> None:
     args = parse_args()
-    register_all_modules()
-    register_checkpoint_loader(trust=args.trust_checkpoint)
-    try:
-        cfg = build_config(args)
-        check_config(cfg)
-    except KeyError as err:
-        sys.exit(f'error: {err.args[0]}')
-    init_distributed(args.launcher, port=args.port)
-    runner = (Runner if args.verbose else QuietRunner).from_cfg(cfg)
-    try:
-        runner.train()
-    except UnsafeCheckpointError as err:
-        sys.exit(f'error: {err}')
-    finish_distributed()
+    with one_line_errors(traceback=args.verbose):
+        train(args)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
-# Quickstart: the released setting shrunk to train on 2 CPU cores in minutes,
-# on the data of `tools/data/synthetic/generate.py --preset quickstart`
+# Quickstart: this project's training recipe (../train/..._ours.py; the
+# release's choices at this scale: ./release_recipe_ytv_fly.py) shrunk to
+# train on 2 CPU cores in minutes, on the data of
+# `tools/data/synthetic/generate.py --preset quickstart`
 # (128x128 frames): a quarter-width encoder trained on 64x64 crops (same scale
 # as the 128x128 evaluation frames), an 11x11 window (motion in these videos
 # stays within a few pixels per frame), no teacher (the student's detached
@@ -8,7 +10,7 @@
 # about 20x that of sup_loss (gradient norms ~100 vs ~5) and undoes its
 # learning, so corr_da_loss is weighted down. Evaluation is left to
 # tools/test.py (see tools/quickstart.sh).
-_base_ = ['../train/mixed_train_res18_d1_l2_rec_ytv_fly.py']
+_base_ = ['../train/mixed_train_res18_d1_l2_rec_ytv_fly_ours.py']
 
 radius = 5
 crop_size = (64, 64)

@@ -5,6 +5,13 @@ frames, folders of videos, text files listing videos) into a list of videos;
 :func:`process_videos` runs one video's job on each, into its own output
 folder, records each outcome in ``summary.csv`` as it goes, and carries on
 past a video that fails.
+
+Output folders belong to one input each: a folder's manifest records the
+input's path and fingerprint (:func:`fgvc.apis.outputs.source_record`). A
+later run gives an input the folder whose manifest names it, and a new input
+a name no other input or existing folder has (:func:`assign_output_folders`),
+so reordered, added or same-named inputs never share or swap folders, and
+``--resume`` skips an input only when its folder records its current bytes.
 """
 
 import csv
@@ -14,12 +21,12 @@ import os.path as osp
 import sys
 import time
 from dataclasses import asdict, dataclass, fields
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Collection, Dict, List, Optional, Sequence
 
-from fgvc.fileio import atomic_write
+from fgvc.fileio import atomic_write, shown
 from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VIDEO_EXTENSIONS
 
-from .outputs import MANIFEST
+from .outputs import read_manifest, source_record
 
 #: A text file listing videos, one path a line (relative paths from the list's folder).
 LIST_EXTENSIONS = ('.txt', '.lst')
@@ -78,22 +85,54 @@ def video_name(path: str) -> str:
     return osp.splitext(osp.basename(osp.normpath(path)))[0]
 
 
-def output_folders(videos: Sequence[str], out_root: str) -> List[str]:
-    """``out_root/<video name>``, with ``-2``, ``-3``, ... added to repeated names."""
-    seen: Dict[str, int] = {}
+def output_folders(videos: Sequence[str], out_root: str, taken: Collection[str] = ()) -> List[str]:
+    """``out_root/<video name>``, with ``-2``, ``-3``, ... added to repeated
+    names; never a name in ``taken``, nor the name of another video."""
+    names = [video_name(video) for video in videos]
+    plain, used = set(names), set(taken)
     folders = []
-    for video in videos:
-        name = video_name(video)
-        seen[name] = seen.get(name, 0) + 1
-        folders.append(osp.join(out_root, name if seen[name] == 1 else f'{name}-{seen[name]}'))
+    for name in names:
+        candidate, count = name, 1
+        while candidate in used or (candidate != name and candidate in plain):
+            count += 1
+            candidate = f'{name}-{count}'
+        used.add(candidate)
+        folders.append(osp.join(out_root, candidate))
     return folders
+
+
+def folder_owners(out_root: str) -> Dict[str, str]:
+    """``{input path: folder name}`` of the folders in ``out_root`` whose
+    manifest names the input they were made from."""
+    owners = {}
+    for name in sorted(os.listdir(out_root)) if osp.isdir(out_root) else []:
+        manifest = read_manifest(osp.join(out_root, name))
+        if manifest and isinstance(manifest.get('source'), str):
+            owners.setdefault(manifest['source'], name)
+    return owners
+
+
+def assign_output_folders(videos: Sequence[str], out_root: str) -> List[str]:
+    """Each video's folder in ``out_root``: the one an earlier run made from
+    the same input path, else a new name (:func:`output_folders`) that no
+    existing entry of ``out_root`` has."""
+    owners = folder_owners(out_root)
+    existing = set(os.listdir(out_root)) if osp.isdir(out_root) else set()
+    own: Dict[int, str] = {}
+    for i, video in enumerate(videos):
+        name = owners.get(osp.abspath(video))
+        if name is not None and name not in own.values():  # an input named twice: once
+            own[i] = name
+    others = [v for i, v in enumerate(videos) if i not in own]
+    fresh = iter(output_folders(others, out_root, existing))
+    return [osp.join(out_root, own[i]) if i in own else next(fresh) for i in range(len(videos))]
 
 
 def read_summary(path: str) -> Dict[str, VideoResult]:
     """The rows of an earlier ``summary.csv`` by video (empty if there is none)."""
     if not osp.isfile(path):
         return {}
-    with open(path, newline='') as f:
+    with open(path, newline='', encoding='utf-8', errors='surrogateescape') as f:
         rows = list(csv.DictReader(f))
     out = {}
     for row in rows:
@@ -108,12 +147,29 @@ def read_summary(path: str) -> Dict[str, VideoResult]:
 
 
 def write_summary(path: str, results: Sequence[VideoResult]) -> None:
-    """Write the rows to ``path`` atomically, so it is always whole."""
+    """Write the rows to ``path`` atomically, so it is always whole; paths
+    keep their bytes (names that are not UTF-8 included)."""
     text = io.StringIO(newline='')
     writer = csv.DictWriter(text, [field.name for field in fields(VideoResult)])
     writer.writeheader()
     writer.writerows(asdict(r) for r in results)
-    atomic_write(path, text.getvalue().encode())
+    atomic_write(path, text.getvalue().encode('utf-8', errors='surrogateescape'))
+
+
+def _why_not_kept(video: str, out_dir: str) -> Optional[str]:
+    """Why ``video``'s earlier output in ``out_dir`` cannot be kept, or None."""
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return 'it is incomplete'
+    try:
+        record = source_record(video)
+    except OSError as error:
+        return f'the input cannot be read ({error})'
+    if manifest.get('source') != record['source']:
+        return f'it was made from another input ({shown(manifest.get("source", "unknown"))})'
+    if manifest.get('source_sha256') != record['source_sha256']:
+        return 'it was made from an earlier version of this input (its fingerprint differs)'
+    return None
 
 
 def process_videos(
@@ -125,22 +181,26 @@ def process_videos(
     error_log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> List[VideoResult]:
     """Run ``process(video, out_dir)`` (returning ``frames`` and ``points``)
-    for each video into ``out_root/<video name>``; write
-    ``out_root/summary.csv`` after each. A video whose ``process`` raises is
-    reported (``error: VIDEO: reason``) and the others go on. With
-    ``resume``, a video whose output folder is complete (it holds the
-    manifest written last) is skipped, its earlier summary row kept."""
+    for each video into its own folder of ``out_root``
+    (:func:`assign_output_folders`); write ``out_root/summary.csv`` after
+    each. A video whose ``process`` raises is reported (``error: VIDEO:
+    reason``) and the others go on. With ``resume``, a video whose output
+    folder is complete and records this input's path and bytes is skipped,
+    its earlier summary row kept."""
     os.makedirs(out_root, exist_ok=True)
     summary = osp.join(out_root, SUMMARY)
     earlier = read_summary(summary) if resume else {}
     results = []
-    for i, (video, out_dir) in enumerate(zip(videos, output_folders(videos, out_root)), 1):
-        log(f'[{i}/{len(videos)}] {video} -> {out_dir}')
-        if resume and osp.isfile(osp.join(out_dir, MANIFEST)):
+    for i, (video, out_dir) in enumerate(zip(videos, assign_output_folders(videos, out_root)), 1):
+        log(f'[{i}/{len(videos)}] {shown(video)} -> {shown(out_dir)}')
+        why = _why_not_kept(video, out_dir) if resume and osp.isdir(out_dir) else ''
+        if why is None:
             result = earlier.get(video, VideoResult(video))
             result.status = SKIPPED
-            log(f'{video}: skipped, {out_dir} is complete')
+            log(f'{shown(video)}: skipped, {shown(out_dir)} is complete')
         else:
+            if why:
+                log(f'{shown(video)}: {shown(out_dir)} is not kept: {why}')
             start = time.perf_counter()
             try:
                 counts = process(video, out_dir)
@@ -148,7 +208,7 @@ def process_videos(
             except Exception as error:  # one bad video must not stop the batch
                 reason = f'{type(error).__name__}: {error}'.replace('\n', ' ')
                 result = VideoResult(video, status=f'{FAILED}: {reason}')
-                error_log(f'error: {video}: {reason}')
+                error_log(f'error: {shown(video)}: {shown(reason)}')
             result.seconds = round(time.perf_counter() - start, 3)
         results.append(result)
         write_summary(summary, results)
@@ -156,6 +216,6 @@ def process_videos(
     log(
         f'{len(results) - failed} of {len(results)} videos done '
         f'({sum(r.status == SKIPPED for r in results)} skipped), {failed} failed; '
-        f'summary in {summary}'
+        f'summary in {shown(summary)}'
     )
     return results

@@ -121,7 +121,8 @@ class OnlineTracker:
         Returns ``ids`` ``[N]``, ``xy`` float32 ``[N, 2]`` (x, y) in the
         frame's pixels and ``visible`` bool ``[N]``, in the order of
         :attr:`ids`; points added since the last step are at their query
-        positions, visible.
+        positions (as the config's ``query_frame_position`` reports them),
+        visible unless the model predicts every point occluded.
         """
         frame = np.asarray(frame)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:

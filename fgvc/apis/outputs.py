@@ -3,7 +3,6 @@ videos of them drawn over the frames, into a folder that only appears once
 everything in it is complete."""
 
 import contextlib
-import fcntl
 import json
 import os
 import os.path as osp
@@ -12,22 +11,34 @@ import signal
 import sys
 import tempfile
 import threading
-from typing import Callable, Iterable, Iterator, List, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
-from tqdm import tqdm
 
 from fgvc.fileio import (
-    FILE_MODE,
     FOLDER_MODE,
     current_umask,
+    exclusive_lock,
     list_images,
+    path_sha256,
     read_index_png,
     write_palette_png,
 )
-from fgvc.fileio.video_reader import VideoReader
+from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
 
+from .progress import ProgressBar, ProgressCallback
+
+#: The files of a point-tracking run and of a mask run (masks/<video name>/ and the overlay).
+TRACKS_NPZ, TRACKS_CSV, TRACKS_MP4 = 'tracks.npz', 'tracks.csv', 'tracks.mp4'
+MASKS_DIR, OVERLAY_MP4 = 'masks', 'overlay.mp4'
+#: The stage progress callbacks hear while the videos are drawn.
+DRAWING = 'drawing'
+#: How tracks and masks are drawn unless the caller says otherwise: point
+#: radius (pixels), frames of fading trail, mask opacity.
+DEFAULT_RADIUS = 3
+DEFAULT_TRAIL = 10
+DEFAULT_ALPHA = 0.5
 #: Frames read at once when drawing.
 RENDER_CHUNK = 16
 MASK_TEMPLATE = '{:05d}.png'
@@ -47,6 +58,22 @@ def _files_below(folder: str) -> List[str]:
         for root, _, names in os.walk(folder)
         for name in names
     )
+
+
+def read_manifest(folder: str) -> Optional[dict]:
+    """The manifest of a folder :func:`staged_output_dir` wrote, or None."""
+    try:
+        with open(osp.join(folder, MANIFEST)) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def source_record(video: str) -> Dict[str, str]:
+    """Which input an output folder was made from: its absolute path and the
+    sha256 of its bytes (of its frame files, for a folder of frames)."""
+    return dict(source=osp.abspath(video), source_sha256=path_sha256(video, FRAME_EXTENSIONS))
 
 
 def _check_replaceable(out_dir: str, overwrite: bool) -> None:
@@ -76,32 +103,6 @@ def _check_replaceable(out_dir: str, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(out_dir: str) -> Iterator[None]:
-    """Hold an exclusive lock on ``out_dir`` for the whole run, so that two
-    runs writing to it cannot both succeed."""
-    parent, name = osp.split(out_dir)
-    path = osp.join(parent, f'.{name}.lock')
-    busy = FileExistsError(
-        f'Another run is writing to {out_dir} (it holds {path}): wait for it or choose another --out'
-    )
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise busy from None
-        # the holder before us may have removed the file after we opened it
-        if not osp.exists(path) or os.stat(path).st_ino != os.fstat(fd).st_ino:
-            raise busy
-        try:
-            yield
-        finally:
-            os.remove(path)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into an exit that unwinds like Ctrl-C (clean-ups run)."""
     if threading.current_thread() is not threading.main_thread():
@@ -119,9 +120,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
+def staged_output_dir(
+    out_dir: str, overwrite: bool = False, source: Optional[Mapping[str, str]] = None
+) -> Iterator[str]:
     """Yield a hidden temporary folder beside ``out_dir`` to write into; on
-    success it gets a manifest (:data:`MANIFEST`) and is renamed to
+    success it gets a manifest (:data:`MANIFEST`, listing its files and the
+    ``source`` record of the input, :func:`source_record`) and is renamed to
     ``out_dir``, on any error, Ctrl-C or SIGTERM it is deleted, so ``out_dir``
     never holds partial results.
 
@@ -132,13 +136,18 @@ def staged_output_dir(out_dir: str, overwrite: bool = False) -> Iterator[str]:
     out_dir = osp.abspath(out_dir)
     parent, name = osp.split(out_dir)
     os.makedirs(parent, exist_ok=True)
-    with _exclusive_lock(out_dir), _terminate_as_interrupt():
+    lock = osp.join(parent, f'.{name}.lock')
+    busy = (
+        f'Another run is writing to {out_dir} (it holds {lock}): wait for it or choose '
+        'another --out'
+    )
+    with exclusive_lock(lock, busy), _terminate_as_interrupt():
         _check_replaceable(out_dir, overwrite)
         staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
         try:
             yield staging
-            manifest = dict(tool='fgvc', files=_files_below(staging))
+            manifest = dict(tool='fgvc', files=_files_below(staging), **(source or {}))
             with open(osp.join(staging, MANIFEST), 'w') as f:
                 json.dump(manifest, f, indent=1)
         except BaseException:
@@ -193,6 +202,7 @@ def render_tracks(
     radius: int,
     trail: int,
     progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
 ) -> None:
     """An mp4 of the video with coloured points (rings where hidden) and
     fading trails, drawn a chunk of frames at a time."""
@@ -203,7 +213,57 @@ def render_tracks(
         for t, frame in enumerate(frames, start):
             yield draw_track_frame(frame, tracks_nt, occluded_nt, t, colours, radius, trail)
 
-    _write_drawn(reader, path, fps, progress, draw)
+    _write_drawn(reader, path, fps, progress, on_progress, draw)
+
+
+def write_track_outputs(
+    folder: str,
+    reader: VideoReader,
+    tracks: np.ndarray,
+    visibility: np.ndarray,
+    queries: np.ndarray,
+    fps: float,
+    radius: int,
+    trail: int,
+    progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+) -> None:
+    """Everything a point-tracking run leaves in ``folder``: :data:`TRACKS_NPZ`,
+    :data:`TRACKS_CSV` and the drawn :data:`TRACKS_MP4`."""
+    write_tracks_npz(osp.join(folder, TRACKS_NPZ), tracks, visibility, queries, reader)
+    write_tracks_csv(osp.join(folder, TRACKS_CSV), tracks, visibility)
+    render_tracks(
+        reader,
+        tracks,
+        visibility,
+        osp.join(folder, TRACKS_MP4),
+        fps,
+        radius,
+        trail,
+        progress,
+        on_progress,
+    )
+
+
+def write_mask_outputs(
+    folder: str,
+    reader: VideoReader,
+    masks: Iterable[Tuple[int, np.ndarray]],
+    name: str,
+    fps: float,
+    alpha: float,
+    progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+) -> int:
+    """Everything a mask run leaves in ``folder``: the ``(t, mask)`` pairs as
+    DAVIS PNGs in ``MASKS_DIR/<name>/`` and :data:`OVERLAY_MP4`; returns how
+    many masks."""
+    mask_dir = osp.join(folder, MASKS_DIR, name)
+    count = write_masks(masks, mask_dir)
+    render_mask_overlay(
+        reader, mask_dir, osp.join(folder, OVERLAY_MP4), fps, alpha, progress, on_progress
+    )
+    return count
 
 
 def write_masks(masks: Iterable[Tuple[int, np.ndarray]], folder: str) -> int:
@@ -223,6 +283,7 @@ def render_mask_overlay(
     fps: float,
     alpha: float,
     progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
 ) -> None:
     """An mp4 of the video with the masks of ``mask_folder`` blended in their
     DAVIS palette colours."""
@@ -232,7 +293,7 @@ def render_mask_overlay(
         masks = np.stack([read_index_png(p) for p in mask_paths[start : start + len(frames)]])
         return overlay_masks(frames, masks, alpha)
 
-    _write_drawn(reader, path, fps, progress, draw)
+    _write_drawn(reader, path, fps, progress, on_progress, draw)
 
 
 def _write_drawn(
@@ -240,19 +301,14 @@ def _write_drawn(
     path: str,
     fps: float,
     progress: bool,
+    on_progress: Optional[ProgressCallback],
     draw: Callable[[int, np.ndarray], Iterable[np.ndarray]],
 ) -> None:
     """Write the mp4 of ``draw(start, frames)`` over the video, a chunk of
     frames at a time, with a progress bar."""
     with (
         Mp4Writer(path, fps) as writer,
-        tqdm(
-            total=len(reader),
-            desc='drawing',
-            unit='frame',
-            disable=not progress,
-            dynamic_ncols=True,
-        ) as bar,
+        ProgressBar(len(reader), DRAWING, progress, on_progress) as bar,
     ):
         for start, frames in _chunks(reader, RENDER_CHUNK):
             for image in draw(start, frames):

@@ -15,47 +15,90 @@ raster and tracks mapped back.
 """
 
 import copy
+import inspect
+import os.path as osp
 import warnings
-from pathlib import Path
 from typing import Iterator, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.config import Config
-from tqdm import tqdm
+from mmengine.logging import print_log
 
 from fgvc.engine.adaptation import adapt_encoder, check_adaptation_options, save_encoder
 from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.fileio import VOID
 from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
 from fgvc.models.export import OnnxEncoder
-from fgvc.registry import MODELS
-from fgvc.utils import EncoderCheckpoint, register_all_modules
+from fgvc.registry import MATCHERS, MODELS
+from fgvc.resources import config_path
+from fgvc.utils import register_all_modules
 
+from .progress import ProgressBar, ProgressCallback, report_stage
 from .queries import Queries, parse_queries, validate_queries
+from .weights import DEFAULT_WEIGHTS, encoder_type_of, resolve_weights
 
-CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
-DEFAULT_CONFIG = str(CONFIG_ROOT / 'eval' / 'res18_d1_eval.py')
+#: The evaluation config, shipped with the package (installed or in the clone).
+DEFAULT_CONFIG = config_path('eval/res18_d1_eval.py')
 #: Encoder input: the short side of the frames (never upsampled), both sides
 #: rounded to a multiple of ``SIZE_MULTIPLE``.
 DEFAULT_SHORT_SIDE = 256
 SIZE_MULTIPLE = 8
 #: Bound on the features propagation holds at once (seed frames and memory window).
 DEFAULT_MAX_MEMORY_MB = 1024
+#: Seed of an untrained encoder's random weights, so that untrained runs repeat.
+UNTRAINED_SEED = 0
+#: The stage ``on_progress`` hears while the encoder is adapted (steps, not frames).
+ADAPTING = 'adapting the encoder'
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
-    'as the checkpoint. Released FGVC ResNet-18 weights converted with '
-    'tools/convert_checkpoint.py work too.'
+    "as the checkpoint. The authors' released FGVC checkpoints load directly too."
 )
 
 
-def untrained_encoder_message() -> str:
-    """What to tell a user who runs without a checkpoint."""
+def untrained_encoder_message(reason: str = 'no checkpoint given') -> str:
+    """What to tell a user whose default encoder is untrained, and why."""
     return (
-        'No checkpoint given: the encoder is UNTRAINED (random weights), so tracks and '
-        'masks will be poor. ' + QUICKSTART_HINT
+        f'No trained weights: {reason}, so the encoder is UNTRAINED (random weights) and '
+        'tracks and masks will be poor. ' + QUICKSTART_HINT
     )
+
+
+def resolve_device(device: str) -> torch.device:
+    """``device`` ('auto': CUDA when available, else CPU) as a torch device;
+    ``ValueError`` naming it when it is not one or is not available here."""
+    if device == 'auto':
+        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(
+            f"--device {device!r} is not a device ('auto', 'cpu', 'cuda', 'cuda:1')"
+        ) from None
+    if resolved.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f'--device {device}: CUDA is not available here (no GPU visible, or torch '
+                f'{torch.__version__} is built without CUDA); use --device cpu'
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f'--device {device}: there are {torch.cuda.device_count()} CUDA device(s)'
+            )
+    elif resolved.type != 'cpu':
+        raise ValueError(f"--device {device}: only 'cpu' and 'cuda' devices are supported")
+    return resolved
+
+
+def check_short_side(short_side: Optional[int]) -> None:
+    """``ValueError`` unless the encoder input short side is None or at least
+    :data:`SIZE_MULTIPLE` pixels."""
+    if short_side is not None and not short_side >= SIZE_MULTIPLE:
+        raise ValueError(
+            f'--short-side must be at least {SIZE_MULTIPLE} pixels (the encoder input is a '
+            f'multiple of {SIZE_MULTIPLE}), got {short_side}'
+        )
 
 
 def encoder_size(
@@ -73,21 +116,45 @@ def encoder_size(
     )
 
 
+def with_matcher(matcher_cfg: dict, matcher_type: str) -> dict:
+    """A config's matcher (a dict naming a registered matcher and its options)
+    replaced by a ``matcher_type``, keeping the options of the config's that
+    the new type takes (e.g. ``neighbor_range`` from LocalMatcher to DenseMatcher)."""
+    matcher_cls = MATCHERS.get(matcher_type)
+    if matcher_cls is None:
+        raise KeyError(
+            f'Unknown matcher {matcher_type!r}: registered are {sorted(MATCHERS.module_dict)}'
+        )
+    takes = inspect.signature(matcher_cls).parameters
+    options = {k: v for k, v in matcher_cfg.items() if k != 'type' and k in takes}
+    return dict(type=matcher_type, **options)
+
+
 class Predictor:
     """Point tracking and mask propagation on any video.
 
     Args:
         config: config file or :class:`Config` with a ``tasks`` dict (like
             ``configs/eval/res18_d1_eval.py``).
-        checkpoint: encoder weights: a checkpoint file, a ``last_checkpoint``
-            file or a training work dir holding one; None keeps the encoder
-            untrained (a warning says so, unless the encoder has no weights).
-            The encoder's width and depth are taken from the training config
-            stored in the checkpoint when it has one. The file is read once,
-            safely: a checkpoint holding types other than weights is refused
-            (:class:`fgvc.utils.UnsafeCheckpointError`) unless ``trust_checkpoint``.
-        device: 'auto' (CUDA when available, else CPU), or a torch device.
-        short_side: encoder input short side (see :func:`encoder_size`).
+        checkpoint: encoder weights (the rule: :mod:`fgvc.apis.weights`):
+            ``'default'``, the model shipped with the package (the encoder
+            stays untrained, with a warning, when none is shipped for the
+            config's encoder); ``'zoo:NAME'``, another shipped model; None
+            (or ``'none'``), the untrained encoder, without a warning; or a
+            checkpoint file, a ``last_checkpoint`` file or a training work
+            dir holding one. The encoder's width and depth come from the
+            zoo's manifest, or the training config stored in the checkpoint
+            when it has one. An untrained encoder's weights (``'none'``, or
+            the default with no shipped model) are drawn with the seed
+            :data:`UNTRAINED_SEED`, so untrained runs repeat exactly.
+            Shipped files are checked against their sha256;
+            a checkpoint is read once, safely: one holding types other than
+            weights is refused (:class:`fgvc.utils.UnsafeCheckpointError`)
+            unless ``trust_checkpoint``. :attr:`weights` says which were used.
+        device: 'auto' (CUDA when available, else CPU), or a torch device
+            (checked: :func:`resolve_device`).
+        short_side: encoder input short side (see :func:`encoder_size`), at
+            least :data:`SIZE_MULTIPLE`.
         point_task, mask_task: the config's tasks whose model settings track
             points and propagate masks.
         cfg_options: config overrides (dotted keys), applied last.
@@ -98,21 +165,31 @@ class Predictor:
         encoder_onnx: an encoder exported by ``tools/export.py --format onnx``,
             run through onnxruntime instead of the PyTorch encoder
             (propagation stays in PyTorch).
-        warn_untrained: warn (``UserWarning``) when the encoder is untrained.
+        warn_untrained: log which weights are used, and warn (``UserWarning``)
+            when the default left the encoder untrained.
         trust_checkpoint: load a checkpoint holding other types with full
             unpickling, which runs any code it names (only for trusted files).
-        adapt_steps: fine-tune a copy of the encoder for this many steps on
+        adapt_steps: fine-tune a copy of the encoder for this many steps (at
+            most :data:`fgvc.engine.adaptation.MAX_ADAPT_STEPS`) on
             each video before tracking it (the config's ``adaptation``
             settings, :mod:`fgvc.engine.adaptation`); 0 tracks with the
             checkpoint as it is. The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
-        save_adapted: write the encoder adapted to the latest video there.
+        save_adapted: write the encoder adapted to the latest video there
+            (never the file the weights are read from, also a shipped model's).
+        on_progress: called with ``(stage, done, total)`` as adaptation and
+            tracking advance (:mod:`fgvc.apis.progress`), e.g. to show
+            progress in a web page; independent of ``progress``.
+        matcher: a registered matcher (``LocalMatcher``, ``CoarseToFineMatcher``,
+            ``DenseMatcher``, ...) replacing the config's in every task,
+            with the config's options that it takes (:func:`with_matcher`);
+            None keeps the config's.
     """
 
     def __init__(
         self,
         config: Union[str, Config] = DEFAULT_CONFIG,
-        checkpoint: Optional[str] = None,
+        checkpoint: Optional[str] = DEFAULT_WEIGHTS,
         device: str = 'auto',
         short_side: Optional[int] = DEFAULT_SHORT_SIDE,
         point_task: str = 'davis',
@@ -126,33 +203,49 @@ class Predictor:
         adapt_steps: int = 0,
         adapt_seed: int = 0,
         save_adapted: Optional[str] = None,
+        on_progress: Optional[ProgressCallback] = None,
+        matcher: Optional[str] = None,
     ):
         register_all_modules()
+        check_short_side(short_side)
+        self.device = resolve_device(device)
         self.config = Config.fromfile(config) if isinstance(config, str) else config
         check_adaptation_options(adapt_steps, self.config.get('adaptation'), 'adapt_steps')
         self.adapt_steps = adapt_steps
         self.adapt_seed = adapt_seed
         self.save_adapted = save_adapted
-        self._weights = (
-            None if checkpoint is None else EncoderCheckpoint(checkpoint, trust_checkpoint)
-        )
-        self.checkpoint = None if self._weights is None else self._weights.path
-        self.options = dict(self._weights.options if self._weights else {})
+        encoder_type = encoder_type_of(self.config, cfg_options)
+        self.weights = resolve_weights(checkpoint, trust_checkpoint, encoder_type)
+        self._weights = self.weights.checkpoint
+        self.checkpoint = self.weights.path
+        self.options = dict(self.weights.options)
         self.options.update(cfg_options or {})
-        if device == 'auto':
-            device = 'cuda' if torch.cuda.is_available() else 'cpu'
-        self.device = torch.device(device)
+        if (
+            save_adapted
+            and self.checkpoint
+            and osp.realpath(save_adapted) == osp.realpath(self.checkpoint)
+        ):
+            raise ValueError(
+                f'--save-adapted {save_adapted} is the checkpoint being read ({self.checkpoint}): '
+                'writing it would replace the trained weights; choose another path'
+            )
         self.short_side = short_side
         self.point_task = point_task
         self.mask_task = mask_task
         self.max_memory_mb = max_memory_mb
         self.progress = progress
         self.encoder_onnx = encoder_onnx
+        self.on_progress = on_progress
+        self.matcher = matcher
         self._models = {}
         self._task_cfgs = {}  # each task's prepared config, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
-        if warn_untrained and self.untrained:
-            warnings.warn(untrained_encoder_message(), stacklevel=2)
+        if self._weights is None and not self.untrained:
+            self.weights.description = 'none: the encoder has no weights'
+        if warn_untrained:
+            print_log(f'Weights: {self.weights.description}', logger='current')
+            if self.weights.fallback and self.untrained:
+                warnings.warn(untrained_encoder_message(self.weights.fallback), stacklevel=2)
 
     @property
     def untrained(self) -> bool:
@@ -166,7 +259,12 @@ class Predictor:
             cfg = prepare_test_config(
                 copy.deepcopy(self.config), task, work_dir='', options=self.options
             )
-            model = MODELS.build(cfg.model)
+            if self.matcher is not None:
+                propagation = cfg.model.propagation
+                propagation.matcher = with_matcher(propagation.get('matcher', {}), self.matcher)
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(UNTRAINED_SEED)  # untrained weights repeat; others are loaded
+                model = MODELS.build(cfg.model)
             self._task_cfgs[task] = cfg
             if self._weights is not None:
                 self._weights.load_into(model)
@@ -182,6 +280,7 @@ class Predictor:
         if not self.adapt_steps:
             return model
         cfg = self._task_cfgs[task]
+        report_stage(self.on_progress, ADAPTING, 0, self.adapt_steps)
         adapted = adapt_encoder(
             model,
             reader,
@@ -193,26 +292,25 @@ class Predictor:
         )
         if self.save_adapted:
             save_encoder(adapted, self.save_adapted, cfg.model.backbone)
+        report_stage(self.on_progress, ADAPTING, self.adapt_steps, self.adapt_steps)
         return adapted
 
     def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:
         """Encoder input (h, w) for the frames of ``reader``."""
         return encoder_size(reader.height, reader.width, self.short_side)
 
-    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: tqdm):
+    def _features(self, model, reader: VideoReader, input_hw: Tuple[int, int], bar: ProgressBar):
         """Lazily encoded features of ``reader``'s frames resized to ``input_hw``."""
 
         def load(start: int, stop: int) -> torch.Tensor:
             frames = torch.from_numpy(np.ascontiguousarray(reader.read(start, stop)))
-            bar.update(min(stop - start, bar.total - bar.n))
+            bar.update(stop - start)
             return model.data_preprocessor.normalize(frames, input_hw)
 
         return model.lazy_features(len(reader), load)
 
-    def _bar(self, total: int, desc: str) -> tqdm:
-        return tqdm(
-            total=total, desc=desc, unit='frame', disable=not self.progress, dynamic_ncols=True
-        )
+    def _bar(self, total: int, desc: str) -> ProgressBar:
+        return ProgressBar(total, desc, self.progress, self.on_progress)
 
     @torch.no_grad()
     def __call__(self, video: VideoSource, queries: Queries) -> Tuple[np.ndarray, np.ndarray]:
@@ -249,7 +347,7 @@ class Predictor:
             tracks, occluded = model.track(
                 features, points, input_hw, bidirectional=True, max_memory_mb=self.max_memory_mb
             )
-            bar.update(bar.total - bar.n)
+            bar.finish()
         tracks = tracks.cpu().numpy() / scale
         return (
             tracks.transpose(1, 0, 2).astype(np.float32),

@@ -63,8 +63,9 @@ def _is_numeric(row: str) -> bool:
 
 def read_queries_csv(path: str) -> np.ndarray:
     """Queries ``[N, 3]`` (t, x, y) from a CSV file; a first line that is not
-    numeric is taken as a header."""
-    with open(path) as f:
+    numeric is taken as a header. A UTF-8 byte-order mark (spreadsheets
+    write one) is no part of the first line."""
+    with open(path, encoding='utf-8-sig') as f:
         rows = [line.strip() for line in f if line.strip()]
     if rows and not _is_numeric(rows[0]):
         rows = rows[1:]

@@ -285,7 +285,7 @@ def write_full_tapvid(check: Check, path: str) -> None:
 
 
 def step_tapvid_davis_full(check: Check) -> dict:
-    from mmengine.runner import Runner
+    from fgvc.engine import StrictRunner
 
     pickle = check.path('tapvid_full', 'tapvid_davis.pkl')
     start = time.perf_counter()
@@ -306,7 +306,7 @@ def step_tapvid_davis_full(check: Check) -> dict:
         data_root=pickle,
         options=check.sizes['model_options'],
     )
-    runner = Runner.from_cfg(cfg)
+    runner = StrictRunner.from_cfg(cfg)
     if check.device == 'cuda':
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()

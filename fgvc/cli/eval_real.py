@@ -1,5 +1,6 @@
 """Encoders on real clips, with and without test-time adaptation, beside
-trackers without learnt features: what ``tools/eval_real.py`` runs.
+trackers without learnt features: ``tools/eval_real.py --encoder NAME=CKPT ...
+[--davis DIR] [--badja DIR] [--jhmdb DIR]``.
 
 Every row is one :func:`fgvc.cli.evaluate.evaluate_task` run per benchmark,
 so it has the registered dataset, metric, protocol record, per-video records
@@ -15,6 +16,7 @@ the registered references ``static`` (:class:`~fgvc.models.trackers.StaticTracke
 and ``dis`` (:class:`~fgvc.models.trackers.DISTracker`).
 """
 
+import argparse
 import json
 import os
 import os.path as osp
@@ -25,10 +27,18 @@ from typing import Dict, List, NamedTuple, Optional
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
-from fgvc.apis.predictor import encoder_size
+from fgvc.apis.predictor import DEFAULT_CONFIG, encoder_size
+from fgvc.apis.weights import is_untrained_arg, names_no_file
 from fgvc.engine.adaptation import check_adaptation_options
 
 from .evaluate import evaluate_task
+from .options import (
+    DEFAULT_ADAPT_SEED,
+    add_adaptation_args,
+    add_cfg_options,
+    check_adaptation_args,
+    one_line_errors,
+)
 
 #: Row key -> (config task, summary metric).
 BENCHMARKS = {
@@ -39,14 +49,17 @@ BENCHMARKS = {
 #: Reference rows -> the registered tracker that makes them.
 REFERENCES = {'static': 'StaticTracker', 'dis': 'DISTracker'}
 KIB_PER_GIB = 2**20  # ru_maxrss is in KiB on Linux
+#: Encoder input short side of every row unless ``--short-side`` says otherwise.
+DEFAULT_SHORT_SIDE = 120
+DEFAULT_WORK_DIR = osp.join('work_dirs', 'eval_real')
 
 
 class Row(NamedTuple):
-    """One row of the table: a checkpoint ('none': untrained), or a reference
+    """One row of the table: a checkpoint (None: untrained), or a reference
     tracker, with the adaptation steps of its runs."""
 
     name: str
-    checkpoint: str = 'none'
+    checkpoint: Optional[str] = None
     tracker: Optional[str] = None
     adapt: int = 0
 
@@ -58,16 +71,18 @@ class Benchmark(NamedTuple):
     dataset: Dict[str, object]
 
 
-def parse_encoders(specs: List[str]) -> Dict[str, str]:
-    """``NAME=CKPT`` specs as ``{name: checkpoint}`` (CKPT may be none)."""
+def parse_encoders(specs: List[str]) -> Dict[str, Optional[str]]:
+    """``NAME=CKPT`` specs as ``{name: checkpoint}``: CKPT a file or one of
+    the checkpoint rule's words (default, zoo:NAME; none, any case, is None
+    for the untrained encoder)."""
     encoders = {}
     for spec in specs:
         name, sep, path = spec.partition('=')
         if not sep or not name or not path:
             raise ValueError(f'--encoder takes NAME=CKPT (CKPT may be none), got {spec!r}')
-        if path.lower() != 'none' and not osp.exists(path):
+        if not names_no_file(path) and not osp.exists(path):
             raise FileNotFoundError(f'Checkpoint of encoder {name!r} not found: {path}')
-        encoders[name] = path
+        encoders[name] = None if is_untrained_arg(path) else path
     return encoders
 
 
@@ -83,7 +98,7 @@ def davis_resolution(root: str) -> str:
     return found[0]
 
 
-def rows(encoders: Dict[str, str], adapt: int, references: bool) -> List[Row]:
+def rows(encoders: Dict[str, Optional[str]], adapt: int, references: bool) -> List[Row]:
     """Each encoder, then (with ``adapt``) each adapted, then the references."""
     out = [Row(name, checkpoint) for name, checkpoint in encoders.items()]
     if adapt:
@@ -182,6 +197,27 @@ def report(outcome: dict, short_side: Optional[int], out: Optional[str]) -> None
             f.write(line + '\n')
 
 
+def benchmarks_of(
+    davis: Optional[str],
+    split: str,
+    resolution: Optional[str],
+    badja: Optional[str],
+    jhmdb: Optional[str],
+) -> Dict[str, Benchmark]:
+    """The benchmarks whose data is given, by key of :data:`BENCHMARKS`."""
+    benchmarks = {}
+    if davis:
+        dataset = dict(split=split, resolution=resolution or davis_resolution(davis))
+        benchmarks['davis_jf'] = Benchmark(davis, dataset)
+    if badja:
+        benchmarks['badja_pck@0.2'] = Benchmark(badja, {})
+    if jhmdb:
+        benchmarks['jhmdb_pck@0.1'] = Benchmark(jhmdb, {})
+    if not benchmarks:
+        raise ValueError('Nothing to evaluate: give --davis, --badja and/or --jhmdb')
+    return benchmarks
+
+
 def run(
     config: str,
     encoder: List[str],
@@ -191,35 +227,94 @@ def run(
     badja: Optional[str] = None,
     jhmdb: Optional[str] = None,
     adapt: int = 0,
-    adapt_seed: int = 0,
+    adapt_seed: int = DEFAULT_ADAPT_SEED,
     short_side: Optional[int] = None,
     cfg_options: Optional[dict] = None,
     no_references: bool = False,
-    work_dir: str = osp.join('work_dirs', 'eval_real'),
+    work_dir: str = DEFAULT_WORK_DIR,
     resume: bool = False,
     dump: Optional[str] = None,
     out: Optional[str] = None,
 ) -> dict:
-    """``tools/eval_real.py`` with its options: check them (exiting with one
-    line naming a bad one), evaluate every row and report."""
-    try:
-        encoders = parse_encoders(encoder)
-        check_adaptation_options(adapt, Config.fromfile(config).get('adaptation'), '--adapt')
-        benchmarks = {}
-        if davis:
-            dataset = dict(split=split, resolution=resolution or davis_resolution(davis))
-            benchmarks['davis_jf'] = Benchmark(davis, dataset)
-        if badja:
-            benchmarks['badja_pck@0.2'] = Benchmark(badja, {})
-        if jhmdb:
-            benchmarks['jhmdb_pck@0.1'] = Benchmark(jhmdb, {})
-        if not benchmarks:
-            raise ValueError('Nothing to evaluate: give --davis, --badja and/or --jhmdb')
-    except (ValueError, FileNotFoundError, KeyError) as err:
-        raise SystemExit(f'error: {err.args[0]}') from None
+    """``tools/eval_real.py`` with its options: check them (an error naming
+    a bad one, before any work), evaluate every row and report."""
+    encoders = parse_encoders(encoder)
+    check_adaptation_options(adapt, Config.fromfile(config).get('adaptation'), '--adapt')
+    benchmarks = benchmarks_of(davis, split, resolution, badja, jhmdb)
     table = rows(encoders, adapt, not no_references)
     outcome = evaluate_rows(
         config, benchmarks, table, work_dir, short_side, cfg_options, adapt_seed, resume, dump
     )
     report(outcome, short_side, out)
     return outcome
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Encoders on real clips, with and without test-time adaptation, beside '
+        'references (each row a tools/test.py run per benchmark)'
+    )
+    parser.add_argument(
+        '--encoder',
+        action='append',
+        default=[],
+        metavar='NAME=CKPT',
+        help="an encoder to evaluate (CKPT 'none': untrained, 'zoo:NAME' or 'default': a "
+        'shipped model); repeatable',
+    )
+    parser.add_argument('--davis', help='DAVIS-layout root (JPEGImages/<res>/, Annotations/<res>/)')
+    parser.add_argument('--split', default='dev', help='DAVIS ImageSets list (default dev)')
+    parser.add_argument(
+        '--resolution', help='DAVIS resolution folder (default: the only one under JPEGImages)'
+    )
+    parser.add_argument(
+        '--badja', help='BADJA root (DAVIS frames beside it, as in the eval config)'
+    )
+    parser.add_argument('--jhmdb', help='JHMDB root with its list file')
+    add_adaptation_args(parser, "each clip's")
+    parser.add_argument(
+        '--short-side',
+        type=int,
+        default=DEFAULT_SHORT_SIDE,
+        help="encoder input short side: each task's input size scaled to it, aspect kept",
+    )
+    parser.add_argument('--config', default=DEFAULT_CONFIG)
+    add_cfg_options(parser, 'model.backbone.base_channels=16 (every row)')
+    parser.add_argument('--no-references', action='store_true', help='skip static and dis')
+    parser.add_argument(
+        '--work-dir',
+        default=DEFAULT_WORK_DIR,
+        help='results: one folder per row, each as tools/test.py --work-dir',
+    )
+    parser.add_argument(
+        '--resume', action='store_true', help='keep the videos an interrupted run finished'
+    )
+    parser.add_argument(
+        '--dump', metavar='DIR', help="write each row's predictions to DIR/<row>/<task>/"
+    )
+    parser.add_argument('--out', help='also write the JSON line to this file')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    with one_line_errors():
+        check_adaptation_args(args)
+        run(
+            args.config,
+            args.encoder,
+            davis=args.davis,
+            split=args.split,
+            resolution=args.resolution,
+            badja=args.badja,
+            jhmdb=args.jhmdb,
+            adapt=args.adapt,
+            adapt_seed=args.adapt_seed,
+            short_side=args.short_side,
+            cfg_options=args.cfg_options,
+            no_references=args.no_references,
+            work_dir=args.work_dir,
+            resume=args.resume,
+            dump=args.dump,
+            out=args.out,
+        )

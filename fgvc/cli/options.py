@@ -1,21 +1,122 @@
-"""Command-line options shared by the tools, each defined once."""
+"""Command-line options shared by the tools, each defined once, and their
+checks: every option is checked before any work, and the input's errors end
+a tool with one line (:func:`one_line_errors`)."""
 
 import argparse
+import contextlib
+import os.path as osp
+import sys
+from typing import Iterator, Mapping, Optional
 
 from mmengine.config import DictAction
 
-from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE, Predictor
-from fgvc.utils import TRUST_FLAG
+from fgvc.apis.predictor import (
+    DEFAULT_CONFIG,
+    DEFAULT_SHORT_SIDE,
+    Predictor,
+    untrained_encoder_message,
+)
+from fgvc.apis.weights import CHECKPOINT_HELP, DEFAULT_WEIGHTS
+from fgvc.engine.adaptation import MAX_ADAPT_STEPS, check_steps
+from fgvc.fileio import TRUST_FLAG
+
+#: Errors that are the input's fault: reported in one line, without a traceback.
+USER_ERRORS = (OSError, ValueError, KeyError, IndexError)
+#: Exit status after Ctrl-C, as shells report it (128 + SIGINT).
+INTERRUPTED = 130
+DEFAULT_ADAPT_SEED = 0
+DEFAULT_PORT = 29500
+
+
+def one_line(error: BaseException) -> str:
+    """An error's message on one line (further lines joined with '; ')."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    return lines[0] + (' ' + '; '.join(lines[1:]) if lines[1:] else '')
+
+
+@contextlib.contextmanager
+def one_line_errors(traceback: bool = False) -> Iterator[None]:
+    """End the tool with ``error: <message>`` on one line (exit status 1) on
+    the input's errors (:data:`USER_ERRORS`), and with ``interrupted`` (exit
+    status 130) on Ctrl-C; with ``traceback`` (``--verbose``) errors propagate."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if traceback:
+            raise
+        print('interrupted (Ctrl-C): stopped', file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except USER_ERRORS as error:
+        if traceback:
+            raise
+        sys.exit(f'error: {one_line(error)}')
+
+
+def check_distinct_paths(
+    outputs: Mapping[str, Optional[str]], inputs: Mapping[str, Optional[str]]
+) -> None:
+    """Raise ``ValueError`` when an output path (by option name) is one of
+    the input paths (or another output): writing it would destroy an input."""
+    seen = {}
+    for option, path in [*inputs.items(), *outputs.items()]:
+        if path is None:
+            continue
+        key = osp.realpath(path)
+        if key in seen and option in outputs:
+            raise ValueError(
+                f'{option} {path} is the same path as {seen[key]}: writing it would replace '
+                'that file; choose another path'
+            )
+        seen.setdefault(key, option)
+
+
+class _Given(argparse.Action):
+    """Stores the value and notes that the option was given (``<dest>_given``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f'{self.dest}_given', True)
+
+
+class _TrustPickles(argparse.Action):
+    """Sets ``trust_pickle`` and, under its earlier name, ``trust_checkpoint``."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        namespace.trust_pickle = namespace.trust_checkpoint = True
 
 
 def add_trust_flag(parser: argparse.ArgumentParser, what: str = 'a checkpoint') -> None:
-    """``--trust-checkpoint``: unpickle files that hold more than weights."""
+    """The one trust flag, ``--trust-pickle`` (``--trust-checkpoint`` is the
+    same flag): unpickle files (checkpoints, TAP-Vid data, predictions) that
+    hold other types than weights, arrays and containers. Sets
+    ``args.trust_pickle`` (and ``args.trust_checkpoint``)."""
     parser.add_argument(
         TRUST_FLAG,
-        action='store_true',
-        help=f'load {what} holding types other than weights: unpickling it can run code, '
-        'so only for files you trust',
+        '--trust-checkpoint',
+        action=_TrustPickles,
+        nargs=0,
+        help=f'load {what} holding other types than weights, arrays and containers: '
+        'unpickling it can run code, so only for files you trust',
     )
+    parser.set_defaults(trust_pickle=False, trust_checkpoint=False)
+
+
+def add_checkpoint_arg(parser: argparse.ArgumentParser, name: str = '--checkpoint') -> None:
+    """The encoder weights (:mod:`fgvc.apis.weights`), by default the shipped
+    model; ``name`` without dashes makes it an optional positional argument."""
+    nargs = {} if name.startswith('-') else dict(nargs='?')
+    parser.add_argument(name, default=DEFAULT_WEIGHTS, help=CHECKPOINT_HELP, **nargs)
+
+
+def announce_weights(predictor: Predictor) -> None:
+    """Say which weights the predictor's encoder has; warn on stderr when the
+    default left it untrained."""
+    print(f'Weights: {predictor.weights.description}')
+    if predictor.weights.fallback and predictor.untrained:
+        print(f'WARNING: {untrained_encoder_message(predictor.weights.fallback)}', file=sys.stderr)
 
 
 def add_cfg_options(
@@ -28,6 +129,16 @@ def add_cfg_options(
         action=DictAction,
         default={},
         help=help or f'override config entries, e.g. {example}',
+    )
+
+
+def add_protocol_arg(parser: argparse.ArgumentParser) -> None:
+    """``--protocol NAME``: one of the task's named protocols."""
+    parser.add_argument(
+        '--protocol',
+        help="one of the task's protocols in the config (`tasks.<task>.protocols`): 'standard' "
+        "(this project's settings) or 'release' (the authors' release); default: the task's "
+        '`protocol` entry',
     )
 
 
@@ -61,10 +172,26 @@ def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the vide
         type=int,
         default=0,
         metavar='STEPS',
-        help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps before '
-        "tracking (self-supervised, the config's `adaptation` settings; labels never read)",
+        help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps (at most '
+        f"{MAX_ADAPT_STEPS}) before tracking (self-supervised, the config's `adaptation` "
+        'settings; labels never read)',
     )
-    parser.add_argument('--adapt-seed', type=int, default=0, help='seed of --adapt')
+    parser.add_argument(
+        '--adapt-seed',
+        type=int,
+        default=DEFAULT_ADAPT_SEED,
+        action=_Given,
+        help='seed of --adapt',
+    )
+
+
+def check_adaptation_args(args: argparse.Namespace, count: bool = True) -> None:
+    """The step count in range (with ``count``; a :class:`Predictor` checks
+    its own), ``--adapt-seed`` only with ``--adapt``."""
+    if count:
+        check_steps(args.adapt, '--adapt')
+    if getattr(args, 'adapt_seed_given', False) and not args.adapt:
+        raise ValueError('--adapt-seed is used only with --adapt STEPS (> 0)')
 
 
 def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
@@ -78,7 +205,7 @@ def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
         cfg_options=args.cfg_options,
         encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
-        trust_checkpoint=args.trust_checkpoint,
+        trust_checkpoint=args.trust_pickle,
         **options,
     )
 
@@ -86,7 +213,21 @@ def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
 def add_launcher_args(parser: argparse.ArgumentParser) -> None:
     """How the processes were started (``tools/dist_*.sh``) and mmengine's console messages."""
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
-    parser.add_argument('--port', type=int, default=29500, help='master port for slurm')
     parser.add_argument(
-        '--verbose', action='store_true', help="show mmengine's info messages on the console"
+        '--port',
+        type=int,
+        default=DEFAULT_PORT,
+        action=_Given,
+        help='master port, with --launcher slurm',
     )
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help="show mmengine's info messages on the console, and tracebacks of errors",
+    )
+
+
+def check_launcher_args(args: argparse.Namespace) -> None:
+    """``--port`` only with ``--launcher slurm``."""
+    if getattr(args, 'port_given', False) and args.launcher != 'slurm':
+        raise ValueError('--port is used only with --launcher slurm (torchrun sets its own)')

@@ -8,16 +8,24 @@ up under ``davis_root`` in the first of ``resolutions`` that exists for the
 sequence (the json says Full-Resolution, the disk may hold 480p only).
 Joints are 0-based pixel indices at ``full_resolution`` (W, H) and are
 rescaled to the frames found: x = (x_full + 0.5) * W / W_full (pixel-centre
-convention, pixel i covering [i, i + 1)). Only the joints listed in
-``joints`` are used. The video is every frame of the sequence, so that labels
-propagate through consecutive frames; unannotated frames count as not visible.
+convention, pixel i covering [i, i + 1)), or x = x_full * W / W_full with
+``coordinates='pixel_index'``. Only the joints listed in ``joints`` are used.
+The video is every frame of the sequence (or, with ``clip='annotated'``, the
+frames from the first annotated one to the last), so that labels propagate
+through consecutive frames; unannotated frames count as not visible.
+
+The authors' release (``badja_dataset.py``, ``configs/eval/base_data.py``)
+differs in the options marked "release" below; its configs and this dataset
+class are the only record of its BADJA settings, as its own test path does
+not run as shipped (``VanillaTracker.forward_test`` takes TAP-Vid batches).
 """
 
 import json
 import os.path as osp
 from glob import glob
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
+import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
@@ -27,7 +35,11 @@ from fgvc.utils.paths import check_name
 
 from .davis import FRAME_EXTENSIONS
 
-PIXEL_INDEX_TO_CENTRE = 0.5
+#: What is added to the annotation's pixel indices in each coordinate convention.
+INDEX_OFFSETS = {'pixel_centre': 0.5, 'pixel_index': 0.0}
+CLIPS = ('sequence', 'annotated')
+#: Annotations whose frames are not DAVIS frames carry this in their paths.
+EXTRA_VIDEOS = 'extra_videos'
 RECORD_KEYS = ('image_path', 'segmentation_path', 'joints', 'visibility')
 
 
@@ -88,6 +100,17 @@ class BadjaDataset(BaseDataset):
         full_resolution: (W, H) the joints are given in.
         joints: indices of the joints used.
         num_joints: joints per annotation record (37 in BADJA).
+        coordinates: 'pixel_centre' (pixel i covers [i, i + 1)) or
+            'pixel_index' (pixel i is at i; release).
+        size: (h, w) the frames are resized to (``cv2.resize``, bilinear),
+            the joints scaled to and the masks resized to (nearest) before
+            their areas are counted; None keeps the frames found (release:
+            (320, 512)).
+        clip: 'sequence' (every frame) or 'annotated' (the first annotated
+            frame to the last; release).
+        skip_extra_videos: leave out annotations of BADJA's extra (non-DAVIS)
+            videos, whose paths hold 'extra_videos' (release); otherwise
+            their missing DAVIS folders are an error.
     """
 
     def __init__(
@@ -100,8 +123,22 @@ class BadjaDataset(BaseDataset):
         full_resolution: Sequence[int] = (1920, 1080),
         joints: Sequence[int] = tuple(range(37)),
         num_joints: int = 37,
+        coordinates: str = 'pixel_centre',
+        size: Optional[Sequence[int]] = None,
+        clip: str = 'sequence',
+        skip_extra_videos: bool = False,
         **kwargs,
     ):
+        if coordinates not in INDEX_OFFSETS:
+            raise ValueError(
+                f'coordinates must be one of {list(INDEX_OFFSETS)}, got {coordinates!r}'
+            )
+        if clip not in CLIPS:
+            raise ValueError(f'clip must be one of {CLIPS}, got {clip!r}')
+        self.coordinates = coordinates
+        self.size = tuple(size) if size is not None else None
+        self.clip = clip
+        self.skip_extra_videos = skip_extra_videos
         self.davis_root = davis_root
         self.annotation_dir = annotation_dir
         self.resolutions = tuple(resolutions)
@@ -117,6 +154,8 @@ class BadjaDataset(BaseDataset):
         files = sorted(glob(osp.join(folder, '*.json')))
         if not files:
             raise FileNotFoundError(f'No BADJA annotation (*.json) in {folder}')
+        if self.skip_extra_videos:
+            files = [p for p in files if not _is_extra_video(p, self.num_joints)]
         return [
             dict(
                 video_name=check_name(osp.splitext(osp.basename(p))[0], 'BADJA sequence', p),
@@ -158,26 +197,41 @@ class BadjaDataset(BaseDataset):
                 f'BADJA annotation {path} references {len(missing)} '
                 f'file(s) missing from the DAVIS folders: {missing[:10]}'
             )
-        video = read_video(frame_paths)
+        annotated = [names.index(osp.basename(r['image_path'])) for r in records]
+        first = min(annotated) if self.clip == 'annotated' else 0
+        last = max(annotated) + 1 if self.clip == 'annotated' else len(names)
+        video = read_video(frame_paths[first:last])
+        found_hw = video.shape[1:3]
+        if self.size is not None and found_hw != self.size:
+            video = np.stack(
+                [cv2.resize(f, self.size[::-1], interpolation=cv2.INTER_LINEAR) for f in video]
+            )
         num_frames, height, width = video.shape[:3]
         scale = np.array([width / self.full_resolution[0], height / self.full_resolution[1]])
         keypoints = np.zeros((len(self.joints), num_frames, 2), np.float32)
         visible = np.zeros((len(self.joints), num_frames), bool)
         mask_areas = np.zeros(num_frames, np.float64)
-        for record in records:
-            t = names.index(osp.basename(record['image_path']))
+        for record, t in zip(records, annotated):
+            t -= first
             yx = np.asarray(record['joints'], np.float64)[self.joints]
             visible[:, t] = np.asarray(record['visibility'], bool)[self.joints]
             xy = np.where(visible[:, t, None], yx[:, ::-1], 0)  # invisible joints: any value
-            keypoints[:, t] = (xy + PIXEL_INDEX_TO_CENTRE) * scale
+            keypoints[:, t] = (xy + INDEX_OFFSETS[self.coordinates]) * scale
             mask = read_index_png(osp.join(mask_dir, osp.basename(record['segmentation_path'])))
-            if mask.shape != (height, width):
+            if mask.shape != found_hw:
                 raise ValueError(
                     f'BADJA sequence {seq!r}: mask {record["segmentation_path"]} '
-                    f'is {mask.shape}, frames are {(height, width)}'
+                    f'is {mask.shape}, frames are {found_hw}'
                 )
+            if mask.shape != (height, width):
+                mask = cv2.resize(mask, (width, height), interpolation=cv2.INTER_NEAREST)
             mask_areas[t] = np.count_nonzero(mask)
         info.update(
             video=video, keypoints=keypoints, keypoint_visible=visible, mask_areas=mask_areas
         )
         return info
+
+
+def _is_extra_video(path: str, num_joints: int) -> bool:
+    """Whether the annotation ``path`` is of one of BADJA's extra (non-DAVIS) videos."""
+    return EXTRA_VIDEOS in read_badja_json(path, num_joints)[0]['segmentation_path']

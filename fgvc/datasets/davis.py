@@ -32,6 +32,11 @@ def _read_lines(path: str) -> List[str]:
         return [line.strip() for line in f if line.strip()]
 
 
+def sequences_2017(list_path: str) -> List[str]:
+    """Sequence names, in order, of a DAVIS-2017 list (one name a line)."""
+    return [check_name(n, 'DAVIS sequence', list_path) for n in _read_lines(list_path)]
+
+
 def sequences_2016(list_path: str) -> List[str]:
     """Sequence names, in order, of a DAVIS-2016 list of frame/mask path pairs."""
     names = []
@@ -93,8 +98,7 @@ class DavisVOSDataset(BaseDataset):
         list_2017 = osp.join(self.data_root, 'ImageSets', '2017', f'{self.split}.txt')
         list_2016 = osp.join(self.data_root, 'ImageSets', self.resolution, f'{self.split}.txt')
         if osp.isfile(list_2017):
-            names = _read_lines(list_2017)
-            return '2017', [check_name(n, 'DAVIS sequence', list_2017) for n in names]
+            return '2017', sequences_2017(list_2017)
         if osp.isfile(list_2016):
             return '2016', sequences_2016(list_2016)
         raise FileNotFoundError(

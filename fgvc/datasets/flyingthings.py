@@ -30,6 +30,24 @@ def _flow_files(root: str, split: str, rel_seq: str, direction: str, view: str) 
     return _numbered(osp.join(root, FLOW_DIR, split, rel_seq, direction, view, '*.pfm'))
 
 
+def sequence_files(root: str, split: str, rel_seq: str, view: str) -> Dict[str, Dict[int, str]]:
+    """One view of a sequence (``<letter>/<number>``): its frames and both
+    flows, each ``{frame number: path}``."""
+    return dict(
+        frames=_numbered(osp.join(root, FRAME_DIR, split, rel_seq, view, '*.webp')),
+        future=_flow_files(root, split, rel_seq, FUTURE, view),
+        past=_flow_files(root, split, rel_seq, PAST, view),
+    )
+
+
+def missing_flows(frames: Dict[int, str], future: Dict[int, str], past: Dict[int, str]):
+    """``(frame numbers lacking into_future, lacking into_past)``: a pair of
+    consecutive frames needs the earlier one's into_future and the later
+    one's into_past flow."""
+    numbers = sorted(frames)
+    return sorted(set(numbers[:-1]) - set(future)), sorted(set(numbers[1:]) - set(past))
+
+
 @DATASETS.register_module()
 class FlyingThingsPairs(BaseDataset):
     """Consecutive frame pairs of FlyingThings3D, in both temporal directions.
@@ -73,18 +91,16 @@ class FlyingThingsPairs(BaseDataset):
         super().__init__(data_root=data_root, pipeline=pipeline, **kwargs)
 
     def _sequence_pairs(self, frame_dir: str, rel_seq: str, view: str) -> List[dict]:
-        frames = _numbered(osp.join(frame_dir, '*.webp'))
-        future = _flow_files(self.data_root, self.split, rel_seq, FUTURE, view)
-        past = _flow_files(self.data_root, self.split, rel_seq, PAST, view)
+        files = sequence_files(self.data_root, self.split, rel_seq, view)
+        frames, future, past = files['frames'], files['future'], files['past']
         numbers = sorted(frames)
-        needs_future, needs_past = set(numbers[:-1]), set(numbers[1:])
-        if not needs_future <= set(future) or not needs_past <= set(past):
+        no_future, no_past = missing_flows(frames, future, past)
+        if no_future or no_past:
             flow_dir = osp.join(self.data_root, FLOW_DIR, self.split, rel_seq)
             raise ValueError(
                 f'FlyingThings3D sequence {frame_dir}: {len(frames)} frames but '
                 f'{len(future)} {FUTURE} and {len(past)} {PAST} flows in {flow_dir}/*/{view}; '
-                f'missing {FUTURE} for frames {sorted(needs_future - set(future))} and '
-                f'{PAST} for frames {sorted(needs_past - set(past))}'
+                f'missing {FUTURE} for frames {no_future} and {PAST} for frames {no_past}'
             )
         pairs = []
         for earlier, later in zip(numbers[:-1], numbers[1:]):

@@ -4,7 +4,9 @@ A list file holds ``<mat path> <frames dir>`` lines relative to the data
 root's parent (docs/method.md section 7). ``joint_positions.mat`` holds ``pos_img``
 [2, J, T]: (x, y) of J joints in T frames, in MATLAB 1-based pixels (pixel k
 covers [k - 0.5, k + 0.5]); they are converted to the pixel-centre convention
-(pixel i covers [i, i + 1)) by subtracting 0.5. Frame t (0-based) is the file
+(pixel i covers [i, i + 1)) by subtracting 0.5, or with
+``coordinates='pixel_index'`` to 0-based pixel indices by subtracting 1 (the
+authors' release, ``jhmdb_dataset.py``: ``pos_img - 1``). Frame t (0-based) is the file
 ``frame_template.format(t + first_frame_number)``.
 
 JHMDB marks no joint invisible. ``visibility='all'`` (the default, FGVC's
@@ -25,11 +27,14 @@ from fgvc.registry import DATASETS
 from fgvc.utils.paths import check_name
 
 VISIBILITY_RULES = ('all', 'in_frame')
-MATLAB_TO_PIXEL_CENTRE = -0.5
+#: What is added to MATLAB's 1-based positions in each coordinate convention.
+MATLAB_OFFSETS = {'pixel_centre': -0.5, 'pixel_index': -1.0}
 
 
-def read_joint_positions(path: str) -> np.ndarray:
-    """``pos_img`` of a JHMDB mat file as float ``[J, T, 2]`` (x, y), pixel-centre convention."""
+def read_joint_positions(path: str, coordinates: str = 'pixel_centre') -> np.ndarray:
+    """``pos_img`` of a JHMDB mat file as float ``[J, T, 2]`` (x, y), in the
+    pixel-centre convention or, with ``coordinates='pixel_index'``, as 0-based
+    pixel indices."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'JHMDB joint file not found: {path}')
     try:
@@ -40,7 +45,7 @@ def read_joint_positions(path: str) -> np.ndarray:
         raise ValueError(f'Cannot read JHMDB joint file {path}: {err}') from err
     if pos.ndim != 3 or pos.shape[0] != 2:
         raise ValueError(f'JHMDB joint file {path}: pos_img is {pos.shape}, expected [2, J, T]')
-    return np.transpose(pos, (1, 2, 0)).astype(np.float32) + MATLAB_TO_PIXEL_CENTRE
+    return np.transpose(pos, (1, 2, 0)).astype(np.float32) + MATLAB_OFFSETS[coordinates]
 
 
 @DATASETS.register_module()
@@ -55,6 +60,13 @@ class JhmdbDataset(BaseDataset):
         first_frame_number: number of the first frame's file.
         visibility: 'all' (every joint visible) or 'in_frame' (joints inside
             the frame visible).
+        coordinates: 'pixel_centre' (pixel i covers [i, i + 1)) or
+            'pixel_index' (pixel i is at i, the authors' release).
+
+    Only the release's configs (``configs/eval/base_data.py``) and its
+    dataset class (``jhmdb_dataset.py``) record its JHMDB settings: its own
+    test path does not run as shipped (``VanillaTracker.forward_test`` takes
+    TAP-Vid batches, not the ``imgs``/``ref_seg_map`` this dataset gives).
     """
 
     def __init__(
@@ -65,11 +77,17 @@ class JhmdbDataset(BaseDataset):
         frame_template: str = '{:05d}.png',
         first_frame_number: int = 1,
         visibility: str = 'all',
+        coordinates: str = 'pixel_centre',
         **kwargs,
     ):
         if visibility not in VISIBILITY_RULES:
             raise ValueError(f'visibility must be one of {VISIBILITY_RULES}, got {visibility!r}')
+        if coordinates not in MATLAB_OFFSETS:
+            raise ValueError(
+                f'coordinates must be one of {list(MATLAB_OFFSETS)}, got {coordinates!r}'
+            )
         self.visibility = visibility
+        self.coordinates = coordinates
         self.list_file = list_file
         self.frame_template = frame_template
         self.first_frame_number = first_frame_number
@@ -101,7 +119,7 @@ class JhmdbDataset(BaseDataset):
 
     def get_data_info(self, idx: int) -> Dict:
         info = dict(super().get_data_info(idx))
-        joints = read_joint_positions(info['mat_path'])
+        joints = read_joint_positions(info['mat_path'], self.coordinates)
         numbers = range(self.first_frame_number, self.first_frame_number + joints.shape[1])
         paths = [osp.join(info['frames_dir'], self.frame_template.format(n)) for n in numbers]
         missing = [osp.basename(p) for p in paths if not osp.isfile(p)]

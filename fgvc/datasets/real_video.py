@@ -21,7 +21,6 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
-import numpy as np
 from mmengine.dataset import BaseDataset
 
 from fgvc.fileio import atomic_write, read_video
@@ -33,7 +32,7 @@ from fgvc.fileio.video_reader import (
 )
 from fgvc.registry import DATASETS
 
-from .youtube_vos import frame_step_range
+from .youtube_vos import draw_pair, fewest_frames, frame_step_range
 
 INDEX_VERSION = 1
 
@@ -191,9 +190,8 @@ def load_index(
 
 @DATASETS.register_module()
 class RealVideoPairs(BaseDataset):
-    """One item per video: two frames ``step`` apart, ``step`` uniform in
-    ``frame_steps`` (clipped to the video), the first uniform among those
-    that leave room for it.
+    """One item per video: two frames ``step`` apart
+    (:func:`fgvc.datasets.youtube_vos.draw_pair`).
 
     Items: ``imgs`` uint8 ``[2, H, W, 3]`` (reference = earlier frame) and
     ``sources`` (the two frame files, or ``file#index`` for video files).
@@ -202,6 +200,8 @@ class RealVideoPairs(BaseDataset):
         data_root: Folder in one of the layouts of this module.
         pipeline: Transforms applied to each item.
         frame_steps: (min, max) distance of the two frames.
+        last_pair: Whether a pair may end on the video's last frames (see
+            :class:`fgvc.datasets.YouTubeVOSPairs`; False: the release's sampler).
         split: DAVIS list name (``ImageSets/<res>/<split>.txt``); used only
             when that list exists; None uses every sequence.
         resolution: DAVIS resolution folder (needed when there are several).
@@ -213,12 +213,14 @@ class RealVideoPairs(BaseDataset):
         data_root: str,
         pipeline: List[dict],
         frame_steps: Sequence[int] = (1, 1),
+        last_pair: bool = True,
         split: Optional[str] = 'train',
         resolution: Optional[str] = None,
         index_file: Optional[str] = None,
         **kwargs,
     ) -> None:
         self.frame_steps = frame_step_range(frame_steps)
+        self.last_pair = last_pair
         self.split = split
         self.resolution = resolution
         self.index_file = index_file
@@ -227,18 +229,20 @@ class RealVideoPairs(BaseDataset):
     def load_data_list(self) -> List[dict]:
         index = load_index(self.data_root, self.index_file, self.resolution, self.split)
         self.layout = index['layout']
-        return index['videos']
+        need = fewest_frames(self.frame_steps, self.last_pair)
+        videos = [v for v in index['videos'] if v['num_frames'] >= need]
+        if not videos:
+            raise ValueError(f'{self.data_root}: no video has the {need} frames a pair needs')
+        return videos
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
-        count = info['num_frames']
-        step = min(np.random.randint(self.frame_steps[0], self.frame_steps[1] + 1), count - 1)
-        first = np.random.randint(0, count - step)
+        first, second = draw_pair(info['num_frames'], self.frame_steps, self.last_pair)
         if 'file' in info:
-            video = CaptureVideo(info['file'], num_frames=count)
-            imgs = read_frames(video, (first, first + step))
-            sources = (f'{info["file"]}#{first}', f'{info["file"]}#{first + step}')
+            video = CaptureVideo(info['file'], num_frames=info['num_frames'])
+            imgs = read_frames(video, (first, second))
+            sources = (f'{info["file"]}#{first}', f'{info["file"]}#{second}')
         else:
-            sources = (info['frames'][first], info['frames'][first + step])
+            sources = (info['frames'][first], info['frames'][second])
             imgs = read_video(sources)
         return dict(imgs=imgs, sources=sources)

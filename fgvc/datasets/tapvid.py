@@ -14,10 +14,12 @@ and one pickle-free format, one ``<name>.npz`` per video (written by
 
 ``data_root`` is one such file or a folder of them.
 
-Security: loading a pickle runs whatever code the pickle names. Only read
-TAP-Vid pickles from a source you trust (the official release); convert them
-once with ``tools/data/tapvid/split_pickle.py --format npz`` and evaluate the
-npz files, which are loaded without pickle.
+Security: pickles are read with :func:`fgvc.fileio.load_pickle`, which builds
+only arrays, numbers, strings, lists and dicts (all the formats hold) and
+refuses any other type, naming it, unless ``trust_pickle`` (the tools'
+``--trust-pickle``). Converting the pickles once with
+``tools/data/tapvid/split_pickle.py --format npz`` gives files loaded without
+pickle at all.
 
 Ground truth is checked when a video is read: ``points`` must be [N, T, 2]
 and ``occluded`` [N, T] for the video's T frames, and every visible point
@@ -26,7 +28,6 @@ scored, so they are not checked). Video names must be usable as file names.
 """
 
 import os.path as osp
-import pickle
 from glob import glob
 from typing import List
 
@@ -34,7 +35,7 @@ import cv2
 import numpy as np
 from mmengine.dataset import BaseDataset
 
-from fgvc.fileio import atomic_write_npz, read_npz
+from fgvc.fileio import atomic_write_npz, load_pickle, read_npz
 from fgvc.registry import DATASETS
 from fgvc.utils.paths import check_name
 
@@ -42,15 +43,10 @@ DATA_EXTENSIONS = ('.pkl', '.npz')
 NPZ_KEYS = ('points', 'occluded')
 
 
-def read_tapvid_pickle(path: str):
-    """Load a TAP-Vid pickle, naming the file on any failure."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'TAP-Vid pickle not found: {path}')
-    try:
-        with open(path, 'rb') as f:
-            data = pickle.load(f)
-    except Exception as err:
-        raise ValueError(f'Corrupt TAP-Vid pickle {path}: {type(err).__name__}: {err}') from err
+def read_tapvid_pickle(path: str, trust: bool = False):
+    """Load a TAP-Vid pickle safely (any other type than the format's is
+    refused unless ``trust``), naming the file on any failure."""
+    data = load_pickle(path, 'TAP-Vid pickle', trust)
     if not isinstance(data, (dict, list)):
         raise ValueError(
             f'TAP-Vid pickle {path} holds a {type(data).__name__}, '
@@ -158,10 +154,13 @@ class TapVidDataset(BaseDataset):
     Args:
         data_root: a ``.pkl`` or ``.npz`` file or a folder of them.
         pipeline: transforms (resize, query sampling, packing).
+        trust_pickle: unpickle pickles holding other types than the format's
+            (runs any code they name; only for files you trust).
     """
 
-    def __init__(self, data_root: str, pipeline: List[dict], **kwargs):
+    def __init__(self, data_root: str, pipeline: List[dict], trust_pickle: bool = False, **kwargs):
         self._cache = (None, None)
+        self.trust_pickle = trust_pickle
         super().__init__(data_root=data_root, pipeline=pipeline, serialize_data=False, **kwargs)
 
     def _data_files(self) -> List[str]:
@@ -180,7 +179,11 @@ class TapVidDataset(BaseDataset):
 
     def _load(self, path: str):
         if self._cache[0] != path:
-            data = read_tapvid_npz(path) if path.endswith('.npz') else read_tapvid_pickle(path)
+            data = (
+                read_tapvid_npz(path)
+                if path.endswith('.npz')
+                else read_tapvid_pickle(path, self.trust_pickle)
+            )
             self._cache = (path, data)
         return self._cache[1]
 

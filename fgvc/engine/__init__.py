@@ -5,6 +5,7 @@ from .checkpoint_hook import AtomicCheckpointHook, AtomicLocalBackend
 from .epoch_seed_hook import EpochSeedHook
 from .progress_hook import ProgressBarHook
 from .quiet_runner import QuietRunner
+from .strict_runner import StrictRunner
 
 __all__ = [
     'AtomicCheckpointHook',
@@ -12,5 +13,6 @@ __all__ = [
     'EpochSeedHook',
     'ProgressBarHook',
     'QuietRunner',
+    'StrictRunner',
     'TestTimeAdaptationHook',
 ]

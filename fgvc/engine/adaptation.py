@@ -44,6 +44,8 @@ __all__ = [
     'save_encoder',
     'self_supervised_losses',
     'warp_with_flow',
+    'check_steps',
+    'MAX_ADAPT_STEPS',
 ]
 
 #: What an ``adaptation`` config dict must hold (configs/eval/res18_d1_eval.py),
@@ -57,10 +59,28 @@ REQUIRED_KEYS = (
     'max_warp',
     'drop_channels',
 )
+#: The most adaptation steps a run may ask for (about 40 minutes on 2 CPU
+#: cores at the default crop); a larger count is a typo, refused before work.
+MAX_ADAPT_STEPS = 10_000
 
 
 def _is_count(value, low: int) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+
+
+def check_steps(steps: int, steps_name: str = 'steps') -> None:
+    """Raise ``ValueError`` naming ``steps_name`` unless ``steps`` is a step
+    count in [0, :data:`MAX_ADAPT_STEPS`]."""
+    if not _is_count(steps, 0):
+        raise ValueError(
+            f'{steps_name} needs a step count >= 0, got {steps} (the number of optimiser '
+            f'steps must be >= 0, got {steps})'
+        )
+    if steps > MAX_ADAPT_STEPS:
+        raise ValueError(
+            f'{steps_name} needs a step count <= {MAX_ADAPT_STEPS} (more is taken for a typo), '
+            f'got {steps}'
+        )
 
 
 def check_adaptation_options(
@@ -70,11 +90,7 @@ def check_adaptation_options(
     by the caller) or the config's ``adaptation`` dict ``cfg`` (called
     ``where``) cannot adapt an encoder. ``cfg`` is only read when ``steps``
     is not 0."""
-    if not _is_count(steps, 0):
-        raise ValueError(
-            f'{steps_name} needs a step count >= 0, got {steps} (the number of optimiser '
-            f'steps must be >= 0, got {steps})'
-        )
+    check_steps(steps, steps_name)
     if not steps:
         return
     if cfg is None:

@@ -3,11 +3,12 @@
 import logging
 
 from mmengine.logging import MMLogger
-from mmengine.runner import Runner
+
+from .strict_runner import StrictRunner
 
 
-class QuietRunner(Runner):
-    """mmengine's Runner with the environment, config and hook tables (and
+class QuietRunner(StrictRunner):
+    """:class:`StrictRunner` with the environment, config and hook tables (and
     every other info message) in the log file only: the console keeps
     warnings and errors, so that progress bars and results stay readable."""
 

@@ -352,15 +352,21 @@ ThresholdArg = Union[float, Sequence[float]]
 
 
 def pck_correct(
-    pred: np.ndarray, gt: np.ndarray, threshold: float, normaliser: Union[float, np.ndarray]
+    pred: np.ndarray,
+    gt: np.ndarray,
+    threshold: float,
+    normaliser: Union[float, np.ndarray],
+    inclusive: bool = False,
 ) -> np.ndarray:
-    """Per-joint correctness: ||pred - gt||_2 < threshold * normaliser.
+    """Per-joint correctness: ||pred - gt||_2 < threshold * normaliser
+    (``<=`` with ``inclusive``).
 
     Args:
         pred, gt: [..., K, 2] keypoint positions (same coordinate order).
         threshold: relative threshold alpha.
         normaliser: scale per frame, broadcastable to ``gt.shape[:-2]``
             (e.g. [T] for [T, K, 2]) or a scalar.
+        inclusive: count an error equal to the threshold as correct.
 
     Returns:
         bool array [..., K].
@@ -371,7 +377,8 @@ def pck_correct(
         raise ValueError(f'pred {pred.shape} and gt {gt.shape} must both be [..., K, 2]')
     err = np.linalg.norm(pred - gt, axis=-1)
     norm = np.broadcast_to(np.asarray(normaliser, dtype=np.float64), gt.shape[:-2])
-    return err < threshold * norm[..., None]
+    bound = threshold * norm[..., None]
+    return err <= bound if inclusive else err < bound
 
 
 def pck(

@@ -13,6 +13,7 @@ from .atomic import (
     current_umask,
     remove_partial_writes,
 )
+from .fingerprint import file_sha256, path_sha256
 from .images import (
     VOID,
     davis_palette,
@@ -25,6 +26,9 @@ from .images import (
     write_palette_png,
     write_rgb,
 )
+from .lock import WORK_DIR_LOCK, exclusive_lock, work_dir_lock
+from .names import OpenCVPath, is_utf8, shown
+from .pickles import TRUST_FLAG, UnsafePickleError, load_pickle, refused_global
 
 __all__ = [
     'FILE_MODE',
@@ -45,4 +49,16 @@ __all__ = [
     'write_grey_png',
     'write_palette_png',
     'write_rgb',
+    'file_sha256',
+    'path_sha256',
+    'WORK_DIR_LOCK',
+    'exclusive_lock',
+    'work_dir_lock',
+    'OpenCVPath',
+    'is_utf8',
+    'shown',
+    'TRUST_FLAG',
+    'UnsafePickleError',
+    'load_pickle',
+    'refused_global',
 ]

@@ -141,5 +141,9 @@ def write_rgb(path: str, rgb: np.ndarray) -> None:
         '.jpg': [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY],
         '.webp': [cv2.IMWRITE_WEBP_QUALITY, WEBP_LOSSLESS_QUALITY],
     }.get(ext, [])
-    if not cv2.imwrite(path, np.ascontiguousarray(rgb[..., ::-1]), params):
-        raise OSError(f'Cannot write image {path}')
+    # encoded in memory: OpenCV's own file writing cannot take every file name
+    ok, data = cv2.imencode(ext, np.ascontiguousarray(rgb[..., ::-1]), params)
+    if not ok:
+        raise OSError(f'Cannot write image {path}: no encoder for {ext!r}')
+    with open(path, 'wb') as f:
+        f.write(data.tobytes())

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from .images import list_images, read_rgb
+from .names import OpenCVPath
 
 FRAME_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Files taken as videos where a folder may hold them.
@@ -106,7 +107,8 @@ class CaptureVideo(VideoReader):
     container's frame count is only an estimate for many files), unless the
     caller knows ``num_frames`` (e.g. from an index made earlier); reads in
     increasing order continue decoding, others seek (or decode again from the
-    start where the file cannot seek).
+    start where the file cannot seek). Names that are not UTF-8 are read
+    through an alias (:class:`fgvc.fileio.OpenCVPath`).
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class CaptureVideo(VideoReader):
         if not osp.isfile(path):
             raise FileNotFoundError(f'Video not found: {path}')
         self.name = path
+        self._source = OpenCVPath(path)  # a name OpenCV can take, kept while reading
         self._capture = self._open()
         ok, frame = self._capture.read()
         if not ok:
@@ -136,7 +139,7 @@ class CaptureVideo(VideoReader):
         self._next = 0
 
     def _open(self) -> cv2.VideoCapture:
-        capture = cv2.VideoCapture(self.name)
+        capture = cv2.VideoCapture(self._source.path)
         if not capture.isOpened():
             raise ValueError(
                 f'Cannot open video {self.name}: not a video, corrupt, or an unsupported format'

@@ -9,10 +9,11 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def unit_features(feature_maps: Sequence[torch.Tensor]) -> torch.Tensor:
+def unit_features(feature_maps: Sequence[torch.Tensor], dim: int = 1) -> torch.Tensor:
     """The last of a backbone's outputs ``[n, C, h, w]``, each position's
-    feature vector scaled to unit length."""
-    return F.normalize(feature_maps[-1], dim=1)
+    feature vector scaled to unit length (``dim`` 1; the training recipe's
+    teacher may normalise along a spatial axis instead)."""
+    return F.normalize(feature_maps[-1], dim=dim)
 
 
 class Encoder(nn.Module):

@@ -5,10 +5,15 @@ from typing import Optional
 
 from fgvc.registry import MATCHERS
 
+from .heatmaps import CELL_POSITIONS
 from .local_attention import LocalMatcher
-from .matcher import Matcher, check_option
+from .matcher import Matcher, check_choice, check_option
 
 OWNER = 'propagation'
+#: The position a tracker reports at a point's query frame.
+QUERY_FRAME_POSITIONS = ('query', 'gaussian', 'seed')
+#: On which grid a point's Gaussian may be snapped (see :func:`gaussian_heatmaps`).
+LABEL_SNAPS = ('pixel', 'cell')
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,39 @@ class PropagationConfig:
             (the original algorithm, kept as the reference) or
             ``CoarseToFineMatcher``. In a config, a dict such as
             ``dict(type='LocalMatcher', neighbor_range=30)``.
+
+    The options below reproduce, one at a time, the choices of the authors'
+    release (``vanilla_tracker.py`` of qianduoduolr/FGVC) where they differ
+    from this project's defaults (README, "Evaluation protocols"):
+
+        seed_in_window: the seed (query) frame also counts as one of the
+            ``precede_frames`` recent frames, so the ``precede_frames``
+            frames after it match it twice (release: memory = query frame +
+            ``frames[max(0, n - precede_frames):n]``). Default False: the
+            seed frame once, plus the frames predicted last.
+        label_grid: where a point's Gaussian is evaluated on the feature
+            grid (:func:`fgvc.propagation.gaussian_heatmaps`): 'cell_centre'
+            (default: the raster position ``(j + 0.5) * stride`` of the
+            centre of feature cell j), 'pixel_index' (release, TAP-Vid: the
+            raster pixel index ``j * stride``) or 'cell_centre_index' (the
+            cell's centre in pixel-index coordinates, where the release's
+            JHMDB labels, drawn on the frame's pixels, land once resized).
+        label_snap: None (default) or the grid the release's
+            ``draw_label_map`` draws JHMDB ('pixel') and BADJA ('cell')
+            labels on: each point moves to ``trunc(p - 3 sigma) + 3 sigma``
+            in that grid's units and its Gaussian is cut to the square of
+            radius ``3 sigma`` around it.
+        position_offset: added to the raster pixel index of each read-out
+            pixel: 0.5 (default) reads pixel centres (pixel i covers
+            ``[i, i + 1)``), 0 reads pixel indices as the release does.
+        query_frame_position: what is reported at a point's query frame:
+            'query' (default: the query itself), 'gaussian' (release, TAP-Vid
+            and JHMDB: the read-out of its Gaussian drawn at every raster
+            pixel) or 'seed' (release, BADJA: the read-out of its label on the
+            feature grid, as in every later frame).
+        empty_position: where a label map that is zero everywhere is read;
+            None (default) takes the plain mean of its ``coord_topk`` first
+            pixels, -1 gives (-1, -1) as the release does.
     """
 
     precede_frames: int = 5
@@ -50,6 +88,12 @@ class PropagationConfig:
     coord_radius: int = 3
     max_memory_mb: Optional[float] = None
     matcher: Matcher = field(default_factory=LocalMatcher)
+    seed_in_window: bool = False
+    label_grid: str = 'cell_centre'
+    label_snap: Optional[str] = None
+    position_offset: float = 0.5
+    query_frame_position: str = 'query'
+    empty_position: Optional[float] = None
 
     def __post_init__(self):
         check_option(OWNER, 'precede_frames', self.precede_frames, 'int', 0)
@@ -61,6 +105,16 @@ class PropagationConfig:
         check_option(OWNER, 'coord_radius', self.coord_radius, 'int', 0)
         if self.max_memory_mb is not None:
             check_option(OWNER, 'max_memory_mb', self.max_memory_mb, 'number', 0, strict=True)
+        check_option(OWNER, 'seed_in_window', self.seed_in_window, 'bool')
+        check_choice(OWNER, 'label_grid', self.label_grid, tuple(CELL_POSITIONS))
+        if self.label_snap is not None:
+            check_choice(OWNER, 'label_snap', self.label_snap, LABEL_SNAPS)
+        check_option(OWNER, 'position_offset', self.position_offset, 'number')
+        check_choice(
+            OWNER, 'query_frame_position', self.query_frame_position, QUERY_FRAME_POSITIONS
+        )
+        if self.empty_position is not None:
+            check_option(OWNER, 'empty_position', self.empty_position, 'number')
         if not isinstance(self.matcher, Matcher):
             raise TypeError(
                 f'propagation option matcher must be a Matcher (or, in a config, a dict '

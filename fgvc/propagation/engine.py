@@ -2,10 +2,11 @@
 
 A group is a set of label maps seeded at one frame (the query frame of some
 points, or the first frame of a segmentation). Every group's memory is its
-seed frame plus the ``precede_frames`` frames it predicted last. Frames are
-visited once per pass in time order (or reverse order); at each frame every
-active group is predicted, so that the features of a memory frame shared by
-several groups are matched once (by the configured matcher).
+seed frame plus the ``precede_frames`` frames it predicted last (with
+``seed_in_window``, the seed frame counts among those, as in the release).
+Frames are visited once per pass in time order (or reverse order); at each
+frame every active group is predicted, so that the features of a memory
+frame shared by several groups are matched once (by the configured matcher).
 
 Only the features of the seed frames and of the last ``precede_frames``
 frames are held; the others are dropped as soon as they leave that window,

@@ -63,6 +63,12 @@ def check_option(
         raise ValueError(f'{owner} option {name!r} must be {relation} {minimum}, got {value!r}')
 
 
+def check_choice(owner: str, name: str, value: Any, choices: Sequence[str]) -> None:
+    """Raise an error naming ``owner`` and option ``name`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f'{owner} option {name!r} must be one of {list(choices)}, got {value!r}')
+
+
 class Matcher:
     """Base of the propagation matchers: per-frame candidates of target pixels.
 

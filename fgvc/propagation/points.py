@@ -1,7 +1,7 @@
 """Point tracking by label propagation: a whole video at once, or a stream frame by frame.
 
 A group of points queried in one frame is seeded there as Gaussian label
-maps (:func:`seed_points`); propagation predicts the group's maps in every
+maps (:func:`seed_labels`); propagation predicts the group's maps in every
 later (or earlier) frame, and each point's position is read around its map's
 peak (:func:`read_points`), which also gives the peak value that occlusion
 compares with the query frame's (:func:`fgvc.propagation.occlusion_from_peaks`).
@@ -17,31 +17,67 @@ from torch.profiler import record_function
 
 from .config import PropagationConfig
 from .engine import READOUT, propagate
-from .heatmaps import gaussian_heatmaps, peak_window_points
+from .heatmaps import WHOLE_MAPS_AT_ONCE as RASTER_MAPS_AT_ONCE
+from .heatmaps import Readout, gaussian_heatmaps, peak_window_points, upsampled_to_points
 from .stream import StreamPropagation
 
 
-def seed_points(
+def readout_of(cfg: PropagationConfig) -> Readout:
+    """How ``cfg`` reads positions from label maps."""
+    return Readout(cfg.position_offset, cfg.empty_position)
+
+
+def seed_labels(
     points_xy: torch.Tensor,
     grid_hw: Tuple[int, int],
     raster_hw: Tuple[int, int],
     cfg: PropagationConfig,
 ) -> torch.Tensor:
-    """The label maps ``[N, h, w]`` of points ``[N, 2]`` (x, y in the raster)
-    on a ``grid_hw`` feature grid covering the ``raster_hw`` raster."""
-    h, w = grid_hw
-    stride_xy = (raster_hw[1] / w, raster_hw[0] / h)
-    return gaussian_heatmaps(points_xy, grid_hw, stride_xy, cfg.sigma)
+    """Label maps ``[N, h, w]`` on the feature grid of points ``[N, 2]`` (x, y)
+    in the raster: each point's Gaussian (``cfg.sigma``, ``cfg.label_grid``,
+    ``cfg.label_snap``)."""
+    stride_xy = (raster_hw[1] / grid_hw[1], raster_hw[0] / grid_hw[0])
+    return gaussian_heatmaps(
+        points_xy, grid_hw, stride_xy, cfg.sigma, cfg.label_grid, cfg.label_snap
+    )
 
 
 def read_points(
     labels: torch.Tensor, raster_hw: Tuple[int, int], cfg: PropagationConfig
 ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Positions ``[N, 2]`` (x, y in the raster) read around the peaks of the
-    label maps ``[N, h, w]`` (:func:`peak_window_points`), and the peaks ``[N]``."""
+    label maps ``[N, h, w]`` (:func:`peak_window_points`, read as
+    :func:`readout_of` says), and the peaks ``[N]``."""
     with record_function(READOUT):
-        xy = peak_window_points(labels, raster_hw, cfg.coord_topk, cfg.coord_radius)
+        xy = peak_window_points(
+            labels, raster_hw, cfg.coord_topk, cfg.coord_radius, readout_of(cfg)
+        )
     return xy, labels.flatten(1).amax(1)
+
+
+def query_frame_positions(
+    points_xy: torch.Tensor, seeds: torch.Tensor, raster_hw: Tuple[int, int], cfg: PropagationConfig
+) -> torch.Tensor:
+    """What is reported at the query frame of points ``[N, 2]`` (x, y) seeded
+    as ``seeds`` ``[N, h, w]`` (``cfg.query_frame_position``): the points
+    themselves, the read-out of their Gaussians drawn at every raster pixel
+    ('gaussian') or the read-out of their seed labels ('seed')."""
+    if cfg.query_frame_position == 'query':
+        return points_xy
+    readout = readout_of(cfg)
+    if cfg.query_frame_position == 'seed':
+        return peak_window_points(seeds, raster_hw, cfg.coord_topk, cfg.coord_radius, readout)
+    return torch.cat(
+        [
+            upsampled_to_points(
+                seed_labels(chunk, raster_hw, raster_hw, cfg).flatten(1),
+                raster_hw,
+                cfg.coord_topk,
+                readout,
+            )
+            for chunk in points_xy.split(RASTER_MAPS_AT_ONCE)
+        ]
+    )
 
 
 def track_points_with_peaks(
@@ -79,8 +115,8 @@ def track_points_with_peaks(
     for start in query_frames.unique().tolist():
         group = (query_frames == start).nonzero().squeeze(1)
         points_xy = query_points[group][:, [2, 1]].to(first)
-        tracks[group, start] = points_xy
-        seeds[start] = seed_points(points_xy, grid_hw, raster_hw, cfg)
+        seeds[start] = seed_labels(points_xy, grid_hw, raster_hw, cfg)
+        tracks[group, start] = query_frame_positions(points_xy, seeds[start], raster_hw, cfg)
         peaks[group, start] = seeds[start].flatten(1).amax(1)
         groups[start] = group
     for backward in (False, True) if cfg.bidirectional else (False,):
@@ -143,15 +179,15 @@ def step_points(
 
     Returns:
         The groups tracked before this frame, in the order they were added,
-        then the new points (at their query positions) keyed by this frame's
-        index.
+        then the new points (at their query-frame positions,
+        :func:`query_frame_positions`) keyed by this frame's index.
     """
     state.frame += 1
     t, cfg = state.frame, state.cfg
     seeds = {}
     if new_points is not None and len(new_points):
         new_points = new_points.to(features)
-        seeds[t] = seed_points(new_points, tuple(features.shape[-2:]), state.raster_hw, cfg)
+        seeds[t] = seed_labels(new_points, tuple(features.shape[-2:]), state.raster_hw, cfg)
     out = []
     for key, labels in state.memory.step(t, features, seeds):
         xy, peaks = read_points(labels, state.raster_hw, cfg)
@@ -159,5 +195,6 @@ def step_points(
     if seeds:
         peaks = seeds[t].flatten(1).amax(1)
         state.query_peaks[t] = peaks
-        out.append(PointStep(t, new_points, peaks, peaks))
+        xy = query_frame_positions(new_points, seeds[t], state.raster_hw, cfg)
+        out.append(PointStep(t, xy, peaks, peaks))
     return out

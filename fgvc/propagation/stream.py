@@ -25,10 +25,12 @@ class _GroupMemory:
     """A group's seed labels and its ``precede`` last predictions, ``[N, slots, h w]``.
 
     Slot 0 holds the seed; predictions overwrite the oldest of slots
-    1..precede, so no label map is copied to assemble the memory.
+    1..precede, so no label map is copied to assemble the memory. With
+    ``seed_in_window`` the seed also fills slot 1, as the first of the recent
+    frames (until a prediction overwrites it).
     """
 
-    def __init__(self, start: int, seed: torch.Tensor, precede: int):
+    def __init__(self, start: int, seed: torch.Tensor, precede: int, seed_in_window: bool = False):
         self.precede = precede
         self.start = start
         self.grid_hw = tuple(seed.shape[1:])
@@ -36,6 +38,8 @@ class _GroupMemory:
         self.labels = seed.new_empty(seed.shape[0], precede + 1, seed[0].numel())
         self.labels[:, 0] = seed.flatten(1)
         self._oldest = 1
+        if seed_in_window:
+            self.add(start, seed)
 
     def add(self, t: int, labels: torch.Tensor) -> None:
         if self.precede == 0:
@@ -118,7 +122,9 @@ class StreamPropagation:
         for key, seed in (seeds or {}).items():
             if key in self.groups:
                 raise KeyError(f'a label group {key!r} is already propagated')
-            self.groups[key] = _GroupMemory(t, seed, self.cfg.precede_frames)
+            self.groups[key] = _GroupMemory(
+                t, seed, self.cfg.precede_frames, self.cfg.seed_in_window
+            )
         self._recent.append(t)
         self._release()
         return out

@@ -10,6 +10,7 @@ by other writers.
 """
 
 import glob
+import os
 import os.path as osp
 import re
 import warnings
@@ -20,6 +21,8 @@ from fgvc.fileio import atomic_write
 
 #: The file mmengine's Runner leaves in a work dir, naming the latest checkpoint.
 LAST_CHECKPOINT = 'last_checkpoint'
+#: The first bytes of a zip archive, torch's checkpoint format.
+ZIP_MAGIC = b'PK'
 # Checkpoints the Runner writes: epoch_<n>.pth or iter_<n>.pth.
 _CHECKPOINT_NAME = re.compile(r'^(epoch|iter)_(\d+)\.pth$')
 
@@ -33,8 +36,8 @@ def write_last_checkpoint(work_dir: str, checkpoint: str) -> None:
 
 def read_last_checkpoint(path: str) -> str:
     """The checkpoint path a ``last_checkpoint`` file names (relative to its folder)."""
-    with open(path) as f:
-        target = f.read().strip()
+    with open(path, 'rb') as f:
+        target = os.fsdecode(f.read().strip())
     if not target:
         raise ValueError(f'{path} is empty: it names no checkpoint')
     return osp.normpath(osp.join(osp.dirname(osp.abspath(path)), target))
@@ -44,6 +47,17 @@ def is_complete_checkpoint(path: str) -> bool:
     """Whether ``path`` is a whole torch checkpoint (a zip archive with its
     central directory, which is written last)."""
     return osp.isfile(path) and zipfile.is_zipfile(path)
+
+
+def check_not_truncated(path: str) -> None:
+    """Raise a ``ValueError`` naming ``path`` when it is empty or a zip
+    archive (torch's format) cut short, before anything is built to load it."""
+    with open(path, 'rb') as f:
+        magic = f.read(len(ZIP_MAGIC))
+    if not magic:
+        raise ValueError(f'Cannot read checkpoint {path}: the file is empty')
+    if magic == ZIP_MAGIC and not zipfile.is_zipfile(path):
+        raise ValueError(f'Cannot read checkpoint {path}: truncated (an incomplete zip archive)')
 
 
 def latest_checkpoint(folder: str) -> Optional[str]:
@@ -61,8 +75,10 @@ def resolve_checkpoint(path: str) -> str:
     """The checkpoint file ``path`` names: the file itself, or the checkpoint
     a ``last_checkpoint`` file (or a training work dir holding one) points to.
 
-    When ``last_checkpoint`` names a file that is gone, the newest complete
-    checkpoint in its folder is used instead, with a warning saying so.
+    When ``last_checkpoint`` names a file that is gone or incomplete (cut
+    short), the newest complete checkpoint in its folder is used instead, with
+    a warning saying so. A named file that is empty or cut short is an error
+    (:func:`check_not_truncated`).
     """
     path = osp.expanduser(str(path))
     if osp.isdir(path):
@@ -79,22 +95,24 @@ def resolve_checkpoint(path: str) -> str:
             return found
     if osp.basename(path) == LAST_CHECKPOINT and osp.isfile(path):
         target = read_last_checkpoint(path)
-        if osp.isfile(target):
+        if is_complete_checkpoint(target):
             return target
+        problem = 'is incomplete (cut short)' if osp.isfile(target) else 'does not exist'
         found = latest_checkpoint(osp.dirname(osp.abspath(path)))
         if found is None:
             raise FileNotFoundError(
-                f'{path} points to {target}, which does not exist, and there is no other '
+                f'{path} points to {target}, which {problem}, and there is no other '
                 'complete checkpoint beside it'
             )
         warnings.warn(
-            f'{path} points to {target}, which does not exist: using the newest complete '
+            f'{path} points to {target}, which {problem}: using the newest complete '
             f'checkpoint in the folder, {found}',
             stacklevel=2,
         )
         return found
     if not osp.isfile(path):
         raise FileNotFoundError(f'Checkpoint not found: {path}')
+    check_not_truncated(path)
     return path
 
 

@@ -1,9 +1,9 @@
 """The package's layers, read from the import statements of every module.
 
-tools/ (the scripts) -> fgvc.cli -> fgvc.benchmark (what the scripts run) ->
-fgvc.apis -> (fgvc.datasets, fgvc.evaluation, fgvc.engine, fgvc.visualization)
--> fgvc.models -> fgvc.propagation -> fgvc.utils -> (fgvc.fileio,
-fgvc.registry) -> fgvc:
+tools/ (the scripts) -> fgvc.cli -> (fgvc.benchmark, fgvc.web: what the
+scripts run) -> fgvc.apis -> (fgvc.datasets, fgvc.evaluation, fgvc.engine,
+fgvc.visualization) -> fgvc.utils -> fgvc.models -> fgvc.propagation ->
+(fgvc.fileio, fgvc.registry) -> fgvc:
 a module imports only from its own package or from a lower layer (the
 packages of one layer do not import each other), and no chain of imports
 comes back to where it started.
@@ -18,12 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     ('tools',),
     ('fgvc.cli',),
-    ('fgvc.benchmark',),
+    ('fgvc.benchmark', 'fgvc.web'),
     ('fgvc.apis',),
     ('fgvc.datasets', 'fgvc.evaluation', 'fgvc.engine', 'fgvc.visualization'),
+    # checkpoint loading fits weights to the models (fgvc.models.backbones.fitting)
+    ('fgvc.utils',),
     ('fgvc.models',),
     ('fgvc.propagation',),
-    ('fgvc.utils',),
     ('fgvc.fileio', 'fgvc.registry'),
     ('fgvc',),
 ]

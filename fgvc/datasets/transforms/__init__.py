@@ -6,6 +6,7 @@ from .pair import (
     PairRandomFlip,
     PairRandomResizedCrop,
     PairResize,
+    PairResizeShortSide,
 )
 from .video import PackTrackInputs, ResizeVideo, SampleTapVidQueries
 
@@ -20,4 +21,5 @@ __all__ = [
     'PairRandomFlip',
     'PairRandomResizedCrop',
     'PairResize',
+    'PairResizeShortSide',
 ]

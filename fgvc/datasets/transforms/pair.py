@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
 from mmengine.structures import BaseDataElement
+from PIL import Image, ImageFilter
 
 from fgvc.registry import TRANSFORMS
 
@@ -35,15 +36,23 @@ def crop_pair(results: dict, top: int, left: int, height: int, width: int) -> di
     return results
 
 
-def resize_pair(results: dict, size: Tuple[int, int]) -> dict:
-    """Resize frames (bilinear) and flows to ``size`` = (h, w); flow vectors
-    are scaled by the resize factors."""
+#: Frame interpolations of :func:`resize_pair` by name.
+INTERPOLATIONS = dict(bilinear=cv2.INTER_LINEAR, area=cv2.INTER_AREA)
+
+
+def resize_pair(results: dict, size: Tuple[int, int], interpolation: str = 'bilinear') -> dict:
+    """Resize frames (``interpolation``: 'bilinear' or 'area') and flows
+    (bilinear) to ``size`` = (h, w); flow vectors are scaled by the resize
+    factors."""
     height, width = results['imgs'].shape[1:3]
     if (height, width) == tuple(size):
         return results
     dsize = (size[1], size[0])
     results['imgs'] = np.stack(
-        [cv2.resize(im, dsize, interpolation=cv2.INTER_LINEAR) for im in results['imgs']]
+        [
+            cv2.resize(im, dsize, interpolation=INTERPOLATIONS[interpolation])
+            for im in results['imgs']
+        ]
     )
     scale = np.array([size[1] / width, size[0] / height], dtype=np.float32)
     for key in _flows(results):
@@ -71,12 +80,17 @@ class PairRandomCrop(BaseTransform):
         return crop_pair(results, top, left, crop_h, crop_w)
 
 
+#: What :class:`PairRandomResizedCrop` keeps when no window fits.
+CROP_FALLBACKS = ('whole', 'centre_square')
+
+
 @TRANSFORMS.register_module()
 class PairRandomResizedCrop(BaseTransform):
     """Crop a random window of ``area`` (fraction of the frame) and
     ``aspect_ratio`` (width / height, log-uniform), then resize it to
     ``size`` = (h, w). After ``max_attempts`` windows that do not fit, the
-    whole frame is used.
+    ``fallback`` is used: the whole frame, or (``'centre_square'``, the
+    release) the centred square of the frame's shorter side.
     """
 
     def __init__(
@@ -85,11 +99,15 @@ class PairRandomResizedCrop(BaseTransform):
         area: Sequence[float],
         aspect_ratio: Sequence[float],
         max_attempts: int = 10,
+        fallback: str = 'whole',
     ) -> None:
+        if fallback not in CROP_FALLBACKS:
+            raise ValueError(f'fallback must be one of {CROP_FALLBACKS}, got {fallback!r}')
         self.size = tuple(size)
         self.area = tuple(area)
         self.log_ratio = (math.log(aspect_ratio[0]), math.log(aspect_ratio[1]))
         self.max_attempts = max_attempts
+        self.fallback = fallback
 
     def transform(self, results: dict) -> dict:
         height, width = results['imgs'].shape[1:3]
@@ -103,7 +121,35 @@ class PairRandomResizedCrop(BaseTransform):
                 left = np.random.randint(width - crop_w + 1)
                 results = crop_pair(results, top, left, crop_h, crop_w)
                 break
+        else:
+            if self.fallback == 'centre_square':
+                side = min(height, width)
+                results = crop_pair(results, (height - side) // 2, (width - side) // 2, side, side)
         return resize_pair(results, self.size)
+
+
+@TRANSFORMS.register_module()
+class PairResizeShortSide(BaseTransform):
+    """Resize frames and flows so that the shorter side is ``size`` pixels
+    (the other rounded to the nearest pixel), as the release's
+    ``JPEGImages_s256`` copy of YouTube-VOS was prepared offline before
+    training read it. The release does not record how; ``interpolation``
+    is 'area' (anti-aliased) by default, or 'bilinear'.
+    """
+
+    def __init__(self, size: int, interpolation: str = 'area') -> None:
+        if interpolation not in INTERPOLATIONS:
+            raise ValueError(
+                f'interpolation must be one of {sorted(INTERPOLATIONS)}, got {interpolation!r}'
+            )
+        self.size = size
+        self.interpolation = interpolation
+
+    def transform(self, results: dict) -> dict:
+        height, width = results['imgs'].shape[1:3]
+        scale = self.size / min(height, width)
+        size = (int(height * scale + 0.5), int(width * scale + 0.5))
+        return resize_pair(results, size, self.interpolation)
 
 
 @TRANSFORMS.register_module()
@@ -135,20 +181,45 @@ class PairRandomFlip(BaseTransform):
         return results
 
 
+#: Blur implementations of :class:`PairGaussianBlur`.
+BLUR_BACKENDS = ('opencv', 'pillow')
+
+
+def blur_frame(frame: np.ndarray, sigma: float, backend: str) -> np.ndarray:
+    """Blur a uint8 ``[H, W, 3]`` frame with a Gaussian of standard deviation
+    ``sigma`` pixels: OpenCV's sampled Gaussian kernel (borders reflected),
+    or Pillow's ``GaussianBlur(radius=sigma)``, three passes of an extended
+    box filter per axis of the same variance (edges repeated, rounded to
+    uint8 after each pass), as the release blurs."""
+    if backend == 'opencv':
+        return cv2.GaussianBlur(frame, (0, 0), sigma)
+    return np.asarray(Image.fromarray(frame).filter(ImageFilter.GaussianBlur(radius=sigma)))
+
+
 @TRANSFORMS.register_module()
 class PairGaussianBlur(BaseTransform):
     """With probability ``prob``, blur both frames with one Gaussian whose
-    sigma is drawn uniformly from ``sigma``; flows are left alone."""
+    standard deviation is drawn uniformly from ``sigma`` (pixels; Pillow
+    calls it the radius); flows are left alone.
 
-    def __init__(self, prob: float, sigma: Sequence[float]) -> None:
+    Args:
+        prob: Probability of blurring a pair.
+        sigma: (min, max) standard deviation.
+        backend: 'opencv' or 'pillow' (the release's), see :func:`blur_frame`.
+    """
+
+    def __init__(self, prob: float, sigma: Sequence[float], backend: str = 'opencv') -> None:
+        if backend not in BLUR_BACKENDS:
+            raise ValueError(f'backend must be one of {BLUR_BACKENDS}, got {backend!r}')
         self.prob = prob
         self.sigma = tuple(sigma)
+        self.backend = backend
 
     def transform(self, results: dict) -> dict:
         if np.random.rand() < self.prob:
             sigma = np.random.uniform(*self.sigma)
             results['imgs'] = np.stack(
-                [cv2.GaussianBlur(im, (0, 0), sigma) for im in results['imgs']]
+                [blur_frame(im, sigma, self.backend) for im in results['imgs']]
             )
         return results
 

@@ -14,9 +14,11 @@ from mmengine.logging import print_log
 from ..records import (
     append_record,
     data_fingerprint,
+    identity_digest,
     rank_records_path,
     read_records,
     resumed_records_path,
+    run_identity,
     sample_fingerprint,
 )
 from ..summary import write_summary
@@ -26,8 +28,10 @@ class VideoMetric(BaseMetric):
     """Scores one video at a time (:meth:`score_video`) and summarises the
     scored videos (:meth:`summarize`).
 
-    A video's record is ``{'video_name', 'fingerprint', 'protocol', 'metrics',
-    ...}`` plus what :meth:`summarize` needs, all json. With ``out_dir`` it is
+    A video's record is ``{'video_name', 'fingerprint', 'protocol' (a digest
+    of the protocol record), 'protocol_name', 'run', 'metrics', ...}`` plus
+    what :meth:`summarize` needs, all json (``run``: the digest of
+    :attr:`run_identity`). With ``out_dir`` it is
     appended to ``<out_dir>/<task>_videos.rank<r>.jsonl`` as soon as the video
     is scored. A record with an ``excluded`` reason (nothing to score) is
     reported in the summary and left out of the means.
@@ -68,10 +72,12 @@ class VideoMetric(BaseMetric):
         self.resume = resume
         self.dump_dir = dump_dir
         self.protocol = dict(protocol or {}, task=task, **self.describe())
+        self.protocol_name = self.protocol.get('name')
         self.protocol_digest = hashlib.sha256(
             json.dumps(self.protocol, sort_keys=True, default=str).encode()
         ).hexdigest()
         self.provenance = dict(provenance or {})
+        self.run = identity_digest(self.run_identity)
         self.start_time = time.time()
         self.resumed = self.resumed_records()  # checked before any video is evaluated
 
@@ -104,15 +110,26 @@ class VideoMetric(BaseMetric):
         return {r['video_name']: r['metrics'] for r in records}
 
     # ---------------------------------------------------------------- shared
+    @property
+    def run_identity(self) -> Dict[str, object]:
+        """What this run's records are interchangeable on: the protocol and
+        the checkpoint (see :func:`fgvc.evaluation.records.run_identity`)."""
+        return run_identity(self.protocol, self.provenance.get('checkpoint_sha256'))
+
+    def video_fingerprint(self, sample: dict) -> str:
+        """sha256 of a video's name and the ground truth it is scored against."""
+        gt = {k: sample[k] for k in self.gt_keys if k in sample}
+        gt['raster_hw'] = sample.get('raster_hw', ())
+        return sample_fingerprint(str(sample['video_name']), gt)
+
     def process(self, data_batch, data_samples: Sequence) -> None:
         for sample in data_samples:
-            name = str(sample['video_name'])
-            gt = {k: sample[k] for k in self.gt_keys if k in sample}
-            gt['raster_hw'] = sample.get('raster_hw', ())
             record = dict(
-                video_name=name,
-                fingerprint=sample_fingerprint(name, gt),
+                video_name=str(sample['video_name']),
+                fingerprint=self.video_fingerprint(sample),
                 protocol=self.protocol_digest,
+                protocol_name=self.protocol_name,
+                run=self.run,
                 **self.score_video(sample),
             )
             if self.dump_dir is not None:
@@ -126,11 +143,17 @@ class VideoMetric(BaseMetric):
             return []
         path = resumed_records_path(self.out_dir, self.task)
         records = read_records([path])
-        other = [r['video_name'] for r in records if r.get('protocol') != self.protocol_digest]
+        other = [
+            r
+            for r in records
+            if r.get('protocol') != self.protocol_digest or r.get('run') != self.run
+        ]
         if other:
+            names = ', '.join(sorted({str(r.get('protocol_name')) for r in other}))
             raise ValueError(
-                f'{path}: {len(other)} video(s) (e.g. {other[0]!r}) were evaluated under '
-                'another protocol than this run; rerun without --resume'
+                f'{path}: {len(other)} video(s) (e.g. {other[0]["video_name"]!r}) were evaluated '
+                f'under another protocol than this run (theirs named {names}, this run '
+                f'{self.protocol_name}; same names mean other settings); rerun without --resume'
             )
         return records
 

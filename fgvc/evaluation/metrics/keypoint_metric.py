@@ -62,6 +62,12 @@ class KeypointPCKMetric(VideoMetric):
             mean over videos of each video's PCK under the same rule.
         score_query_frame: also score each joint in its query frame (where
             the tracker is given the answer).
+        inclusive_threshold: count an error equal to the threshold as
+            correct (``<=``, the release's JHMDB evaluation) instead of ``<``.
+        pred_x_positive_only: count a joint in a frame only where its
+            predicted x is > 0 (the release's JHMDB evaluation, whose
+            read-out gives -1 for an empty map); JHMDB's box is then spanned
+            by those joints only.
         out_dir, task, resume, dump_dir, protocol, provenance: see
             :class:`VideoMetric`.
     """
@@ -74,6 +80,8 @@ class KeypointPCKMetric(VideoMetric):
         thresholds: Sequence[float],
         average: str = None,
         score_query_frame: bool = False,
+        inclusive_threshold: bool = False,
+        pred_x_positive_only: bool = False,
         **kwargs,
     ):
         self.thresholds = tuple(float(a) for a in thresholds)
@@ -81,18 +89,31 @@ class KeypointPCKMetric(VideoMetric):
         if self.average not in AVERAGING:
             raise ValueError(f'average must be one of {sorted(AVERAGING)}, got {self.average!r}')
         self.score_query_frame = score_query_frame
+        self.inclusive_threshold = inclusive_threshold
+        self.pred_x_positive_only = pred_x_positive_only
         super().__init__(**kwargs)
 
-    def normaliser(self, sample: dict) -> np.ndarray:
-        """Per-frame scale ``[T]`` of one video."""
+    def normaliser(self, sample: dict, counted: np.ndarray) -> np.ndarray:
+        """Per-frame scale ``[T]`` of one video; ``counted`` ``[n, T]``: the
+        joints that may be scored (visible, and predicted at x > 0 if asked)."""
         raise NotImplementedError
+
+    def counted_joints(self, sample: dict) -> np.ndarray:
+        """``[n, T]`` bool: visible, and predicted at x > 0 with ``pred_x_positive_only``."""
+        counted = ~np.asarray(sample['occluded'], bool)
+        if self.pred_x_positive_only:
+            counted = counted & (np.asarray(sample['pred_tracks'])[..., 0] > 0)
+        return counted
 
     def describe(self) -> Dict[str, object]:
         return dict(
             thresholds=list(self.thresholds),
-            frames_scored='frames where the joint is visible, '
+            frames_scored='frames where the joint is visible'
+            + (' and predicted at x > 0' if self.pred_x_positive_only else '')
+            + ', '
             + ('from' if self.score_query_frame else 'after')
-            + ' its query frame (its first visible frame)',
+            + ' its query frame',
+            correct='error <= threshold' if self.inclusive_threshold else 'error < threshold',
             averaging=AVERAGING[self.average],
         )
 
@@ -103,13 +124,12 @@ class KeypointPCKMetric(VideoMetric):
         # [T, n, 2]: frames lead, as pck_correct's per-frame normaliser expects
         gt = np.asarray(sample['target_points'], np.float64).transpose(1, 0, 2)
         pred = np.asarray(sample['pred_tracks'], np.float64).transpose(1, 0, 2)
+        counted = self.counted_joints(sample)
         evaluated = evaluated_joints(
-            np.asarray(sample['query_points']),
-            np.asarray(sample['occluded'], bool),
-            self.score_query_frame,
+            np.asarray(sample['query_points']), ~counted, self.score_query_frame
         )
         joint_ids = np.asarray(sample.get('joint_ids', np.arange(gt.shape[1])), np.int64)
-        normaliser = self.normaliser(sample)
+        normaliser = self.normaliser(sample, counted)
         total = evaluated.sum(1)
         record = dict(joint_ids=joint_ids.tolist(), total=total.tolist(), correct={})
         if total.sum() == 0:
@@ -119,7 +139,8 @@ class KeypointPCKMetric(VideoMetric):
         metrics = {}
         with np.errstate(invalid='ignore'):
             for alpha in self.thresholds:
-                correct = pck_correct(pred, gt, alpha, normaliser).T & evaluated
+                correct = pck_correct(pred, gt, alpha, normaliser, self.inclusive_threshold)
+                correct = correct.T & evaluated
                 counts = correct.sum(1)
                 record['correct'][self.key(alpha)] = counts.tolist()
                 metrics[self.key(alpha)] = pck_from_counts(counts, total, rule)
@@ -176,11 +197,10 @@ class JhmdbPCKMetric(KeypointPCKMetric):
             metric_reference='JHMDB (Jhuang et al., 2013); PCK as in Li et al. 2019 / CRW',
         )
 
-    def normaliser(self, sample: dict) -> np.ndarray:
+    def normaliser(self, sample: dict, counted: np.ndarray) -> np.ndarray:
         gt = np.asarray(sample['target_points'], np.float64).transpose(1, 0, 2)
-        visible = ~np.asarray(sample['occluded'], bool).T
         with np.errstate(invalid='ignore'):
-            return jhmdb_normaliser(gt, visible, scale=self.box_scale)
+            return jhmdb_normaliser(gt, counted.T, scale=self.box_scale)
 
 
 @METRICS.register_module()
@@ -200,5 +220,5 @@ class BadjaPCKMetric(KeypointPCKMetric):
             metric_reference='BADJA (Biggs et al., 2018)',
         )
 
-    def normaliser(self, sample: dict) -> np.ndarray:
+    def normaliser(self, sample: dict, counted: np.ndarray) -> np.ndarray:
         return badja_normaliser(sample['mask_areas'])

@@ -1,7 +1,10 @@
 from .checkpoint_utils import (
     LoadReport,
+    ReleaseConversion,
+    convert_release_state_dict,
     drop_prefixed,
     extract_state_dict,
+    is_release_layout,
     match_state_dict,
     strip_prefixes,
 )
@@ -10,7 +13,10 @@ from .resnet import ResNet
 __all__ = [
     'ResNet',
     'LoadReport',
+    'ReleaseConversion',
+    'convert_release_state_dict',
     'drop_prefixed',
+    'is_release_layout',
     'extract_state_dict',
     'match_state_dict',
     'strip_prefixes',

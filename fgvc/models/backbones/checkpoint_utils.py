@@ -1,17 +1,58 @@
-"""Turn third-party ResNet checkpoints into state dicts of our backbone.
+"""Turn third-party and release ResNet checkpoints into checkpoints of our encoder.
 
 Checkpoints of ImageNet, MoCo, DetCo or DINO training nest their weights
 (``state_dict`` / ``model`` / ``module``) and prefix their keys with wrapper
 names (``module.encoder_q.conv1.weight``). The helpers here unwrap them,
 strip the prefixes, drop classifier heads and compare the result with a
 model, reporting missing, unexpected and wrong-shape keys.
+
+The authors' release saves its models in mmcv's layout:
+:func:`convert_release_state_dict` (:mod:`.release_layout`, also importable
+from here) renames them. :func:`convert_checkpoint` turns any of these into a
+checkpoint of our encoder (``tools/convert_checkpoint.py``); the strict rule
+it and every loader apply is :func:`.fitting.fit_state_dict`.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from torch import Tensor, nn
+
+from .fitting import (
+    CheckpointMismatchError,
+    fit_state_dict,
+    listed_keys,
+    unbuilt_stage_keys,
+    unwrap_ddp,
+)
+from .release_layout import (
+    RELEASE_ENCODERS,
+    ReleaseConversion,
+    convert_release_state_dict,
+    is_release_layout,
+    release_resnet_key,
+)
+from .resnet import ResNet
+
+__all__ = [
+    'HEAD_PREFIXES',
+    'MOMENTUM_PREFIXES',
+    'NESTED_KEYS',
+    'WRAPPER_PREFIXES',
+    'Conversion',
+    'LoadReport',
+    'convert_checkpoint',
+    'drop_prefixed',
+    'extract_state_dict',
+    'match_state_dict',
+    'strip_prefixes',
+    # the release layout's converter, named here for the converters' users
+    'ReleaseConversion',
+    'convert_release_state_dict',
+    'is_release_layout',
+    'release_resnet_key',
+]
 
 NESTED_KEYS: Tuple[str, ...] = ('state_dict', 'model', 'module')
 WRAPPER_PREFIXES: Tuple[str, ...] = ('module.', 'encoder_q.', 'encoder.', 'backbone.', 'student.')
@@ -123,3 +164,101 @@ def match_state_dict(
         mismatched=mismatched,
     )
     return matched, report
+
+
+MOMENTUM_PREFIXES: Tuple[str, ...] = ('encoder_k.', 'queue')
+
+
+@dataclass
+class Conversion:
+    """The result of :func:`convert_checkpoint`: the state dict to save (empty
+    when ``error``), what was done (lines to print) and why nothing may be
+    saved (None when it may)."""
+
+    state_dict: Dict[str, Tensor]
+    lines: List[str]
+    error: Optional[str] = None
+
+
+def convert_checkpoint(
+    checkpoint: Mapping,
+    encoder: ResNet,
+    source: str,
+    strip: Sequence[str] = (),
+    drop: Sequence[str] = (),
+    out_prefix: str = 'backbone.',
+    allow_partial: bool = False,
+) -> Conversion:
+    """A checkpoint's encoder weights for ``encoder``, keys under ``out_prefix``.
+
+    A release-layout checkpoint (:data:`RELEASE_STEM`) is renamed by
+    :func:`convert_release_state_dict`; each of its ResNets (the encoder,
+    and a training checkpoint's teacher) must then fit ``encoder`` strictly
+    (:func:`fit_state_dict`: stages ``encoder`` does not build are dropped and
+    said so), and everything it maps is kept: the encoder under
+    ``out_prefix``, the teacher and the correlation head under our tracker's
+    names (``losses.sup_loss.teacher.``, ``losses.corr_da_loss.head.``), so that
+    the file serves ``load_from`` of the release-named training config too.
+
+    Any other checkpoint (torchvision, MoCo, DetCo, DINO) is unwrapped
+    (:func:`extract_state_dict`), its wrapper prefixes (and ``strip``) removed,
+    its classifier heads (and ``drop``) left out, and the rest matched with
+    ``encoder``. Left out and reported: stages ``encoder`` does not build and
+    MoCo's momentum encoder and queues (:data:`MOMENTUM_PREFIXES`). Any other
+    key that maps nowhere is an error (``drop`` names what to leave out), and
+    so are missing or wrong-shape encoder weights unless ``allow_partial``.
+    """
+    state = extract_state_dict(checkpoint)
+    if is_release_layout(unwrap_ddp(state)[0]):
+        return _convert_release(state, encoder, source, out_prefix)
+    state = strip_prefixes(state, WRAPPER_PREFIXES + tuple(strip))
+    state = drop_prefixed(state, HEAD_PREFIXES + tuple(drop))
+    matched, report = match_state_dict(encoder, state)
+    lines = [report.format()]
+    if (report.missing or report.mismatched) and not allow_partial:
+        return Conversion(
+            {},
+            lines,
+            f'not saved: {len(report.missing)} missing and {len(report.mismatched)} wrong-shape '
+            'encoder weights (--allow-partial saves the rest)',
+        )
+    unbuilt = set(unbuilt_stage_keys(encoder, state))
+    stray = [
+        k for k in report.unexpected if k not in unbuilt and not k.startswith(MOMENTUM_PREFIXES)
+    ]
+    if stray:
+        return Conversion(
+            {},
+            lines,
+            f'not saved: {len(stray)} key(s) of {source} map nowhere in the encoder: '
+            f'{listed_keys(stray)}; name what to leave out with --drop PREFIX',
+        )
+    return Conversion({out_prefix + k: v for k, v in matched.items()}, lines)
+
+
+def _convert_release(
+    state: Mapping[str, Tensor], encoder: ResNet, source: str, out_prefix: str
+) -> Conversion:
+    """:func:`convert_checkpoint` of a release-layout state dict."""
+    try:
+        converted, report = convert_release_state_dict(state)
+    except ValueError as error:
+        return Conversion({}, [], f'not saved: {source}: {error}')
+    lines = [report.describe()]
+    encoders = [
+        ours for release, (ours, _) in report.modules.items() if release in RELEASE_ENCODERS
+    ]
+    saved: Dict[str, Tensor] = {}
+    for prefix in encoders:  # a bare encoder ('') comes alone
+        part = {k[len(prefix) :]: v for k, v in converted.items() if k.startswith(prefix)}
+        target = out_prefix if prefix in ('', 'backbone.') else prefix
+        name = f'the encoder for {prefix or "(bare) "}*'
+        try:
+            fitted, notes = fit_state_dict(encoder, part, source, name)
+        except CheckpointMismatchError as error:
+            return Conversion({}, lines, f'not saved: {error}')
+        lines += notes
+        saved.update((target + k, v) for k, v in fitted.items())
+        converted = {k: v for k, v in converted.items() if not k.startswith(prefix)}
+    saved.update(converted)  # the heads
+    return Conversion(saved, lines)

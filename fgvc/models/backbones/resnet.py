@@ -6,10 +6,13 @@ ImageNet, MoCo or DetCo checkpoints load after their wrapper prefixes are
 stripped (see ``tools/convert_checkpoint.py``).
 
 Only the stages up to ``max(out_indices)`` are built: the FGVC encoder reads
-stage 3 (index 2), so ``layer4`` would be dead weight. Loading a full
-torchvision checkpoint into such a model with ``strict=False`` reports the
-``layer4.*`` keys as unexpected, which is harmless; converting the checkpoint
-with ``--out-indices 2`` drops them so that it loads with no report at all.
+stage 3 (index 2), so ``layer4`` would be dead weight (the authors' release
+builds it, computes it and discards its output). The framework's loaders
+leave a checkpoint's ``layer4.*`` keys out for such a model and log their
+count (``fgvc.models.backbones.fitting.fit_state_dict``);
+converting the checkpoint with ``--out-indices 2`` drops them so that it
+loads with no report at all. The release's own layout (mmcv ``ConvModule``
+names) is converted by ``fgvc.models.backbones.release_layout``.
 """
 
 from typing import Dict, List, Optional, Sequence, Tuple, Type, Union
@@ -143,6 +146,12 @@ def build_stem_pool(pool_type: str) -> nn.Module:
     raise ValueError(f"pool_type must be 'max', 'mean' or 'none', got {pool_type!r}")
 
 
+def loads_pretrained(init_cfg: Optional[Union[dict, List[dict]]]) -> bool:
+    """Whether ``init_cfg`` (one config or a list) loads a checkpoint."""
+    cfgs = init_cfg if isinstance(init_cfg, list) else [init_cfg]
+    return any(isinstance(c, dict) and c.get('type') == 'Pretrained' for c in cfgs)
+
+
 @MODELS.register_module()
 class ResNet(BaseModule):
     """ResNet-18/34/50 with configurable strides, dilations and stem pooling.
@@ -161,6 +170,11 @@ class ResNet(BaseModule):
         pool_type: Pooling after conv1-bn1-relu: 'max', 'mean' or 'none'.
         norm_eval: Keep every norm layer in eval mode while training.
         norm_cfg: ``dict(type='BN' | 'SyncBN', requires_grad=True, ...)``.
+        zero_init_residual: After a from-scratch initialisation, set the
+            last norm layer of every residual branch (``bn2`` of a basic
+            block, ``bn3`` of a bottleneck) to weight 0 and bias 0, so each
+            block starts as its shortcut (the release does; Goyal et al.
+            2017). Weights loaded by a ``Pretrained`` init are left alone.
         init_cfg: mmengine initialisation config.
     """
 
@@ -176,6 +190,7 @@ class ResNet(BaseModule):
         pool_type: str = 'max',
         norm_eval: bool = False,
         norm_cfg: Optional[dict] = None,
+        zero_init_residual: bool = False,
         init_cfg: Optional[Union[dict, List[dict]]] = None,
     ) -> None:
         if init_cfg is None:
@@ -199,9 +214,12 @@ class ResNet(BaseModule):
             )
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         self.depth = depth
+        #: Stages of this depth (``layer1``..``layer4``), built or not.
+        self.num_stages = num_stages
         self.out_indices = tuple(out_indices)
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        self.zero_init_residual = zero_init_residual
 
         self.conv1 = nn.Conv2d(in_channels, base_channels, 7, stride=2, padding=3, bias=False)
         self.bn1 = build_norm(norm_cfg, base_channels)
@@ -243,6 +261,24 @@ class ResNet(BaseModule):
             block(out_channels, planes, 1, dilation, norm_cfg, None) for _ in range(num_blocks - 1)
         ]
         return nn.Sequential(*layers)
+
+    def init_weights(self) -> None:
+        """mmengine's initialisation from ``init_cfg``, then (with
+        ``zero_init_residual``, unless ``init_cfg`` loads pretrained weights)
+        the residual branches' last norm layers set to zero."""
+        super().init_weights()
+        if self.zero_init_residual and not loads_pretrained(self.init_cfg):
+            for norm in self.residual_branch_norms():
+                nn.init.zeros_(norm.weight)
+                nn.init.zeros_(norm.bias)
+
+    def residual_branch_norms(self) -> List[_BatchNorm]:
+        """The last norm layer of each block's residual branch, in order."""
+        return [
+            block.bn3 if isinstance(block, Bottleneck) else block.bn2
+            for block in self.modules()
+            if isinstance(block, (BasicBlock, Bottleneck))
+        ]
 
     def _frozen_modules(self) -> List[nn.Module]:
         if self.frozen_stages < 0:

@@ -8,10 +8,11 @@ from .parts import (
 )
 from .reconstruction_loss import ReconstructionLoss, reconstruct, window_affinity
 from .soft_label_loss import FlowSoftLabelLoss, soft_cross_entropy
-from .training_batch import BRANCHES, TrainingBatch, drop_colour, encode_pairs
+from .training_batch import BRANCHES, DROP_DRAWS, TrainingBatch, drop_colour, encode_pairs
 
 __all__ = [
     'BRANCHES',
+    'DROP_DRAWS',
     'ColourReconstruction',
     'CorrelationAlignment',
     'FeatureAlignment',

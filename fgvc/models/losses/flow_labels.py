@@ -5,6 +5,11 @@ raster, pixel ``i`` centred at index ``i``; a flow at a target pixel points to
 its match in the reference frame. A feature map of ``[h, w]`` cells has
 stride ``H / h``; window displacements ``d = (dy, dx)`` in ``[-R, R]^2`` are
 ordered row-major, as in :func:`fgvc.models.ops.local_correlation`.
+
+Where the authors' release computes these differently, the release's rule is
+here too, chosen by name (README "Train", fidelity table): ``'top_left'``
+grid sampling, the ``'release'`` forward-backward check and ``'zero'``
+off-map logits.
 """
 
 from typing import Tuple
@@ -12,6 +17,22 @@ from typing import Tuple
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+#: How a feature cell takes a frame-resolution field: the mean over its
+#: pixels, or the value of its top-left pixel (the release's ``x[::s, ::s]``).
+GRID_SAMPLINGS = ('cell_mean', 'top_left')
+#: Forward-backward checks: UnFlow's (Meister et al. 2018) and the release's.
+FB_CHECKS = ('unflow', 'release')
+#: Off-map window displacements: left out of the softmax, or kept with the
+#: logit 0 of a zero-padded correlation (the release).
+OFF_MAP = ('mask', 'zero')
+
+
+def check_choice(name: str, value: str, choices: Tuple[str, ...]) -> str:
+    """``value`` if it is one of ``choices``; else a ValueError naming ``name``."""
+    if value not in choices:
+        raise ValueError(f'{name} must be one of {choices}, got {value!r}')
+    return value
 
 
 def grid_stride(frame_hw: Tuple[int, int], grid_hw: Tuple[int, int]) -> int:
@@ -58,6 +79,35 @@ def sample_at(values: Tensor, displacement: Tensor) -> Tensor:
     )
 
 
+def sample_at_release(values: Tensor, displacement: Tensor) -> Tensor:
+    """The release's warp of ``values`` ``[B, C, h, w]`` by ``displacement``.
+
+    The release normalises ``p + displacement(p)`` as for
+    ``align_corners=True`` (``2x / (w - 1) - 1``) but samples with
+    ``align_corners=False``, so it reads ``values`` at
+    ``x * w / (w - 1) - 0.5`` (and likewise in y); where the bilinear
+    footprint there is not wholly on the map (the sampled ones fall to
+    0.9999 or below) the result is zero.
+    """
+    b, _, h, w = values.shape
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=values.device, dtype=values.dtype),
+        torch.arange(w, device=values.device, dtype=values.dtype),
+        indexing='ij',
+    )
+    x = (xs + displacement[:, 0]) * 2 / max(w - 1, 1) - 1
+    y = (ys + displacement[:, 1]) * 2 / max(h - 1, 1) - 1
+    grid = torch.stack([x, y], dim=-1).expand(b, h, w, 2)
+    sampled = F.grid_sample(
+        values, grid, mode='bilinear', padding_mode='zeros', align_corners=False
+    )
+    ones = values.new_ones(b, 1, h, w)
+    footprint = F.grid_sample(
+        ones, grid, mode='bilinear', padding_mode='zeros', align_corners=False
+    )
+    return sampled * (footprint > 0.9999).to(values.dtype)
+
+
 def inside_frame(displacement: Tensor) -> Tensor:
     """``[B, h, w]`` bool: whether ``p + displacement(p)`` stays on the map
     (between the first and the last cell centre)."""
@@ -85,12 +135,62 @@ def forward_backward_consistent(
     return (mismatch <= bound) & inside_frame(flow)
 
 
-def flow_to_grid(flow: Tensor, valid: Tensor, stride: int) -> Tuple[Tensor, Tensor]:
-    """Flow in cells at the grid (mean over each cell's pixels, divided by the
-    stride) and a cell mask that is true only where all its pixels are valid."""
+def release_forward_backward_consistent(
+    flow: Tensor, flow_back: Tensor, relative_tolerance: float, absolute_tolerance: float
+) -> Tensor:
+    """``[B, H, W]`` bool: the release's forward-backward check.
+
+    With ``b`` the backward flow warped the release's way
+    (:func:`sample_at_release`: zero where its footprint leaves the frame),
+    pixel p is consistent when
+    ``|flow + b|^2 < relative_tolerance * sum_c(2 * flow_c + b_c^2) + absolute_tolerance``:
+    the release's bound has ``2 * flow`` where UnFlow's has ``flow^2``, so it
+    depends on the flow's sign. The match need not lie in the frame.
+    """
+    back = sample_at_release(flow_back, flow)
+    mismatch = (flow + back).pow(2).sum(1)
+    bound = relative_tolerance * (2 * flow + back.pow(2)).sum(1) + absolute_tolerance
+    return mismatch < bound
+
+
+def flow_to_grid(
+    flow: Tensor, valid: Tensor, stride: int, sampling: str = 'cell_mean'
+) -> Tuple[Tensor, Tensor]:
+    """Flow in cells at the grid and the cells that carry it.
+
+    ``'cell_mean'``: the mean over each cell's pixels, divided by the stride;
+    a cell is valid only where all its pixels are. ``'top_left'`` (the
+    release): the flow of each cell's top-left pixel divided by the stride,
+    valid where that pixel is.
+    """
+    check_choice('grid_sampling', sampling, GRID_SAMPLINGS)
+    if sampling == 'top_left':
+        return flow[:, :, ::stride, ::stride] / stride, valid[:, ::stride, ::stride]
     grid_flow = F.avg_pool2d(flow, stride) / stride
     invalid = F.max_pool2d((~valid).unsqueeze(1).to(flow.dtype), stride)
     return grid_flow, invalid.squeeze(1) == 0
+
+
+def values_to_grid(values: Tensor, stride: int, sampling: str = 'cell_mean') -> Tensor:
+    """``[B, C, H, W]`` frame values at the grid: each cell's mean, or its
+    top-left pixel (``'top_left'``, the release)."""
+    check_choice('grid_sampling', sampling, GRID_SAMPLINGS)
+    if sampling == 'top_left':
+        return values[:, :, ::stride, ::stride]
+    return F.avg_pool2d(values, stride)
+
+
+def off_map_logits(logits: Tensor, inside: Tensor, off_map: str) -> Tensor:
+    """``[B, K, h, w]`` window logits ready for a softmax over K.
+
+    ``inside`` (``[K, h, w]``) tells the displacements that stay on the map.
+    ``'mask'``: the others get -inf (no share of the softmax); ``'zero'``
+    (the release): they get 0, the value a zero-padded correlation has there,
+    and keep their share.
+    """
+    check_choice('off_map', off_map, OFF_MAP)
+    fill = float('-inf') if off_map == 'mask' else 0.0
+    return logits.masked_fill(~inside.unsqueeze(0), fill)
 
 
 def gaussian_logits(grid_flow: Tensor, radius: int, sigma: float) -> Tensor:

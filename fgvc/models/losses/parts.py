@@ -34,6 +34,8 @@ class LossPart(BaseModule):
     """
 
     branches: ClassVar[Tuple[str, ...]] = ()
+    #: Branches whose encoder input must have lost a colour channel.
+    dropped_branches: ClassVar[Tuple[str, ...]] = ()
 
     def __init__(self, weight: float, radius: int, feature_channels: int, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -84,11 +86,22 @@ class FlowSupervision(LossPart):
 
     The label's teacher features come from the frozen ``teacher`` (an
     encoder config whose ``init_cfg`` loads a checkpoint; it stays in eval
-    mode) or, without one, from the student's detached features.
+    mode; it sees the reference frame before any colour drop) or, without
+    one, from the student's detached features; either is L2-normalised along
+    ``teacher_norm_dim`` of its ``[B, C, h, w]`` map. The teacher's
+    ``Pretrained`` init is strict (``fgvc.utils.StrictPretrainedInit``): a
+    checkpoint whose keys do not fit it is an error, never a random teacher.
+    It reads the authors' release layout too: a release training checkpoint's
+    ``teacher.*`` is this teacher (``losses.sup_loss.teacher.*`` after
+    conversion), and with ``prefix='backbone.'`` its student encoder serves as
+    a teacher.
 
     Args:
         loss: Config of the soft-label loss (without ``radius``).
         teacher: Frozen encoder config, or None.
+        teacher_norm_dim: 1 normalises each cell's feature vector (over
+            channels); the release normalises along dim 2 (over the rows of
+            each channel and column).
     """
 
     branches = ('synthetic',)
@@ -100,9 +113,16 @@ class FlowSupervision(LossPart):
         feature_channels: int,
         loss: dict,
         teacher: Optional[dict] = None,
+        teacher_norm_dim: int = 1,
         init_cfg=None,
     ) -> None:
         super().__init__(weight, radius, feature_channels, init_cfg)
+        if teacher_norm_dim not in (1, 2, 3):
+            raise ValueError(
+                f'teacher_norm_dim must be 1 (channels), 2 (rows) or 3 (columns) of the '
+                f'[B, C, h, w] teacher features, got {teacher_norm_dim}'
+            )
+        self.teacher_norm_dim = teacher_norm_dim
         self.loss = MODELS.build(dict(loss, radius=radius))
         self.teacher = None
         if teacher is not None:
@@ -118,12 +138,12 @@ class FlowSupervision(LossPart):
         return self
 
     def teacher_features(self, frame: Tensor, student: Tensor) -> Tensor:
-        """L2-normalised teacher features of ``frame`` (the student's detached
-        ``student`` features without a teacher)."""
+        """Teacher features of ``frame`` (the student's detached ``student``
+        features without a teacher), L2-normalised along ``teacher_norm_dim``."""
         if self.teacher is None:
-            return F.normalize(student.detach(), dim=1)
+            return F.normalize(student.detach(), dim=self.teacher_norm_dim)
         with torch.no_grad():
-            return unit_features(self.teacher(frame))
+            return unit_features(self.teacher(frame), self.teacher_norm_dim)
 
     def forward(self, batch: TrainingBatch) -> Tensor:
         ref, tgt = batch.features['synthetic']
@@ -143,6 +163,7 @@ class ColourReconstruction(LossPart):
     """
 
     branches = ('real',)
+    dropped_branches = ('real',)
 
     def __init__(
         self, weight: float, radius: int, feature_channels: int, loss: dict, init_cfg=None
@@ -153,7 +174,8 @@ class ColourReconstruction(LossPart):
     def forward(self, batch: TrainingBatch) -> Tensor:
         ref = batch.features['real'][0]
         corr = batch.correlation('real')
-        return self.loss(corr, ref.shape[1], batch.dropped[:, 0], batch.dropped[:, 1])
+        dropped = batch.dropped_channel('real')
+        return self.loss(corr, ref.shape[1], dropped[:, 0], dropped[:, 1])
 
 
 class DomainAlignment(LossPart):

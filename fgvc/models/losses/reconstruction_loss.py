@@ -8,7 +8,15 @@ from torch import Tensor, nn
 
 from fgvc.registry import MODELS
 
-from .flow_labels import grid_stride, window_inside
+from .flow_labels import (
+    GRID_SAMPLINGS,
+    OFF_MAP,
+    check_choice,
+    grid_stride,
+    off_map_logits,
+    values_to_grid,
+    window_inside,
+)
 
 
 def gather_window(values: Tensor, radius: int) -> Tensor:
@@ -34,11 +42,12 @@ def reconstruct(affinity: Tensor, ref_values: Tensor, radius: int) -> Tensor:
     return (gather_window(ref_values, radius) * affinity.unsqueeze(1)).sum(2)
 
 
-def window_affinity(corr: Tensor, radius: int, scale: float) -> Tensor:
-    """Softmax over the window of ``corr * scale``, displacements that leave
-    the map excluded."""
+def window_affinity(corr: Tensor, radius: int, scale: float, off_map: str = 'mask') -> Tensor:
+    """Softmax over the window of ``corr * scale``; displacements that leave
+    the map are excluded (``'mask'``) or kept with logit 0 (``'zero'``, the
+    release; see :func:`.flow_labels.off_map_logits`)."""
     inside = window_inside(corr.shape[-2:], radius, corr.device)
-    return torch.softmax((corr * scale).masked_fill(~inside.unsqueeze(0), float('-inf')), dim=1)
+    return torch.softmax(off_map_logits(corr * scale, inside, off_map), dim=1)
 
 
 @MODELS.register_module()
@@ -47,21 +56,36 @@ class ReconstructionLoss(nn.Module):
 
     The affinity of target pixel p to reference pixel p + d is the softmax
     over the window of ``corr(p, d) / sqrt(C)`` (raw feature correlation).
-    The reference channel, averaged over each feature cell, is propagated
-    with it, upsampled bilinearly to the frame and compared with the target
-    channel by smooth-L1, both multiplied by ``value_scale``.
+    The reference channel, taken at the feature grid (each cell's mean, or
+    its top-left pixel), is propagated with it, upsampled bilinearly to the
+    frame and compared with the target channel by smooth-L1, both
+    multiplied by ``value_scale``.
 
     Args:
         radius: Window radius R on the feature grid.
         value_scale: Factor applied to reconstruction and target.
         beta: Smooth-L1 transition point (on the scaled values).
+        grid_sampling: 'cell_mean' or 'top_left' (the release), see
+            :func:`.flow_labels.values_to_grid`.
+        off_map: Window displacements that leave the map: 'mask' or 'zero'
+            (the release: they keep a share of the affinity and bring the
+            value 0), see :func:`window_affinity`.
     """
 
-    def __init__(self, radius: int, value_scale: float, beta: float = 1.0) -> None:
+    def __init__(
+        self,
+        radius: int,
+        value_scale: float,
+        beta: float = 1.0,
+        grid_sampling: str = 'cell_mean',
+        off_map: str = 'mask',
+    ) -> None:
         super().__init__()
         self.radius = radius
         self.value_scale = value_scale
         self.beta = beta
+        self.grid_sampling = check_choice('grid_sampling', grid_sampling, GRID_SAMPLINGS)
+        self.off_map = check_choice('off_map', off_map, OFF_MAP)
 
     def forward(
         self, corr: Tensor, channels: int, ref_values: Tensor, tgt_values: Tensor
@@ -74,8 +98,8 @@ class ReconstructionLoss(nn.Module):
             ref_values, tgt_values: ``[B, c, H, W]`` frame-resolution values.
         """
         stride = grid_stride(ref_values.shape[-2:], corr.shape[-2:])
-        affinity = window_affinity(corr, self.radius, 1 / math.sqrt(channels))
-        grid_values = F.avg_pool2d(ref_values, stride)
+        affinity = window_affinity(corr, self.radius, 1 / math.sqrt(channels), self.off_map)
+        grid_values = values_to_grid(ref_values, stride, self.grid_sampling)
         recon = reconstruct(affinity, grid_values, self.radius)
         recon = F.interpolate(
             recon, size=tgt_values.shape[-2:], mode='bilinear', align_corners=False

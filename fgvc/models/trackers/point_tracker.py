@@ -42,14 +42,26 @@ class PointTracker(PropagationTracker):
         occlusion_threshold: predict a point occluded where its label's
             relative confidence falls below this value
             (:func:`fgvc.propagation.occlusion_from_peaks`); None predicts
-            every point visible everywhere (the released method).
+            every point visible everywhere.
+        occluded_everywhere: predict no visibility at all: every point is
+            occluded in every frame, as the authors' release reports (its
+            tracker returns zeros for visibility: AJ is 0 and occlusion
+            accuracy counts the occluded ground truth), whatever
+            ``occlusion_threshold`` says.
         options: ``propagation``, ``data_preprocessor``, ``frames_per_batch``,
             ``init_cfg`` of :class:`PropagationTracker`.
     """
 
-    def __init__(self, backbone: dict, occlusion_threshold: Optional[float] = None, **options):
+    def __init__(
+        self,
+        backbone: dict,
+        occlusion_threshold: Optional[float] = None,
+        occluded_everywhere: bool = False,
+        **options,
+    ):
         super().__init__(backbone, **options)
         self.occlusion_threshold = occlusion_threshold
+        self.occluded_everywhere = occluded_everywhere
 
     @torch.no_grad()
     def track(
@@ -75,7 +87,8 @@ class PointTracker(PropagationTracker):
 
         Returns:
             ``tracks`` ``[N, T, 2]`` (x, y) in the raster and ``occluded``
-            ``[N, T]`` bool (all False when ``occlusion_threshold`` is None).
+            ``[N, T]`` bool (all True with ``occluded_everywhere``, else all
+            False when ``occlusion_threshold`` is None).
         """
         cfg = self.propagation
         if bidirectional and not cfg.bidirectional:
@@ -84,8 +97,10 @@ class PointTracker(PropagationTracker):
             cfg = replace(cfg, max_memory_mb=max_memory_mb)
         query_points = query_points.to(features[0])
         tracks, peaks = track_points_with_peaks(features, query_points, raster_hw, cfg)
-        if self.occlusion_threshold is None:
-            occluded = torch.zeros(tracks.shape[:2], dtype=torch.bool, device=tracks.device)
+        if self.occluded_everywhere or self.occlusion_threshold is None:
+            occluded = torch.full(
+                tracks.shape[:2], self.occluded_everywhere, dtype=torch.bool, device=tracks.device
+            )
         else:
             occluded = occlusion_from_peaks(
                 peaks, query_points[:, 0].round(), self.occlusion_threshold
@@ -111,14 +126,20 @@ class PointTracker(PropagationTracker):
 
         Returns:
             Every group of points, in the order they were added, the new
-            points last (at their query positions, visible). Tracks equal
+            points last (at their query-frame positions, visible unless
+            ``occluded_everywhere``). Tracks and visibility equal
             :meth:`track`'s forward tracks of the same queries.
         """
         features = self.encode(frame[None])[0]
         out = []
         for group in step_points(state, features, new_points):
-            if self.occlusion_threshold is None:
-                visible = torch.ones(len(group.xy), dtype=torch.bool, device=group.xy.device)
+            if self.occluded_everywhere or self.occlusion_threshold is None:
+                visible = torch.full(
+                    (len(group.xy),),
+                    not self.occluded_everywhere,
+                    dtype=torch.bool,
+                    device=group.xy.device,
+                )
             else:
                 visible = ~occluded(group.peaks, group.query_peaks, self.occlusion_threshold)
             out.append(TrackedPoints(group.key, group.xy, visible))

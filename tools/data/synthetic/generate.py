@@ -3,6 +3,7 @@
 Example:
     python tools/data/synthetic/generate.py --out data/synthetic --preset quickstart
 """
+
 import argparse
 import os
 import sys
@@ -18,8 +19,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default='data/synthetic', help='output folder')
     parser.add_argument('--preset', default='quickstart', choices=sorted(PRESETS))
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--formats', nargs='+', choices=list(WRITERS), default=None,
-                        help='formats to write (default: all)')
+    parser.add_argument(
+        '--formats',
+        nargs='+',
+        choices=list(WRITERS),
+        default=None,
+        help='formats to write (default: all)',
+    )
     return parser.parse_args()
 
 
@@ -29,8 +35,7 @@ def main() -> None:
     timings = generate_datasets(args.out, get_preset(args.preset), args.seed, args.formats)
     for name, seconds in timings.items():
         print(f'{name:>16s}: {seconds:6.2f} s')
-    print(f'preset {args.preset!r} written to {args.out} in '
-          f'{time.perf_counter() - start:.2f} s')
+    print(f'preset {args.preset!r} written to {args.out} in {time.perf_counter() - start:.2f} s')
 
 
 if __name__ == '__main__':

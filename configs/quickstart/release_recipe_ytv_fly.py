@@ -1,0 +1,60 @@
+# The quickstart (./mixed_train_res18_d1_l2_rec_ytv_fly.py: this project's
+# recipe at CPU scale) with the release's choice for every setting where the
+# two recipes differ, as set (with the release file and line each follows)
+# in ../train/mixed_train_res18_d1_l2_rec_ytv_fly.py; the same budget, data,
+# crops and encoder, so the two quickstarts compare the choices alone.
+# Settings of the quickstart's scale stay (no teacher: the student's detached
+# features label, normalised along the release's axis; 64x64 crops of the
+# 128x128 generated frames instead of resizing 256-pixel frames).
+# Run: CONFIG=configs/quickstart/release_recipe_ytv_fly.py bash tools/quickstart.sh
+_base_ = ['./mixed_train_res18_d1_l2_rec_ytv_fly.py']
+
+model = dict(
+    backbone=dict(zero_init_residual=True),
+    drop_branches=('real', 'synthetic'),
+    drop_draw='batch',
+    encoder_passes=(('real',), ('synthetic',)),
+    losses=dict(
+        sup_loss=dict(
+            teacher_norm_dim=2,
+            loss=dict(
+                fb_check='release', grid_sampling='top_left', match_on_map=False, off_map='zero'
+            ),
+        ),
+        l1_loss=dict(loss=dict(grid_sampling='top_left', off_map='zero')),
+    ),
+)
+
+release_blur = dict(type='PairGaussianBlur', prob=0.8, sigma=(0.1, 0.2), backend='pillow')
+train_dataloader = dict(
+    dataset=dict(
+        unlabelled_choice='modulo',
+        labelled=dict(
+            views=('left',),
+            # the release neither flips the synthetic pair nor blurs it less
+            pipeline=[dict(type='PairRandomCrop', size={{_base_.crop_size}}), release_blur],
+        ),
+        unlabelled=dict(
+            frame_steps=(1, 1),
+            last_pair=False,
+            pipeline=[
+                dict(type='PairRandomCrop', size={{_base_.crop_size}}),
+                dict(type='PairRandomFlip', prob=0.5),
+                release_blur,
+            ],
+        ),
+    )
+)
+
+optim_wrapper = dict(clip_grad=None)
+warmup_iters = 0
+param_scheduler = [
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end={{_base_.max_epochs}},
+        eta_min_ratio=1e-3,
+        convert_to_iter_based=True,
+    ),
+]

@@ -1,0 +1,64 @@
+"""The model shipped with the package (fgvc/weights/zoo.json's default): the
+default Predictor loads it, checked by sha256, and it tracks a generated
+moving texture (exact ground truth from the synthetic scene model) better
+than the untrained encoder. Skipped only while the package ships no model."""
+
+from importlib import resources
+
+import numpy as np
+import pytest
+import torch
+
+from fgvc.apis import Predictor
+from fgvc.datasets.synthetic import make_moving_layer_scene, render
+from fgvc.datasets.synthetic.tracks import follow
+from fgvc.models.zoo import ZOO_ENV, Zoo
+
+PACKAGE_ZOO = Zoo(resources.files('fgvc') / 'weights')
+FRAMES, HEIGHT, WIDTH = 16, 96, 128
+#: Sub-cell motion (the encoder's features have stride 2), over a static background.
+VELOCITY = (1.5, 0.75)
+LAYER_BOX = (24, 24, 48, 40)  # x, y, w, h at frame 0
+GRID_STEP = 8
+
+
+def moving_texture():
+    """Frames [T, H, W, 3], frame-0 queries [N, 3] on a grid over the whole
+    frame, and their true tracks [T, N, 2] and visibility [T, N]."""
+    offsets = np.asarray(VELOCITY) * np.arange(FRAMES)[:, None]
+    scene = make_moving_layer_scene(HEIGHT, WIDTH, offsets, LAYER_BOX, seed=0)
+    frames, ids = render(scene)
+    xs, ys = np.meshgrid(
+        np.arange(GRID_STEP // 2, WIDTH, GRID_STEP) + 0.5,
+        np.arange(GRID_STEP // 2, HEIGHT, GRID_STEP) + 0.5,
+    )
+    xy = np.stack([xs.ravel(), ys.ravel()], 1)
+    layers = ids[0][xy[:, 1].astype(int), xy[:, 0].astype(int)].astype(np.int64)
+    points, occluded = follow(scene, np.zeros(len(xy), np.int64), xy, layers)
+    queries = np.concatenate([np.zeros((len(xy), 1)), xy], 1)
+    return frames, queries, points.transpose(1, 0, 2), ~occluded.T
+
+
+def mean_error(predictor: Predictor, video) -> float:
+    """Mean distance (pixels) of the predicted tracks from the truth where visible."""
+    frames, queries, truth, visible = video
+    tracks, _ = predictor(frames, queries)
+    return float(np.linalg.norm(tracks - truth, axis=-1)[visible].mean())
+
+
+@pytest.mark.skipif(
+    not PACKAGE_ZOO.names,
+    reason='no model is shipped yet: fgvc/weights/zoo.json has no entry '
+    '(tools/publish_model.py adds one)',
+)
+def test_default_predictor_loads_the_shipped_model_and_beats_the_untrained_encoder(monkeypatch):
+    monkeypatch.delenv(ZOO_ENV)  # the package's own zoo, not the tests' empty one
+    shipped = PACKAGE_ZOO.default
+    assert shipped is not None, 'the package ships models but names no default'
+    trained = Predictor(device='cpu', short_side=None)
+    assert trained.weights.model == shipped and not trained.untrained
+    assert shipped.short_sha256 in trained.weights.description
+    torch.manual_seed(0)
+    untrained = Predictor(checkpoint=None, device='cpu', short_side=None)
+    video = moving_texture()
+    assert mean_error(trained, video) < mean_error(untrained, video)

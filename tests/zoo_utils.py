@@ -1,0 +1,59 @@
+"""A model zoo for the tests: one model published from a checkpoint trained here."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
+
+#: The published model's name, and the encoder width the tiny config trains.
+TINY_MODEL, TINY_WIDTH = 'tiny_r18', 8
+#: The repository config the tiny one inherits, as the manifest records it.
+TINY_TRAIN_CONFIG = 'configs/quickstart/mixed_train_res18_d1_l2_rec_ytv_fly.py'
+
+
+@dataclass
+class TinyZoo:
+    zoo_dir: Path
+    work_dir: Path
+    checkpoint: Path
+    data_root: Path
+    publish_output: str
+
+
+def load_tool(name: str):
+    """A script of tools/ as a module (its ``main(argv)`` is the real entry point)."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def publish_tiny_model(folder: Path) -> TinyZoo:
+    """Generate the tiny data, train one epoch with tools/train.py and publish
+    the checkpoint into ``folder/zoo`` with tools/publish_model.py."""
+    data_root = generate_tiny(folder / 'data')
+    config = write_tiny_config(folder / 'tiny_zoo_recipe.py', data_root, epochs=1)
+    work_dir = folder / 'work'
+    zoo_dir = folder / 'zoo'
+    train = [str(REPO_ROOT / 'tools/train.py'), str(config), '--work-dir', str(work_dir)]
+    publish = [
+        str(REPO_ROOT / 'tools/publish_model.py'),
+        str(work_dir),
+        '--name',
+        TINY_MODEL,
+        '--zoo',
+        str(zoo_dir),
+        '--train-config',
+        TINY_TRAIN_CONFIG,
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    for command in (train, publish):
+        result = subprocess.run(
+            [sys.executable, *command], capture_output=True, text=True, cwd=REPO_ROOT, env=env
+        )
+        assert result.returncode == 0, f'{command[0]} failed:\n{result.stderr[-3000:]}'
+    return TinyZoo(zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout)

@@ -1,0 +1,61 @@
+"""Publish a training checkpoint's encoder into the model zoo.
+
+    python tools/publish_model.py CKPT --name NAME [--default] [--train-config CFG]
+                                  [--train-command CMD] [--work-dir DIR] [--zoo DIR]
+
+CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir.
+The encoder's weights are written as ``fgvc/weights/NAME.safetensors``
+(float32), its sha256, encoder config, training config and command are
+recorded in ``fgvc/weights/zoo.json``, and a summary of the training logs
+(losses per epoch, wall time) goes to ``fgvc/weights/NAME.md``. ``--zoo`` (or
+``FGVC_ZOO``) writes into another zoo folder. ``Predictor()`` and the tools
+then use the zoo's default model when no checkpoint is given.
+"""
+
+import argparse
+import sys
+
+from fgvc.apis.publish import describe_publication, publish_checkpoint
+from fgvc.cli.options import add_trust_flag
+from fgvc.models.zoo import ZOO_ENV
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Publish a checkpoint's encoder into the zoo")
+    parser.add_argument('checkpoint', help='checkpoint file, last_checkpoint file or work dir')
+    parser.add_argument('--name', required=True, help='model name (letters, digits, _ - .)')
+    parser.add_argument(
+        '--default', action='store_true', help='make it the model used when none is given'
+    )
+    parser.add_argument(
+        '--train-config', help='the config that trained it (default: found under configs/)'
+    )
+    parser.add_argument(
+        '--train-command', help='the command that trained it (default: tools/train.py CONFIG)'
+    )
+    parser.add_argument('--work-dir', help="training logs to summarise (default: CKPT's folder)")
+    parser.add_argument('--zoo', help=f'zoo folder (default: ${ZOO_ENV} or fgvc/weights)')
+    add_trust_flag(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    try:
+        publication = publish_checkpoint(
+            args.checkpoint,
+            args.name,
+            zoo_dir=args.zoo,
+            train_config=args.train_config,
+            train_command=args.train_command,
+            work_dir=args.work_dir,
+            make_default=args.default,
+            trust=args.trust_checkpoint,
+        )
+    except (FileNotFoundError, ValueError) as err:
+        sys.exit(f'error: {err}')
+    print(describe_publication(publication))
+
+
+if __name__ == '__main__':
+    main()
