@@ -106,7 +106,7 @@ def config_paths() -> list:
 
 def test_every_config_is_found():
     names = {p.parent.name for p in config_paths()}
-    assert names == {'eval', 'train', 'quickstart'}
+    assert names == {'eval', 'train', 'quickstart', 'zoo'}
 
 
 @pytest.mark.parametrize('path', config_paths(), ids=lambda p: f'{p.parent.name}/{p.stem}')
@@ -139,5 +139,11 @@ def test_every_config_builds(path, tiny_root, tmp_path):
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.labelled.data_root = str(tiny_root / 'FlyingThings3D')
     dataset_cfg.labelled.views = ('left',)
-    dataset_cfg.unlabelled.data_root = str(tiny_root / 'YouTube-VOS' / 'train')
+    real_root = str(tiny_root / 'YouTube-VOS' / 'train')
+    if dataset_cfg.unlabelled.type == 'ConcatDataset':  # several real sources
+        for source in dataset_cfg.unlabelled.datasets:
+            source.data_root = real_root
+            source.pop('split', None)
+    else:
+        dataset_cfg.unlabelled.data_root = real_root
     assert len(DATASETS.build(dataset_cfg)) > 0

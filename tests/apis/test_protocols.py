@@ -120,6 +120,9 @@ def test_resuming_refuses_the_records_of_another_protocol(tmp_path):
     assert summary['protocol']['name'] == 'standard'
     records = [json.loads(line) for line in (work / 'davis_videos.rank0.jsonl').open()]
     assert [r['protocol_name'] for r in records] == ['standard']
-    with pytest.raises(ValueError, match='another protocol than this run .*standard.*release'):
+    with pytest.raises(
+        ValueError,
+        match=r'another protocol than this run.*protocol\.name is .standard. there, .release. here',
+    ):
         evaluate(data, work, 'release', resume=True)
     assert evaluate(data, work, 'release', resume=False)['protocol']['name'] == 'release'
