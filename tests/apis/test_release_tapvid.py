@@ -10,8 +10,8 @@ import torch
 from mmengine.config import Config
 from release_checkpoint import release_resnet18_state_dict
 
-from fgvc.apis import prepare_test_config
 from fgvc.datasets.tapvid import write_tapvid_npz
+from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.models.backbones.checkpoint_utils import convert_release_state_dict
 from fgvc.models.backbones.fitting import load_state_dict_strictly
 from fgvc.propagation import PropagationConfig
