@@ -85,7 +85,7 @@ def compare_matchers(model, trackers, work, options: BenchmarkOptions, device) -
     summary = ratios(results)
     for key, value in summary.items():
         print(f'  {key}: {value}')
-    return dict(features=list(features.shape), modes=results, ratios=summary)
+    return dict(features=list(features.shape), query_frames=groups, modes=results, ratios=summary)
 
 
 def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
@@ -104,7 +104,7 @@ def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
         options.size, options.frames, options.points, options.late_queries, options.seed
     )
     out = dict(device=str(device), workload=dict(size=options.size, frames=options.frames))
-    out['workload']['points'] = options.points
+    out['workload'].update(points=options.points, seed=options.seed)
     out['weights'] = weights.description
     out['settings'] = {mode: str(tracker.propagation) for mode, tracker in trackers.items()}
     with busy_core(options.under_load):
@@ -120,7 +120,7 @@ def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
         if options.vos_frames > 0:
             out['vos'] = vos_workload(options, device)
     if scaling:
-        memory_scaling(model, trackers, options, device)
+        out['scaling'] = memory_scaling(model, trackers, options, device)
     if options.correlation_radius >= 0:
         out['correlation'] = correlation_timing(
             options.correlation_radius, device, options.seed, options.peak_gflops
