@@ -1,0 +1,411 @@
+"""Which tests run each advertised option through its tool's real entry
+point: ``{tool: {option: [test ids]}}``, checked by test_option_coverage.py.
+A tool is its tools/ script (a console command of setup.py is listed under
+the script that runs the same main); an option by its first name.
+
+:data:`GAPS` lists the options that have no such test yet (issue 29): the
+coverage test fails when one of them gets a test here without leaving that
+list, and when a new option appears in neither."""
+
+OPTION_TESTS = {
+    'tools/benchmark.py': {
+        '--size': [
+            'tests/benchmark/test_benchmark_tool.py::test_a_tiny_run_writes_every_measurement'
+        ],
+        '--frames': [
+            'tests/benchmark/test_benchmark_tool.py::test_a_tiny_run_writes_every_measurement'
+        ],
+        '--points': [
+            'tests/benchmark/test_benchmark_tool.py::test_a_tiny_run_writes_every_measurement'
+        ],
+        '--late-queries': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--checkpoint': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option',
+        ],
+        '--modes': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+        ],
+        '--scaling-sizes': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--scaling-frames': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--correlation-radius': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--peak-gflops': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--cfg-options': [
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option',
+        ],
+        '--profile-frames': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option',
+        ],
+        '--predictor-frames': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+        ],
+        '--spread-frames': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--vos-frames': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+        ],
+        '--under-load': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+        '--device': [
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+            'tests/benchmark/test_benchmark_tool.py::test_a_tiny_run_writes_every_measurement',
+        ],
+        '--json': [
+            'tests/tools/test_entry_options.py::test_benchmark_end_to_end_workloads_load_the_narrow_checkpoint',
+            'tests/tools/test_entry_options.py::test_benchmark_refuses_what_it_would_ignore_before_any_work',
+        ],
+        '--seed': [
+            'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
+        ],
+    },
+    'tools/benchmark_demo.py': {},
+    'tools/benchmark_online.py': {},
+    'tools/convert_checkpoint.py': {
+        '--out-indices': [
+            'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag'
+        ],
+    },
+    'tools/demo.py': {
+        '--checkpoint': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
+            'tests/test_checkpoint_safety.py::test_demo_refuses',
+        ],
+        '--queries': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+        ],
+        '--mask': [
+            'tests/tools/test_demo_h264.py::test_tracks_and_mask_overlay_are_h264_with_every_frame',
+            'tests/test_demo.py::test_bad_inputs_stop_with_a_clear_message_and_no_output',
+        ],
+        '--out': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+        ],
+        '--overwrite': [
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+            'tests/tools/test_demo_collisions.py::test_resume_keeps_a_folder_only_for_the_same_bytes',
+        ],
+        '--resume': [
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+            'tests/tools/test_demo_collisions.py::test_resume_keeps_a_folder_only_for_the_same_bytes',
+        ],
+        '--config': [
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+            'tests/tools/test_demo_collisions.py::test_resume_keeps_a_folder_only_for_the_same_bytes',
+        ],
+        '--cfg-options': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
+            'tests/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
+        ],
+        '--short-side': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width'
+        ],
+        '--device': [
+            'tests/tools/test_demo_collisions.py::test_colliding_names_get_their_own_folders',
+            'tests/tools/test_demo_collisions.py::test_resume_keeps_a_folder_only_for_the_same_bytes',
+        ],
+        '--adapt': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
+            'tests/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
+        ],
+        '--save-adapted': [
+            'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width'
+        ],
+    },
+    'tools/eval_real.py': {
+        '--encoder': [
+            'tests/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+        ],
+        '--davis': [
+            'tests/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+        ],
+        '--adapt': [
+            'tests/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+        ],
+        '--short-side': [
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--cfg-options': [
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--work-dir': [
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--resume': [
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--dump': [
+            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--out': ['tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'],
+    },
+    'tools/export.py': {
+        '--format': [
+            'tests/tools/test_option_checks.py::test_export_to_a_missing_folder_or_onto_its_checkpoint',
+            'tests/test_export.py::test_bad_inputs_are_named',
+        ],
+        '--out': [
+            'tests/tools/test_option_checks.py::test_export_to_a_missing_folder_or_onto_its_checkpoint',
+            'tests/test_export.py::test_bad_inputs_are_named',
+        ],
+    },
+    'tools/gpu_check.py': {},
+    'tools/publish_model.py': {},
+    'tools/score.py': {
+        '--data-root': [
+            'tests/tools/test_pickle_refusals.py::test_score_tool_refuses_crafted_data_and_predictions',
+            'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test',
+        ],
+        '--work-dir': [
+            'tests/tools/test_pickle_refusals.py::test_score_tool_refuses_crafted_data_and_predictions',
+            'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test',
+        ],
+        '--config': [
+            'tests/test_eval_scoring.py::test_score_of_dumped_predictions_equals_the_test_summary'
+        ],
+        '--protocol': [
+            'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test'
+        ],
+        '--raster': [
+            'tests/tools/test_score_errors.py::test_options_the_task_ignores_are_refused_first'
+        ],
+        '--cfg-options': [
+            'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test',
+            'tests/tools/test_test_tool_resume.py::test_one_writer_per_work_dir',
+        ],
+    },
+    'tools/test.py': {
+        '--task': [
+            'tests/tools/test_entry_options.py::test_test_tool_switches_to_the_coarse_to_fine_matcher',
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+        ],
+        '--work-dir': [
+            'tests/tools/test_entry_options.py::test_test_tool_switches_to_the_coarse_to_fine_matcher',
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+        ],
+        '--data-root': [
+            'tests/tools/test_entry_options.py::test_test_tool_switches_to_the_coarse_to_fine_matcher',
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+        ],
+        '--protocol': [
+            'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test'
+        ],
+        '--cfg-options': [
+            'tests/tools/test_entry_options.py::test_test_tool_switches_to_the_coarse_to_fine_matcher',
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+        ],
+        '--show-dir': [
+            'tests/test_eval_tasks.py::test_jhmdb_sample_through_dist_test',
+            'tests/test_eval_tasks.py::test_vos_identical_frames_give_perfect_jf_through_tools_test',
+        ],
+        '--resume': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
+            'tests/tools/test_test_tool_resume.py::test_a_record_of_a_video_the_dataset_lacks_is_refused',
+        ],
+        '--dump': [
+            'tests/tools/test_entry_options.py::test_test_tool_switches_to_the_coarse_to_fine_matcher',
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+        ],
+        '--print-protocol': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
+            'tests/test_eval_resume.py::test_print_protocol_shows_the_record_without_evaluating',
+        ],
+        '--adapt': [
+            'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
+        ],
+        '--adapt-seed': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
+        ],
+        '--launcher': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
+        ],
+        '--port': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
+        ],
+    },
+    'tools/track_stream.py': {
+        '--out': [
+            'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written',
+        ],
+        '--queries': [
+            'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written',
+        ],
+        '--config': [
+            'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written',
+        ],
+        '--device': [
+            'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
+            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+        ],
+        '--video': [
+            'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
+            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+        ],
+        '--max-frames': [
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written'
+        ],
+        '--realtime': [
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written',
+            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+        ],
+        '--overwrite': [
+            'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written'
+        ],
+    },
+    'tools/train.py': {
+        '--work-dir': [
+            'tests/tools/test_checkpoint_errors.py::test_train_tool_resume_from_a_file_cut_short_or_empty',
+            'tests/tools/test_option_checks.py::test_cuda_and_amp_without_a_gpu_are_one_line_errors',
+        ],
+        '--resume': [
+            'tests/tools/test_checkpoint_errors.py::test_train_tool_resume_from_a_file_cut_short_or_empty',
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
+        ],
+        '--amp': [
+            'tests/tools/test_option_checks.py::test_cuda_and_amp_without_a_gpu_are_one_line_errors',
+            'tests/test_devices.py::test_amp_training_keeps_losses_finite_and_close_to_fp32',
+        ],
+        '--cfg-options': [
+            'tests/tools/test_test_tool_resume.py::test_one_writer_per_work_dir',
+            'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag',
+        ],
+        '--launcher': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
+        ],
+        '--port': [
+            'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
+        ],
+    },
+    'tools/web_demo.py': {},
+    'tools/data/prepare.py': {
+        '--out': [
+            'tests/tools/test_pickle_refusals.py::test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted',
+            'tests/datasets/test_prepare_datasets.py::test_tool_prints_the_missing_path_source_and_licence',
+        ],
+        '--short-side': [
+            'tests/datasets/test_prepare_datasets.py::test_tool_prints_the_missing_path_source_and_licence'
+        ],
+    },
+}
+
+#: Options without an entry-point test yet: ``{tool: [options]}``.
+GAPS = {
+    'tools/benchmark.py': ['--trust-pickle'],
+    'tools/benchmark_demo.py': [
+        '--frames',
+        '--height',
+        '--width',
+        '--queries',
+        '--short-side',
+        '--config',
+        '--checkpoint',
+        '--trust-pickle',
+        '--work-dir',
+        '--seed',
+    ],
+    'tools/benchmark_online.py': [
+        '--checkpoint',
+        '--points',
+        '--marks',
+        '--config',
+        '--cfg-options',
+        '--short-side',
+        '--device',
+        '--encoder-onnx',
+        '--trust-pickle',
+        '--threads',
+        '--seed',
+    ],
+    'tools/convert_checkpoint.py': [
+        '--depth',
+        '--prefix',
+        '--drop',
+        '--out-prefix',
+        '--allow-partial',
+        '--format',
+        '--trust-pickle',
+    ],
+    'tools/demo.py': [
+        '--encoder-onnx',
+        '--trust-pickle',
+        '--adapt-seed',
+        '--fps',
+        '--trail',
+        '--radius',
+        '--alpha',
+    ],
+    'tools/eval_real.py': [
+        '--split',
+        '--resolution',
+        '--badja',
+        '--jhmdb',
+        '--adapt-seed',
+        '--config',
+        '--no-references',
+    ],
+    'tools/export.py': ['--config', '--task', '--cfg-options', '--trust-pickle'],
+    'tools/gpu_check.py': ['--cpu-dry-run', '--out', '--steps', '--peak-gflops'],
+    'tools/publish_model.py': [
+        '--name',
+        '--default',
+        '--train-config',
+        '--train-command',
+        '--work-dir',
+        '--zoo',
+        '--trust-pickle',
+    ],
+    'tools/score.py': ['--trust-pickle'],
+    'tools/test.py': ['--trust-pickle', '--verbose'],
+    'tools/track_stream.py': [
+        '--checkpoint',
+        '--cfg-options',
+        '--short-side',
+        '--encoder-onnx',
+        '--trust-pickle',
+    ],
+    'tools/train.py': ['--trust-pickle', '--verbose'],
+    'tools/web_demo.py': [
+        '--checkpoint',
+        '--config',
+        '--cfg-options',
+        '--short-side',
+        '--device',
+        '--encoder-onnx',
+        '--trust-pickle',
+        '--host',
+        '--port',
+        '--work-dir',
+    ],
+    'tools/data/prepare.py': [
+        '--resolution',
+        '--jhmdb-split',
+        '--davis-root',
+        '--split',
+        '--trust-pickle',
+    ],
+}
