@@ -81,6 +81,15 @@ OPTION_TESTS = {
         '--out-indices': [
             'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag'
         ],
+        '--drop': [
+            'tests/tools/test_release_checkpoint_tools.py::test_convert_refuses_other_keys_that_map_nowhere_unless_dropped'
+        ],
+        '--allow-partial': [
+            'tests/test_convert_checkpoint.py::test_tool_reads_argument_namespaces_safely_and_refuses_partial_encoders'
+        ],
+        '--format': [
+            'tests/tools/test_release_checkpoint_tools.py::test_a_converted_release_encoder_loads_with_no_report'
+        ],
     },
     'tools/demo.py': {
         '--checkpoint': [
@@ -276,6 +285,12 @@ OPTION_TESTS = {
         '--overwrite': [
             'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written'
         ],
+        '--checkpoint': [
+            'tests/tools/test_zoo_weights_in_tools.py::test_track_stream_default_and_none'
+        ],
+        '--short-side': [
+            'tests/tools/test_zoo_weights_in_tools.py::test_track_stream_default_and_none'
+        ],
     },
     'tools/train.py': {
         '--work-dir': [
@@ -341,15 +356,7 @@ GAPS = {
         '--threads',
         '--seed',
     ],
-    'tools/convert_checkpoint.py': [
-        '--depth',
-        '--prefix',
-        '--drop',
-        '--out-prefix',
-        '--allow-partial',
-        '--format',
-        '--trust-pickle',
-    ],
+    'tools/convert_checkpoint.py': ['--depth', '--prefix', '--out-prefix', '--trust-pickle'],
     'tools/demo.py': [
         '--encoder-onnx',
         '--trust-pickle',
@@ -381,13 +388,7 @@ GAPS = {
     ],
     'tools/score.py': ['--trust-pickle'],
     'tools/test.py': ['--trust-pickle', '--verbose'],
-    'tools/track_stream.py': [
-        '--checkpoint',
-        '--cfg-options',
-        '--short-side',
-        '--encoder-onnx',
-        '--trust-pickle',
-    ],
+    'tools/track_stream.py': ['--cfg-options', '--encoder-onnx', '--trust-pickle'],
     'tools/train.py': ['--trust-pickle', '--verbose'],
     'tools/web_demo.py': [
         '--checkpoint',
