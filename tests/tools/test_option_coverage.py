@@ -6,6 +6,7 @@ pass the option."""
 
 import ast
 import contextlib
+import importlib
 import io
 import re
 import sys
@@ -109,19 +110,88 @@ def test_every_advertised_option_has_an_entry_point_test():
     assert set(OPTION_TESTS) | set(GAPS) <= set(tools), set(OPTION_TESTS) - set(tools)
 
 
-def helper_text(file: Path) -> str:
-    """The text of a test file and of the tests/ modules it imports from."""
-    texts = [file.read_text()]
-    for node in ast.walk(ast.parse(texts[0])):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for folder in (file.parent, ROOT / 'tests'):
-                helper = folder / f'{node.module}.py'
+class Reach:
+    """The source a test reaches: its own body (with its decorators), the
+    fixtures it asks for (from its file or a conftest.py above it), and the
+    module-level functions and constants it names, in its file or imported
+    from a tests/ module, followed transitively; a string constant imported
+    from the package (e.g. ``fgvc.fileio.TRUST_FLAG``) counts as its value."""
+
+    def __init__(self) -> None:
+        self.modules: Dict[Path, dict] = {}
+
+    def symbols(self, path: Path) -> dict:
+        """``{name: ast node or (module, name)}`` of a file's top level."""
+        if path not in self.modules:
+            table = {}
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    table[node.name] = node
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            table[target.id] = node
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    for alias in node.names:
+                        table[alias.asname or alias.name] = (node.module, alias.name)
+            self.modules[path] = table
+        return self.modules[path]
+
+    def resolve(self, path: Path, name: str, fixture: bool = False):
+        """Where ``name`` used in ``path`` is defined: ``(path, node)``, a
+        package string constant, or None."""
+        entry = self.symbols(path).get(name)
+        if entry is None and fixture:
+            for folder in [path.parent, *path.parent.parents]:
+                conftest = folder / 'conftest.py'
+                if conftest.is_file() and name in self.symbols(conftest):
+                    return self.resolve(conftest, name)
+                if folder == ROOT / 'tests':
+                    break
+        if isinstance(entry, tuple):
+            module, attribute = entry
+            for folder in (path.parent, ROOT / 'tests'):
+                helper = folder / f'{module}.py'
                 if helper.is_file():
-                    texts.append(helper.read_text())
-    return '\n'.join(texts)
+                    return self.resolve(helper, attribute)
+            if module.split('.')[0] == 'fgvc':
+                value = getattr(importlib.import_module(module), attribute, None)
+                return value if isinstance(value, str) else None
+            return None
+        return (path, entry) if entry is not None else None
+
+    def text(self, path: Path, node: ast.AST) -> str:
+        """The source ``node`` of ``path`` reaches."""
+        seen, texts, todo = set(), [], [(path, node)]
+        while todo:
+            path, node = todo.pop()
+            if (path, id(node)) in seen:
+                continue
+            seen.add((path, id(node)))
+            texts.append(ast.unparse(node))
+            names = [(n.id, False) for n in ast.walk(node) if isinstance(n, ast.Name)]
+            if isinstance(node, ast.FunctionDef):
+                names += [(a.arg, True) for a in node.args.args]
+            for name, fixture in names:
+                found = self.resolve(path, name, fixture)
+                if isinstance(found, str):
+                    texts.append(repr(found))
+                elif found is not None:
+                    todo.append(found)
+        return '\n'.join(texts)
+
+    def test_text(self, path: Path, test: str) -> str:
+        """The source the test ``test`` (``name`` or ``Class::name``) of ``path`` reaches."""
+        *owner, name = test.split('::')
+        body = ast.parse(path.read_text()).body
+        if owner:
+            (body,) = [n.body for n in body if isinstance(n, ast.ClassDef) and n.name == owner[0]]
+        (node,) = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == name]
+        return self.text(path, node)
 
 
 def test_every_listed_test_exists_and_passes_the_option():
+    reach = Reach()
     for tool, table in OPTION_TESTS.items():
         for option, ids in table.items():
             for test_id in ids:
@@ -129,4 +199,5 @@ def test_every_listed_test_exists_and_passes_the_option():
                 file = ROOT / path
                 assert file.is_file(), (tool, option, test_id)
                 assert name.split('[')[0] in defined_tests(file), (tool, option, test_id)
-                assert option in helper_text(file), (tool, option, test_id)
+                text = reach.test_text(file, name.split('[')[0])
+                assert option in text, (tool, option, test_id)
