@@ -180,7 +180,32 @@ OPTION_TESTS = {
         ],
     },
     'tools/gpu_check.py': {},
-    'tools/publish_model.py': {},
+    'tools/publish_model.py': {
+        '--default': [
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
+        ],
+        '--train-command': [
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
+        ],
+        '--work-dir': [
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
+        ],
+        '--name': [
+            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
+        ],
+        '--zoo': [
+            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
+        ],
+        '--train-config': [
+            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
+        ],
+    },
     'tools/score.py': {
         '--data-root': [
             'tests/tools/test_pickle_refusals.py::test_score_tool_refuses_crafted_data_and_predictions',
@@ -377,15 +402,6 @@ GAPS = {
     ],
     'tools/export.py': ['--config', '--task', '--cfg-options', '--trust-pickle'],
     'tools/gpu_check.py': ['--cpu-dry-run', '--out', '--steps', '--peak-gflops'],
-    'tools/publish_model.py': [
-        '--name',
-        '--default',
-        '--train-config',
-        '--train-command',
-        '--work-dir',
-        '--zoo',
-        '--trust-pickle',
-    ],
     'tools/score.py': ['--trust-pickle'],
     'tools/test.py': ['--trust-pickle', '--verbose'],
     'tools/track_stream.py': ['--cfg-options', '--encoder-onnx', '--trust-pickle'],

@@ -137,10 +137,11 @@ class Reach:
             self.modules[path] = table
         return self.modules[path]
 
-    def resolve(self, path: Path, name: str, fixture: bool = False):
-        """Where ``name`` used in ``path`` is defined: ``(path, node)``, a
-        package string constant, or None."""
-        entry = self.symbols(path).get(name)
+    def resolve(self, path: Path, name: str, fixture: bool = False, imported: tuple = None):
+        """Where ``name`` used in ``path`` is defined (``imported``: by an
+        import inside the function): ``(path, node)``, a package string
+        constant, or None."""
+        entry = imported or self.symbols(path).get(name)
         if entry is None and fixture:
             for folder in [path.parent, *path.parent.parents]:
                 conftest = folder / 'conftest.py'
@@ -172,8 +173,14 @@ class Reach:
             names = [(n.id, False) for n in ast.walk(node) if isinstance(n, ast.Name)]
             if isinstance(node, ast.FunctionDef):
                 names += [(a.arg, True) for a in node.args.args]
+            local = {  # imports inside the function
+                alias.asname or alias.name: (n.module, alias.name)
+                for n in ast.walk(node)
+                if isinstance(n, ast.ImportFrom) and n.module and n.level == 0
+                for alias in n.names
+            }
             for name, fixture in names:
-                found = self.resolve(path, name, fixture)
+                found = self.resolve(path, name, fixture, local.get(name))
                 if isinstance(found, str):
                     texts.append(repr(found))
                 elif found is not None:
