@@ -90,6 +90,18 @@ OPTION_TESTS = {
         '--format': [
             'tests/tools/test_release_checkpoint_tools.py::test_a_converted_release_encoder_loads_with_no_report'
         ],
+        '--depth': [
+            'tests/tools/test_convert_tool.py::test_depth_prefixes_and_trust_shape_the_saved_encoder'
+        ],
+        '--prefix': [
+            'tests/tools/test_convert_tool.py::test_depth_prefixes_and_trust_shape_the_saved_encoder'
+        ],
+        '--out-prefix': [
+            'tests/tools/test_convert_tool.py::test_depth_prefixes_and_trust_shape_the_saved_encoder'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_convert_tool.py::test_depth_prefixes_and_trust_shape_the_saved_encoder'
+        ],
     },
     'tools/demo.py': {
         '--checkpoint': [
@@ -381,7 +393,6 @@ GAPS = {
         '--threads',
         '--seed',
     ],
-    'tools/convert_checkpoint.py': ['--depth', '--prefix', '--out-prefix', '--trust-pickle'],
     'tools/demo.py': [
         '--encoder-onnx',
         '--trust-pickle',
