@@ -190,6 +190,15 @@ OPTION_TESTS = {
             'tests/tools/test_option_checks.py::test_export_to_a_missing_folder_or_onto_its_checkpoint',
             'tests/test_export.py::test_bad_inputs_are_named',
         ],
+        '--config': ['tests/tools/test_export_tool.py::test_the_config_and_task_pick_the_encoder'],
+        '--task': ['tests/tools/test_export_tool.py::test_the_config_and_task_pick_the_encoder'],
+        '--cfg-options': [
+            'tests/tools/test_export_tool.py::test_a_trusted_checkpoint_is_exported_at_the_width_cfg_options_give',
+            'tests/test_export.py::test_exported_encoders_match_pytorch_features',
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_export_tool.py::test_a_trusted_checkpoint_is_exported_at_the_width_cfg_options_give'
+        ],
     },
     'tools/gpu_check.py': {},
     'tools/publish_model.py': {
@@ -411,7 +420,6 @@ GAPS = {
         '--config',
         '--no-references',
     ],
-    'tools/export.py': ['--config', '--task', '--cfg-options', '--trust-pickle'],
     'tools/gpu_check.py': ['--cpu-dry-run', '--out', '--steps', '--peak-gflops'],
     'tools/score.py': ['--trust-pickle'],
     'tools/test.py': ['--trust-pickle', '--verbose'],
