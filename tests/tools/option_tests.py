@@ -76,7 +76,41 @@ OPTION_TESTS = {
         ],
     },
     'tools/benchmark_demo.py': {},
-    'tools/benchmark_online.py': {},
+    'tools/benchmark_online.py': {
+        '--checkpoint': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--points': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--marks': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--config': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--cfg-options': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--short-side': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--device': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--encoder-onnx': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--threads': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+        '--seed': [
+            'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
+        ],
+    },
     'tools/convert_checkpoint.py': {
         '--out-indices': [
             'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag'
@@ -387,19 +421,6 @@ GAPS = {
         '--checkpoint',
         '--trust-pickle',
         '--work-dir',
-        '--seed',
-    ],
-    'tools/benchmark_online.py': [
-        '--checkpoint',
-        '--points',
-        '--marks',
-        '--config',
-        '--cfg-options',
-        '--short-side',
-        '--device',
-        '--encoder-onnx',
-        '--trust-pickle',
-        '--threads',
         '--seed',
     ],
     'tools/demo.py': [
