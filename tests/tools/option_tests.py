@@ -75,7 +75,38 @@ OPTION_TESTS = {
             'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
         ],
     },
-    'tools/benchmark_demo.py': {},
+    'tools/benchmark_demo.py': {
+        '--frames': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--height': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--width': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--queries': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--short-side': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--config': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--checkpoint': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--work-dir': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+        '--seed': [
+            'tests/tools/test_benchmark_demo_tool.py::test_the_generated_video_and_the_demo_run_follow_every_option'
+        ],
+    },
     'tools/benchmark_online.py': {
         '--checkpoint': [
             'tests/tools/test_benchmark_online_tool.py::test_every_option_shows_in_the_measurement'
@@ -411,18 +442,6 @@ OPTION_TESTS = {
 #: Options without an entry-point test yet: ``{tool: [options]}``.
 GAPS = {
     'tools/benchmark.py': ['--trust-pickle'],
-    'tools/benchmark_demo.py': [
-        '--frames',
-        '--height',
-        '--width',
-        '--queries',
-        '--short-side',
-        '--config',
-        '--checkpoint',
-        '--trust-pickle',
-        '--work-dir',
-        '--seed',
-    ],
     'tools/demo.py': [
         '--encoder-onnx',
         '--trust-pickle',
