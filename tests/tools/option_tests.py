@@ -265,7 +265,20 @@ OPTION_TESTS = {
             'tests/tools/test_export_tool.py::test_a_trusted_checkpoint_is_exported_at_the_width_cfg_options_give'
         ],
     },
-    'tools/gpu_check.py': {},
+    'tools/gpu_check.py': {
+        '--cpu-dry-run': [
+            'tests/tools/test_gpu_check_tool.py::test_a_dry_run_of_one_step_with_a_given_peak'
+        ],
+        '--out': [
+            'tests/tools/test_gpu_check_tool.py::test_a_dry_run_of_one_step_with_a_given_peak'
+        ],
+        '--steps': [
+            'tests/tools/test_gpu_check_tool.py::test_a_dry_run_of_one_step_with_a_given_peak'
+        ],
+        '--peak-gflops': [
+            'tests/tools/test_gpu_check_tool.py::test_a_dry_run_of_one_step_with_a_given_peak'
+        ],
+    },
     'tools/publish_model.py': {
         '--default': [
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
@@ -460,7 +473,6 @@ GAPS = {
         '--config',
         '--no-references',
     ],
-    'tools/gpu_check.py': ['--cpu-dry-run', '--out', '--steps', '--peak-gflops'],
     'tools/score.py': ['--trust-pickle'],
     'tools/test.py': ['--trust-pickle', '--verbose'],
     'tools/track_stream.py': ['--cfg-options', '--encoder-onnx', '--trust-pickle'],
