@@ -215,6 +215,18 @@ OPTION_TESTS = {
         '--save-adapted': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width'
         ],
+        '--fps': [
+            'tests/tools/test_demo_drawing.py::test_frame_rate_radius_trail_and_opacity_are_drawn'
+        ],
+        '--trail': [
+            'tests/tools/test_demo_drawing.py::test_frame_rate_radius_trail_and_opacity_are_drawn'
+        ],
+        '--radius': [
+            'tests/tools/test_demo_drawing.py::test_frame_rate_radius_trail_and_opacity_are_drawn'
+        ],
+        '--alpha': [
+            'tests/tools/test_demo_drawing.py::test_frame_rate_radius_trail_and_opacity_are_drawn'
+        ],
     },
     'tools/eval_real.py': {
         '--encoder': [
@@ -455,15 +467,7 @@ OPTION_TESTS = {
 #: Options without an entry-point test yet: ``{tool: [options]}``.
 GAPS = {
     'tools/benchmark.py': ['--trust-pickle'],
-    'tools/demo.py': [
-        '--encoder-onnx',
-        '--trust-pickle',
-        '--adapt-seed',
-        '--fps',
-        '--trail',
-        '--radius',
-        '--alpha',
-    ],
+    'tools/demo.py': ['--encoder-onnx', '--trust-pickle', '--adapt-seed'],
     'tools/eval_real.py': [
         '--split',
         '--resolution',
