@@ -461,6 +461,9 @@ OPTION_TESTS = {
         '--short-side': [
             'tests/datasets/test_prepare_datasets.py::test_tool_prints_the_missing_path_source_and_licence'
         ],
+        '--trust-pickle': [
+            'tests/tools/test_pickle_refusals.py::test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted'
+        ],
     },
 }
 
@@ -493,11 +496,5 @@ GAPS = {
         '--port',
         '--work-dir',
     ],
-    'tools/data/prepare.py': [
-        '--resolution',
-        '--jhmdb-split',
-        '--davis-root',
-        '--split',
-        '--trust-pickle',
-    ],
+    'tools/data/prepare.py': ['--resolution', '--jhmdb-split', '--davis-root', '--split'],
 }
