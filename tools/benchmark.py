@@ -15,7 +15,7 @@ from typing import List, Optional
 
 from fgvc.benchmark import BenchmarkOptions, run_benchmark
 from fgvc.benchmark.options import ORDER
-from fgvc.cli.options import add_cfg_options, add_trust_flag
+from fgvc.cli.options import add_cfg_options, add_trust_flag, one_line_errors
 
 DEFAULTS = BenchmarkOptions()
 #: The workloads sized in frames (0 skips one), with their time on two idle cores.
@@ -51,7 +51,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='query some points after frame 0 (several query groups); '
         'by default every point is queried in frame 0',
     )
-    parser.add_argument('--checkpoint', help='encoder weights (default: untrained)')
+    parser.add_argument(
+        '--checkpoint',
+        help='encoder weights, as the other tools take them (a checkpoint file, its '
+        "last_checkpoint file or a training work dir, 'default', 'zoo:NAME'); the training "
+        "config stored with them sets the encoder's width and depth (default: untrained)",
+    )
     add_trust_flag(parser)
     parser.add_argument('--modes', nargs='+', default=DEFAULTS.modes, choices=ORDER)
     parser.add_argument(
@@ -76,8 +81,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     add_cfg_options(
         parser,
-        help="propagation options, and options of one mode's matcher prefixed by the "
-        'mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096',
+        help="propagation options, and options of one compared mode's matcher prefixed by "
+        'the mode, e.g. topk=5 coarse_to_fine.refine_radius=12 dense.step=4096 (other keys '
+        'are refused); not with --predictor-frames or --vos-frames, which run the '
+        "config's task settings",
     )
     for flag, help in FRAME_OPTIONS.items():
         default = getattr(DEFAULTS, flag[2:].replace('-', '_'))
@@ -95,7 +102,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    run_benchmark(BenchmarkOptions(**vars(parse_args(argv))))
+    options = vars(parse_args(argv))
+    del options['trust_checkpoint']  # the trust flag's earlier name
+    with one_line_errors():
+        run_benchmark(BenchmarkOptions(**options))
 
 
 if __name__ == '__main__':

@@ -79,7 +79,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     memory, start = {}, time.perf_counter()
     for t, frame in enumerate(panning_stream(marks[-1], args.seed), 1):
-        tracker.step(frame)
+        _, xy, _ = tracker.step(frame)
+        if t == 1:
+            first_xy = xy
         if t in marks:
             memory[t] = peak_rss_mb()
             print(f'frame {t}: peak resident memory {memory[t]:.1f} MiB', flush=True)
@@ -91,6 +93,9 @@ def main(argv: Optional[List[str]] = None) -> None:
         peak_rss_mb={str(k): round(v, 1) for k, v in memory.items()},
         growth_mb=round(memory[marks[-1]] - memory[marks[0]], 1),
         held_frames=len(tracker.stream.held_frames),
+        # mean tracked motion of the points over the stream, (x, y) px; the
+        # texture itself moved by -PAN_PX a frame (rounded to whole pixels)
+        mean_motion_px=[round(float(v), 3) for v in (xy - first_xy).mean(0)],
     )
     print(
         f'{result["frames_per_second"]:.2f} frames/s; peak resident memory grew by '

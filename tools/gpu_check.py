@@ -10,6 +10,7 @@ small sizes. Usage::
 import argparse
 import os.path as osp
 import sys
+from typing import List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 if REPO_ROOT not in sys.path:
@@ -18,7 +19,7 @@ if REPO_ROOT not in sys.path:
 from fgvc.benchmark.gpu_check import STEPS, run_gpu_check  # noqa: E402
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--cpu-dry-run', action='store_true', help='every step on the CPU with small sizes'
@@ -32,8 +33,12 @@ def parse_args() -> argparse.Namespace:
         type=float,
         help="the device's fp32 peak (default: measured with a large matrix product)",
     )
-    return parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    return run_gpu_check(**vars(parse_args(argv)))
 
 
 if __name__ == '__main__':
-    sys.exit(run_gpu_check(**vars(parse_args())))
+    sys.exit(main())

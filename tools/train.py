@@ -18,8 +18,8 @@ from fgvc.cli.options import (
 from fgvc.engine import QuietRunner, StrictRunner
 from fgvc.fileio import work_dir_lock
 from fgvc.utils import (
+    apply_overrides,
     check_config,
-    check_override_keys,
     find_resume_checkpoint,
     finish_distributed,
     init_distributed,
@@ -55,9 +55,7 @@ def parse_args() -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> Config:
     """The config with the command line's overrides applied."""
     cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        check_override_keys(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    apply_overrides(cfg, args.cfg_options)
     cfg.work_dir = (
         args.work_dir
         or cfg.get('work_dir')

@@ -15,7 +15,6 @@ raster and tracks mapped back.
 """
 
 import copy
-import inspect
 import os.path as osp
 import warnings
 from typing import Iterator, Optional, Tuple, Union
@@ -32,7 +31,7 @@ from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
 from fgvc.models.export import OnnxEncoder
 from fgvc.registry import MATCHERS, MODELS
 from fgvc.resources import config_path
-from fgvc.utils import register_all_modules
+from fgvc.utils import register_all_modules, retyped
 
 from .progress import ProgressBar, ProgressCallback, report_stage
 from .queries import Queries, parse_queries, validate_queries
@@ -125,9 +124,7 @@ def with_matcher(matcher_cfg: dict, matcher_type: str) -> dict:
         raise KeyError(
             f'Unknown matcher {matcher_type!r}: registered are {sorted(MATCHERS.module_dict)}'
         )
-    takes = inspect.signature(matcher_cls).parameters
-    options = {k: v for k, v in matcher_cfg.items() if k != 'type' and k in takes}
-    return dict(type=matcher_type, **options)
+    return retyped(dict(matcher_cfg), matcher_type, matcher_cls)
 
 
 class Predictor:

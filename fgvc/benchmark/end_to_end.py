@@ -28,7 +28,7 @@ def benchmark_predictor(options: BenchmarkOptions, device: torch.device, short_s
         device=str(device),
         warn_untrained=False,
         short_side=short_side,
-        trust_checkpoint=options.trust_checkpoint,
+        trust_checkpoint=options.trust_pickle,
     )
 
 

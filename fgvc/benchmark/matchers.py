@@ -157,8 +157,8 @@ def memory_scaling(
     trackers: Dict[str, torch.nn.Module],
     options: BenchmarkOptions,
     device: torch.device,
-) -> None:
-    """Peak memory of local and dense propagation at several grid sizes."""
+) -> List[Dict[str, float]]:
+    """Peak memory (MiB) of local and dense propagation at several grid sizes."""
     print(
         f'\nPeak memory against grid positions ({options.scaling_frames} frames, '
         f'{options.points} points; MiB, and MiB per 1,000 positions):'
@@ -184,6 +184,10 @@ def memory_scaling(
             f'{n0:>6d} -> {n1:<6d} positions: MiB per 1,000 more positions: '
             f'local {1e3 * (l1 - l0) / (n1 - n0):6.2f}, dense {1e3 * (d1 - d0) / (n1 - n0):7.2f}'
         )
+    return [
+        dict(size=size, positions=n, local_mb=local, dense_mb=dense)
+        for size, (n, local, dense) in zip(options.scaling_sizes, rows)
+    ]
 
 
 def spread_workload(

@@ -16,19 +16,22 @@ ratios.
 
 import json
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine import Config
 
 from fgvc.apis.predictor import DEFAULT_CONFIG as EVAL_CONFIG
+from fgvc.apis.predictor import resolve_device
+from fgvc.apis.weights import UNTRAINED, Weights, encoder_type_of, resolve_weights
 from fgvc.registry import MODELS
-from fgvc.utils import load_encoder_weights, register_all_modules
+from fgvc.utils import apply_overrides, register_all_modules
 
 from .correlation import correlation_timing
 from .end_to_end import predictor_workload, vos_workload
 from .matchers import (
+    MATCHERS,
     build_trackers,
     encode,
     make_workload,
@@ -40,22 +43,23 @@ from .matchers import (
     warm_up,
 )
 from .memory import busy_core
-from .options import ORDER, BenchmarkOptions
+from .options import ORDER, SCALING_MODES, BenchmarkOptions, check_options
 from .profiling import stage_profile
 
 
-def _device(name: str) -> torch.device:
-    if name == 'auto':
-        return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    return torch.device(name)
-
-
-def _encoder(options: BenchmarkOptions, device: torch.device):
-    """The evaluation config's model (its encoder untrained or loaded)."""
-    model = MODELS.build(Config.fromfile(EVAL_CONFIG).model).to(device).eval()
-    if options.checkpoint:
-        load_encoder_weights(model, options.checkpoint, trust=options.trust_checkpoint)
-    return model
+def _encoder(options: BenchmarkOptions, device: torch.device) -> Tuple[torch.nn.Module, Weights]:
+    """The evaluation config's model, its encoder untrained or loaded from
+    ``options.checkpoint`` at the width and depth its stored config sets,
+    and the weights."""
+    cfg = Config.fromfile(EVAL_CONFIG)
+    weights = resolve_weights(
+        options.checkpoint or UNTRAINED, options.trust_pickle, encoder_type_of(cfg)
+    )
+    apply_overrides(cfg, weights.options)
+    model = MODELS.build(cfg.model).to(device).eval()
+    if weights.checkpoint is not None:
+        weights.checkpoint.load_into(model)
+    return model, weights
 
 
 def compare_matchers(model, trackers, work, options: BenchmarkOptions, device) -> Dict:
@@ -81,25 +85,28 @@ def compare_matchers(model, trackers, work, options: BenchmarkOptions, device) -
     summary = ratios(results)
     for key, value in summary.items():
         print(f'  {key}: {value}')
-    return dict(modes=results, ratios=summary)
+    return dict(features=list(features.shape), query_frames=groups, modes=results, ratios=summary)
 
 
 def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
     """Run what ``options`` asks (default: the matcher comparison and its
     per-stage profile), print it, and return every measurement."""
     options = options or BenchmarkOptions()
-    device = _device(options.device)
-    torch.manual_seed(options.seed)
     register_all_modules()
-    model = _encoder(options, device)
+    check_options(options, MATCHERS)
+    device = resolve_device(options.device)
+    torch.manual_seed(options.seed)
+    model, weights = _encoder(options, device)
     scaling = len(options.scaling_sizes) >= 2
-    modes = [m for m in ORDER if m in options.modes or (scaling and m in ('local', 'dense'))]
+    modes = [m for m in ORDER if m in options.modes or (scaling and m in SCALING_MODES)]
     trackers = build_trackers(Config.fromfile(EVAL_CONFIG).model, options.cfg_options, modes)
     work = make_workload(
         options.size, options.frames, options.points, options.late_queries, options.seed
     )
     out = dict(device=str(device), workload=dict(size=options.size, frames=options.frames))
-    out['workload']['points'] = options.points
+    out['workload'].update(points=options.points, seed=options.seed)
+    out['weights'] = weights.description
+    out['settings'] = {mode: str(tracker.propagation) for mode, tracker in trackers.items()}
     with busy_core(options.under_load):
         out.update(compare_matchers(model, trackers, work, options, device))
         if options.profile_frames > 0:
@@ -113,7 +120,7 @@ def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
         if options.vos_frames > 0:
             out['vos'] = vos_workload(options, device)
     if scaling:
-        memory_scaling(model, trackers, options, device)
+        out['scaling'] = memory_scaling(model, trackers, options, device)
     if options.correlation_radius >= 0:
         out['correlation'] = correlation_timing(
             options.correlation_radius, device, options.seed, options.peak_gflops

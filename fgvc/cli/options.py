@@ -122,13 +122,18 @@ def announce_weights(predictor: Predictor) -> None:
 def add_cfg_options(
     parser: argparse.ArgumentParser, example: str = 'model.propagation.topk=5', help: str = ''
 ) -> None:
-    """``--cfg-options k=v ...`` parsed into a dict."""
+    """``--cfg-options k=v ...`` parsed into a dict (applied by
+    :func:`fgvc.utils.apply_overrides`, whose type switch the help explains)."""
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         default={},
-        help=help or f'override config entries, e.g. {example}',
+        help=help
+        or f"override config entries, e.g. {example}; setting a part's type, e.g. "
+        'model.propagation.matcher.type=CoarseToFineMatcher, switches that part: the options '
+        'the new type also takes are kept, the others dropped (its defaults apply), and '
+        'further keys set its options, e.g. model.propagation.matcher.refine_radius=12',
     )
 
 

@@ -17,7 +17,7 @@ import fgvc
 from fgvc.fileio import file_sha256
 from fgvc.models.trackers.reference import ReferenceTracker
 from fgvc.registry import DATASETS, METRICS, MODELS
-from fgvc.utils import check_override_keys
+from fgvc.utils import apply_overrides
 
 from .records import prepare_records, resumed_records_path, write_run
 
@@ -94,9 +94,7 @@ def prepare_test_config(
     cfg.test_evaluator = dict(spec['evaluator'], out_dir=work_dir, task=task)
     cfg.work_dir = work_dir
     for overrides in (protocols[name], options):
-        if overrides:
-            check_override_keys(cfg, overrides, allow_new=NEW_KEYS)
-            cfg.merge_from_dict(overrides)
+        apply_overrides(cfg, overrides, allow_new=NEW_KEYS)
     record = dict(name=name, options=protocols[name], overrides=dict(options or {}))
     cfg.test_evaluator.update(protocol=config_protocol(cfg, record), dump_dir=dump_dir)
     reader = DATASETS.get(cfg.test_dataloader.dataset['type'])

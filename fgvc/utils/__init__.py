@@ -19,7 +19,7 @@ from .checkpoint_files import (
     resolve_checkpoint,
     write_last_checkpoint,
 )
-from .config import check_config, check_override_keys
+from .config import apply_overrides, check_config, check_override_keys, retyped
 from .setup_env import finish_distributed, init_distributed, register_all_modules
 
 __all__ = [
@@ -40,7 +40,9 @@ __all__ = [
     'latest_checkpoint',
     'resolve_checkpoint',
     'write_last_checkpoint',
+    'apply_overrides',
     'check_config',
+    'retyped',
     'check_override_keys',
     'finish_distributed',
     'init_distributed',

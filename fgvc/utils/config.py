@@ -8,7 +8,28 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 
-from fgvc.registry import HOOKS
+from fgvc.registry import (
+    DATASETS,
+    HOOKS,
+    MATCHERS,
+    METRICS,
+    MODELS,
+    OPTIMIZERS,
+    PARAM_SCHEDULERS,
+    TRANSFORMS,
+)
+
+#: Where the type of a part that an override switches is looked up.
+TYPED_REGISTRIES = (
+    MATCHERS,
+    MODELS,
+    DATASETS,
+    TRANSFORMS,
+    METRICS,
+    HOOKS,
+    OPTIMIZERS,
+    PARAM_SCHEDULERS,
+)
 
 
 def _known_keys(node) -> list:
@@ -45,6 +66,72 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
 
 
+def _registry_of(type_name: str):
+    """The registry holding ``type_name`` (a registered name), or None."""
+    for registry in TYPED_REGISTRIES:
+        if registry.get(type_name) is not None:
+            return registry
+    return None
+
+
+def retyped(part: Dict[str, Any], new_type: str, cls: type) -> Dict[str, Any]:
+    """``part`` (a config dict built from a ``type``) switched to ``new_type``
+    (the class ``cls``): the options of the old type that ``cls`` takes are
+    kept (e.g. ``neighbor_range`` from LocalMatcher to DenseMatcher), the
+    others dropped, so that the new type's defaults apply to them."""
+    accepted = accepted_arguments(cls)
+    kept = {k: v for k, v in part.items() if k != 'type' and (accepted is None or k in accepted)}
+    return dict(type=new_type, **kept)
+
+
+def _switch_types(cfg: Config, options: Dict[str, Any]) -> None:
+    """Apply the rule of :func:`apply_overrides` to each ``P.type`` option
+    that names another type than the config's part ``P``."""
+    for dotted, new_type in options.items():
+        parts = dotted.split('.')
+        if parts[-1] != 'type' or len(parts) < 2 or not isinstance(new_type, str):
+            continue
+        parent = cfg
+        for part in parts[:-2]:
+            parent = parent[int(part)] if isinstance(parent, (list, tuple)) else parent[part]
+        key = parts[-2]
+        node = parent[int(key)] if isinstance(parent, (list, tuple)) else parent[key]
+        old_type = node.get('type') if isinstance(node, dict) else None
+        if not isinstance(old_type, str) or old_type == new_type:
+            continue
+        registry = _registry_of(old_type)
+        if registry is None:
+            continue
+        cls = registry.get(new_type)
+        if cls is None:
+            raise KeyError(
+                f'--cfg-options {dotted}={new_type}: no {registry.name} is registered as '
+                f"'{new_type}' (registered: {sorted(registry.module_dict)})"
+            )
+        new = retyped(dict(node), new_type, cls)
+        if isinstance(parent, (list, tuple)):
+            parent[int(key)] = new
+        else:
+            parent[key] = new
+
+
+def apply_overrides(cfg: Config, options: Dict[str, Any], allow_new: tuple = ()) -> None:
+    """Check dotted ``options`` (:func:`check_override_keys`) and merge them into ``cfg``.
+
+    An option ``P.type=NEW`` that names another registered type than the
+    config's part ``P`` switches the part's type (:func:`retyped`): the old
+    type's options that NEW takes are kept, the others dropped (NEW's
+    defaults apply to them); the other ``P.*`` options set NEW's options.
+    E.g. ``model.propagation.matcher.type=CoarseToFineMatcher`` drops the
+    local matcher's ``neighbor_range``, which the coarse-to-fine matcher has
+    no use for. Every other option is merged into what the config holds."""
+    if not options:
+        return
+    check_override_keys(cfg, options, allow_new)
+    _switch_types(cfg, options)
+    cfg.merge_from_dict(options)
+
+
 #: Top-level keys mmengine and the tools read besides the Runner's arguments.
 TOOL_KEYS = (
     'model_wrapper_cfg',
@@ -68,7 +155,7 @@ def _runner_keys() -> List[str]:
     return [name for name in params if name not in ('self', 'cfg')] + list(TOOL_KEYS)
 
 
-def _accepted_arguments(cls: type) -> Optional[set]:
+def accepted_arguments(cls: type) -> Optional[set]:
     """Keyword arguments ``cls(...)`` accepts, following ``**kwargs`` passed up
     to base classes; None when some ``**kwargs`` goes elsewhere (unknown)."""
     names = set()
@@ -97,7 +184,7 @@ def _check_hook(hook: Any, where: str) -> None:
     cls = hook_type if isinstance(hook_type, type) else HOOKS.get(hook_type)
     if cls is None:
         raise KeyError(f"{where}: unknown hook type '{hook_type}'")
-    accepted = _accepted_arguments(cls)
+    accepted = accepted_arguments(cls)
     if accepted is None:
         return
     for key in hook:

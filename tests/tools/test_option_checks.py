@@ -168,6 +168,14 @@ def test_stream_queries_and_options_are_checked_before_anything_is_written(tmp_p
     stream.main([video, '--out', str(out), '--config', RAW_CONFIG, '--queries', '3,40,5'])
     rows = np.loadtxt(out / 'tracks.csv', delimiter=',', skiprows=1)
     assert rows[:, 0].tolist() == [3, 4, 5]  # added at its frame, tracked to the end
+    # a second run replaces tracks.csv only with --overwrite
+    again = [video, '--out', str(out), '--config', RAW_CONFIG, '--queries', '4,40,5']
+    with pytest.raises(SystemExit) as error:
+        stream.main(again)
+    assert 'exists: choose another --out or pass --overwrite' in exit_message(error)
+    stream.main([*again, '--overwrite'])
+    rows = np.loadtxt(out / 'tracks.csv', delimiter=',', skiprows=1)
+    assert rows[:, 0].tolist() == [4, 5]
 
 
 def test_a_queries_csv_with_a_byte_order_mark_keeps_its_first_point(tmp_path):

@@ -93,6 +93,16 @@ def crafted_tapvid(path: Path, marker: Path) -> Path:
     return path
 
 
+def crafted_checkpoint(path: Path, marker: Path, checkpoint: dict) -> Path:
+    """``checkpoint`` saved at ``path`` with a :class:`WritesFile` in its
+    ``meta``: it loads only with --trust-pickle, which creates ``marker``."""
+    meta = dict(checkpoint.get('meta', {}), note=WritesFile(marker))
+    import torch
+
+    torch.save(dict(checkpoint, meta=meta), path)
+    return path
+
+
 def non_utf8(folder: Path, name: bytes) -> str:
     """``folder/name`` for a name of bytes that are not UTF-8, as Python
     gives such a path (surrogate escapes)."""
