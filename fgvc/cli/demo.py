@@ -156,7 +156,7 @@ def check_args(args: argparse.Namespace, batch: bool) -> None:
     """Every option, before any video is read: ranges, options the run
     would ignore, outputs that would replace an input. Sets the defaults of
     options left out; ``ValueError`` names the first problem."""
-    check_adaptation_args(args, count=False)  # the Predictor checks the count, before work
+    check_adaptation_args(args)  # the count named as the flag, before work
     check_short_side(args.short_side)
     check_drawing_args(args)
     if args.resume and not batch:

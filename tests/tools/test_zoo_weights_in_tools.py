@@ -14,6 +14,7 @@ from zoo_utils import TINY_MODEL, TINY_WIDTH, load_tool
 
 from fgvc.apis import Predictor
 from fgvc.apis.queries import grid_queries
+from fgvc.cli import eval_real
 from fgvc.fileio.video_reader import open_video
 from fgvc.models.zoo import ZOO_ENV, Zoo
 
@@ -135,7 +136,6 @@ def test_export_default_none_and_named(with_tiny_zoo, tmp_path, capsys, argv, ch
 
 
 def test_eval_real_takes_zoo_models_and_checks_paths_only():
-    eval_real = load_tool('eval_real')
     encoders = eval_real.parse_encoders(['a=zoo:x', 'b=default', 'c=none', 'd=NONE'])
     assert encoders == {'a': 'zoo:x', 'b': 'default', 'c': None, 'd': None}
     with pytest.raises(FileNotFoundError, match='missing.pth'):
