@@ -15,7 +15,7 @@ MODEL = 'model'
 SUP = 'model.losses.sup_loss'
 DATA = 'train_dataloader.dataset'
 #: (option, release's value, ours) for every option of the recipe's
-#: components where the two differ (README "Train", fidelity table).
+#: components where the two differ (docs/fidelity.md, training recipe).
 OPTIONS = [
     (f'{MODEL}.backbone.zero_init_residual', True, False),
     (f'{MODEL}.drop_branches', ('real', 'synthetic'), ('real',)),

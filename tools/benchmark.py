@@ -5,7 +5,7 @@ with 100 points (the untrained full-width ResNet-18 of
 configs/eval/res18_d1_eval.py), then their per-stage profile; a few minutes
 on two idle CPU cores, most of it the dense matcher. The heavy workloads are
 opt-in; each option's help gives its time on two idle cores of an AMD EPYC
-(README, "Performance"). Example, the README's TAP-Vid-DAVIS-sized run::
+(docs/performance.md). Example, a TAP-Vid-DAVIS-sized run::
 
     python tools/benchmark.py --size 256 --frames 20 --predictor-frames 24 --vos-frames 70
 """

@@ -14,7 +14,7 @@ test_dataloader = dict(
 )
 
 # How the local matcher runs; it changes no result, only time and memory. The
-# fastest measured on 2 cores of an AMD EPYC (README, "Performance"): 8x8 tiles
+# fastest measured on 2 cores of an AMD EPYC (docs/performance.md): 8x8 tiles
 # (each meets 1.8 times the cells of its 30-cell disc, 16x16 tiles 2.7 times)
 # and products of at most 2**23 affinities (32 MiB; longer runs of tiles than
 # 8 MiB: 137 instead of 151 ms per frame with 20 memory frames).
@@ -96,7 +96,7 @@ vos_model = dict(
     ),
 )
 
-# Protocol switches (README, "Evaluation protocols"): this project's
+# Protocol switches (docs/protocols.md): this project's
 # settings, the protocol named 'standard'. Override e.g. with
 # --cfg-options test_evaluator.averaging=track
 tapvid_evaluator = dict(type='TapVidMetric', averaging='video')
@@ -113,8 +113,8 @@ badja_evaluator = dict(
 
 # The authors' release (github qianduoduolr/FGVC, commit 2b6bcf0), switch by
 # switch over the settings above: `--protocol release`. Each key is one
-# difference and can be applied alone with --cfg-options KEY=VALUE (README,
-# "Evaluation protocols", has the table with the release file of each).
+# difference and can be applied alone with --cfg-options KEY=VALUE (docs/fidelity.md
+# has the table with the release file of each).
 # TAP-Vid: configs/eval/res18_d1_eval.py test_cfg_davis, base_data.py,
 # vanilla_tracker.py, tapvid.py, flyingthingsplus/utils/figures.py.
 release_input = {'model.data_preprocessor.backend': 'cv2'}

@@ -27,7 +27,7 @@ train_dataloader = dict(
     )
 )
 
-# Schedule chosen on the 7 DAVIS dev sequences (README "Real video"): 24 epochs
+# Schedule chosen on the 7 DAVIS dev sequences (docs/evaluation.md, real clips): 24 epochs
 # (2,592 iterations, about 9.5 minutes on 2 cores) beat the quickstart's 3 on
 # VOS J&F, BADJA and JHMDB PCK alike.
 max_epochs = 24

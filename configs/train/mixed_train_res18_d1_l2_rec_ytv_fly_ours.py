@@ -4,7 +4,7 @@
 # discriminator (corr_da_loss); 4 GPUs x 1 sample, SyncBN, Adam 1e-3, cosine,
 # 30 epochs. Every option where the authors' release chose otherwise is left
 # at its default here (ours) and set to the release's value in
-# ./mixed_train_res18_d1_l2_rec_ytv_fly.py; README "Train" lists them and why
+# ./mixed_train_res18_d1_l2_rec_ytv_fly.py; docs/fidelity.md lists them and why
 # we differ. The quickstart configs inherit from this one.
 # Launch: bash tools/dist_train.sh configs/train/mixed_train_res18_d1_l2_rec_ytv_fly_ours.py 4
 _base_ = ['../_base_/default_runtime.py', '../_base_/models/res18_d1.py']

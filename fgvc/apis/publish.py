@@ -122,8 +122,8 @@ def publish_checkpoint(
         name: the model's name (letters, digits, ``_-.``); an existing model
             of that name is replaced.
         zoo_dir: the zoo folder (default: ``$FGVC_ZOO`` or the package's ``fgvc/weights``).
-        train_config: the config that trained it, as the README should name
-            it (default: the repository config named like the work dir's copy).
+        train_config: the config that trained it, as the documentation should
+            name it (default: the repository config named like the work dir's copy).
         train_command: the command that trained it (default
             ``python tools/train.py <train_config>``).
         work_dir: the training work dir whose logs are summarised (default:

@@ -17,8 +17,8 @@ frame (the top-left pixel's centre is (0.5, 0.5)). Outputs go to DIR
 Without ``--checkpoint`` the model shipped with the package is used (the
 console names it with its sha256 prefix); ``--checkpoint none`` gives the
 untrained encoder (seeded: untrained runs repeat). The checkpoint is loaded
-safely; ``--trust-pickle`` allows one that may run code (see the README's
-"Security").
+safely; ``--trust-pickle`` allows one that may run code (see
+docs/security.md).
 
 Several videos, a folder of videos or a text file listing them (one a line)
 are processed one after the other into ROOT/<video name> (default

@@ -137,7 +137,7 @@ class CoarseToFineMatcher(Matcher):
         tile: tile size of the coarse matching.
         refine_floats: most key floats gathered for one refinement product
             (default 2**21, 8 MiB of float32, kept within the caches: 1.27
-            times faster than 32 MiB, README "Performance"); changes no
+            times faster than 32 MiB, docs/performance.md); changes no
             result, only time.
         product_floats: the coarse match's bound (see :class:`LocalMatcher`).
     """

@@ -47,7 +47,7 @@ class PropagationConfig:
 
     The options below reproduce, one at a time, the choices of the authors'
     release (``vanilla_tracker.py`` of qianduoduolr/FGVC) where they differ
-    from this project's defaults (README, "Evaluation protocols"):
+    from this project's defaults (docs/protocols.md):
 
         seed_in_window: the seed (query) frame also counts as one of the
             ``precede_frames`` recent frames, so the ``precede_frames``

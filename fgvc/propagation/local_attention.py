@@ -377,7 +377,7 @@ class LocalMatcher(Matcher):
 
     The speed settings (``tile``, ``product_floats``) change no result, only
     time and memory; their defaults are the fastest measured for the 30-cell
-    neighbourhood (README, "Performance": ``tools/benchmark.py`` on 2 cores
+    neighbourhood (docs/performance.md: ``tools/benchmark.py`` on 2 cores
     of an AMD EPYC), and a config may set others for another machine.
 
     Args:

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 FRAMES, HEIGHT, WIDTH = 8, 40, 56
-# LocalMatcher and DenseMatcher agree to this (README "Label propagation").
+# LocalMatcher and DenseMatcher agree to this (docs/propagation.md).
 MATCHERS_AGREE_PX = 0.01
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash tools/fidelity/measure_protocols.sh CKPT TAPVID JHMDB BADJA OUT
 # The effect of each difference between the `standard` and `release` evaluation
-# protocols (README, "Fidelity to the release"), switched alone over `standard`:
+# protocols (docs/fidelity.md, evaluation protocols), switched alone over `standard`:
 # one tools/test.py (or tools/score.py, for metric-only switches) run per row,
 # then a table of the task's headline metric (docs/fidelity.md).
 # TAPVID: a TAP-Vid file or folder; JHMDB, BADJA: data roots in their layouts.

@@ -7,7 +7,7 @@ stride ``H / h``; window displacements ``d = (dy, dx)`` in ``[-R, R]^2`` are
 ordered row-major, as in :func:`fgvc.models.ops.local_correlation`.
 
 Where the authors' release computes these differently, the release's rule is
-here too, chosen by name (README "Train", fidelity table): ``'top_left'``
+here too, chosen by name (docs/fidelity.md, training recipe): ``'top_left'``
 grid sampling, the ``'release'`` forward-backward check and ``'zero'``
 off-map logits.
 """
