@@ -14,7 +14,7 @@ import argparse
 from typing import List, Optional
 
 from fgvc.benchmark import BenchmarkOptions, run_benchmark
-from fgvc.benchmark.options import ORDER
+from fgvc.benchmark.options import ORDER, memory_option
 from fgvc.cli.options import add_cfg_options, add_trust_flag
 
 DEFAULTS = BenchmarkOptions()
@@ -83,6 +83,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default = getattr(DEFAULTS, flag[2:].replace('-', '_'))
         parser.add_argument(flag, type=int, default=default, help=help)
     parser.add_argument(
+        '--memory',
+        nargs='+',
+        metavar='TYPE [KEY=VALUE]',
+        help="memory policy of the spread workload's spread queries (its frame-0 queries stay "
+        'exact), e.g. KeyframeMemory horizon=15 interval=5; default: exact',
+    )
+    parser.add_argument(
         '--under-load',
         action='store_true',
         help='run the comparison, the profile and the Predictor, spread and VOS workloads '
@@ -95,7 +102,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    run_benchmark(BenchmarkOptions(**vars(parse_args(argv))))
+    options = vars(parse_args(argv))
+    del options['trust_pickle']  # the same flag as trust_checkpoint
+    options['memory'] = memory_option(options['memory'])
+    run_benchmark(BenchmarkOptions(**options))
 
 
 if __name__ == '__main__':

@@ -5,8 +5,11 @@ minutes on two idle CPU cores; the heavy workloads are opt-in (each option
 says what it costs there).
 """
 
+import math
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
+
+from fgvc.registry import MEMORIES
 
 #: The matcher modes, dense last: it leaves the most freed memory.
 ORDER = ('local', 'coarse_to_fine', 'dense')
@@ -29,6 +32,8 @@ class BenchmarkOptions:
             mode's matcher.
         profile_frames, predictor_frames, spread_frames, vos_frames: frames
             of those workloads (0 skips one).
+        memory: the memory policy (config dict) of the spread workload's
+            spread queries (its frame-0 queries stay exact); None: exact.
         under_load: a second process keeps one core busy meanwhile.
         device: 'auto', 'cpu' or 'cuda'.
         json: also write every measurement there.
@@ -51,7 +56,31 @@ class BenchmarkOptions:
     predictor_frames: int = 0
     spread_frames: int = 0
     vos_frames: int = 0
+    memory: Optional[dict] = None
     under_load: bool = False
     device: str = 'auto'
     json: Optional[str] = None
     seed: int = 0
+
+
+def memory_option(words: Optional[Sequence[str]]) -> Optional[dict]:
+    """The config dict of ``--memory TYPE [KEY=VALUE ...]`` (numbers, 'inf'),
+    e.g. ``KeyframeMemory horizon=15 interval=5``; None for none."""
+    if not words:
+        return None
+    memory = dict(type=words[0])
+    for word in words[1:]:
+        key, sep, value = word.partition('=')
+        if not sep or not key:
+            raise ValueError(f'--memory options are KEY=VALUE, got {word!r}')
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(
+                f'--memory option {key} must be a number or inf, got {value!r}'
+            ) from None
+        memory[key] = int(number) if number.is_integer() else number
+        if number == math.inf:
+            memory[key] = math.inf
+    MEMORIES.build(memory)  # an unknown type or option fails here, before any work
+    return memory
