@@ -26,8 +26,8 @@ tapvid_pipeline = [
     dict(type='PackTrackInputs'),
 ]
 # The memory policy of TAP-Vid 'strided' queries (docs/keyframe_memory.md):
-# a placeholder until the accuracy table of tools/keyframe_accuracy.py picks it.
-strided_memory = dict(type='KeyframeMemory', horizon=15, interval=5)
+# a placeholder until the accuracy table of tools/memory_accuracy.py picks it.
+strided_memory = dict(type='KeyframeMemory', horizon=10, interval=5)
 tapvid_model = dict(
     type='PointTracker',
     propagation=dict(
