@@ -47,3 +47,6 @@ VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=['f
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=['fgvc.visualization'])
 #: Propagation matchers (:mod:`fgvc.propagation`); the fgvc scope's own kind.
 MATCHERS = Registry('propagation matcher', scope='fgvc', locations=['fgvc.propagation'])
+#: Memory policies of propagation (:mod:`fgvc.propagation.memory`): which frame
+#: stands for a group's seed frame in its memory.
+MEMORIES = Registry('propagation memory', scope='fgvc', locations=['fgvc.propagation'])

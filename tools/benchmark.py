@@ -14,7 +14,7 @@ import argparse
 from typing import List, Optional
 
 from fgvc.benchmark import BenchmarkOptions, run_benchmark
-from fgvc.benchmark.options import ORDER
+from fgvc.benchmark.options import ORDER, memory_option
 from fgvc.cli.options import add_cfg_options, add_trust_flag, one_line_errors
 
 DEFAULTS = BenchmarkOptions()
@@ -90,6 +90,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         default = getattr(DEFAULTS, flag[2:].replace('-', '_'))
         parser.add_argument(flag, type=int, default=default, help=help)
     parser.add_argument(
+        '--memory',
+        nargs='+',
+        metavar='TYPE [KEY=VALUE]',
+        help="memory policy of the spread workload's spread queries (its frame-0 queries stay "
+        'exact), e.g. KeyframeMemory horizon=15 interval=5; default: exact',
+    )
+    parser.add_argument(
         '--under-load',
         action='store_true',
         help='run the comparison, the profile and the Predictor, spread and VOS workloads '
@@ -105,6 +112,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     options = vars(parse_args(argv))
     del options['trust_checkpoint']  # the trust flag's earlier name
     with one_line_errors():
+        options['memory'] = memory_option(options['memory'])
         run_benchmark(BenchmarkOptions(**options))
 
 

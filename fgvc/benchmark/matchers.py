@@ -13,7 +13,8 @@ from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 from fgvc.datasets.transforms.queries import sample_queries_first
 from fgvc.evaluation.functional import compute_tapvid_metrics
-from fgvc.registry import MODELS
+from fgvc.propagation import ExactMemory
+from fgvc.registry import MEMORIES, MODELS
 
 from .memory import PeakMemory
 from .options import BenchmarkOptions
@@ -194,9 +195,10 @@ def spread_workload(
     model, mode: str, tracker: torch.nn.Module, options: BenchmarkOptions, device: torch.device
 ) -> Dict[str, float]:
     """Seconds to track ``options.points`` points through a generated
-    ``SPREAD_HW`` video of ``options.spread_frames`` frames, queried evenly
-    over its frames and all in frame 0 (forward tracking, same positions), and
-    the ratio."""
+    ``SPREAD_HW`` video of ``options.spread_frames`` frames, all queried in
+    frame 0 (exact) and queried evenly over its frames (under the memory
+    policy ``options.memory``, exact if None), forward from the same
+    positions, and the ratio."""
     height, width = SPREAD_HW
     frames, points = options.spread_frames, options.points
     video = generated_frames(height, width, frames, points, options.seed)
@@ -204,17 +206,21 @@ def spread_workload(
     rng = np.random.default_rng(options.seed)
     yx = rng.uniform((0, 0), (height, width), (points, 2))
     spread = np.floor(np.arange(points) * frames / points)
+    memory = MEMORIES.build(options.memory) if options.memory else ExactMemory()
     seconds = {}
-    for name, query_frames in (('frame 0', np.zeros(points)), ('spread', spread)):
+    for name, query_frames, policy in (
+        ('frame 0', np.zeros(points), ExactMemory()),
+        ('spread', spread, memory),
+    ):
         queries = torch.as_tensor(np.column_stack([query_frames, yx]), dtype=torch.float32)
         start = time.perf_counter()
-        tracker.track(features, queries.to(device), (height, width))
+        tracker.track(features, queries.to(device), (height, width), memory=policy)
         seconds[name] = time.perf_counter() - start
     groups = len(np.unique(spread))
     print(
         f'\n{mode}, {points} points in {frames} frames of {width}x{height}: all in frame 0 '
         f'{seconds["frame 0"]:.1f} s, spread over {groups} query frames '
-        f'{seconds["spread"]:.1f} s ({seconds["spread"] / seconds["frame 0"]:.2f}x)',
+        f'{seconds["spread"]:.1f} s ({seconds["spread"] / seconds["frame 0"]:.2f}x, {memory})',
         flush=True,
     )
-    return seconds
+    return dict(seconds, ratio=seconds['spread'] / seconds['frame 0'], memory=repr(memory))

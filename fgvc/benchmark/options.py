@@ -5,11 +5,12 @@ minutes on two idle CPU cores; the heavy workloads are opt-in (each option
 says what it costs there).
 """
 
+import math
 from dataclasses import dataclass, field, fields
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from fgvc.propagation import PropagationConfig
-from fgvc.registry import MATCHERS
+from fgvc.registry import MATCHERS, MEMORIES
 from fgvc.utils.config import accepted_arguments
 
 #: The matcher modes, dense last: it leaves the most freed memory.
@@ -38,6 +39,8 @@ class BenchmarkOptions:
             and VOS workloads, which run the config's task settings.
         profile_frames, predictor_frames, spread_frames, vos_frames: frames
             of those workloads (0 skips one).
+        memory: the memory policy (config dict) of the spread workload's
+            spread queries (its frame-0 queries stay exact); None: exact.
         under_load: a second process keeps one core busy meanwhile.
         device: 'auto', 'cpu' or 'cuda'.
         json: also write every measurement there.
@@ -60,6 +63,7 @@ class BenchmarkOptions:
     predictor_frames: int = 0
     spread_frames: int = 0
     vos_frames: int = 0
+    memory: Optional[dict] = None
     under_load: bool = False
     device: str = 'auto'
     json: Optional[str] = None
@@ -104,3 +108,26 @@ def check_options(options: BenchmarkOptions, matchers: Dict[str, dict]) -> None:
                 f'--cfg-options {key}: {matcher} takes no option {name!r}; it takes '
                 f'{", ".join(sorted(takes))}'
             )
+
+
+def memory_option(words: Optional[Sequence[str]]) -> Optional[dict]:
+    """The config dict of ``--memory TYPE [KEY=VALUE ...]`` (numbers, 'inf'),
+    e.g. ``KeyframeMemory horizon=15 interval=5``; None for none."""
+    if not words:
+        return None
+    memory = dict(type=words[0])
+    for word in words[1:]:
+        key, sep, value = word.partition('=')
+        if not sep or not key:
+            raise ValueError(f'--memory options are KEY=VALUE, got {word!r}')
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(
+                f'--memory option {key} must be a number or inf, got {value!r}'
+            ) from None
+        memory[key] = int(number) if number.is_integer() else number
+        if number == math.inf:
+            memory[key] = math.inf
+    MEMORIES.build(memory)  # an unknown type or option fails here, before any work
+    return memory

@@ -180,6 +180,9 @@ def config_protocol(
             occluded_everywhere=model.get('occluded_everywhere', False),
             propagation=dict(model.get('propagation', {})),
         )
+        if tapvid_queries is not None and tapvid_queries.get('query_mode') == 'strided':
+            # the memory policy these queries are propagated with
+            record.update(strided_memory=model.get('strided_memory'))
     return record
 
 

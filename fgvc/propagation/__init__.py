@@ -7,6 +7,7 @@ from .heatmaps import gaussian_heatmaps, heatmaps_to_points, peak_window_points
 from .local_attention import LocalMatcher, local_candidates, propagate_labels
 from .masks import segment_video
 from .matcher import Candidates, Matcher, check_option
+from .memory import ExactMemory, KeyframeMemory, MemoryPolicy
 from .occlusion import occluded, occlusion_from_peaks
 from .points import PointStep, PointStream, step_points, track_points_with_peaks
 
@@ -14,8 +15,11 @@ __all__ = [
     'Candidates',
     'CoarseToFineMatcher',
     'DenseMatcher',
+    'ExactMemory',
+    'KeyframeMemory',
     'LocalMatcher',
     'Matcher',
+    'MemoryPolicy',
     'PointStep',
     'PointStream',
     'PropagationConfig',

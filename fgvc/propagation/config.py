@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field, fields
 from typing import Optional
 
-from fgvc.registry import MATCHERS
+from fgvc.registry import MATCHERS, MEMORIES
 
 from .heatmaps import CELL_POSITIONS
 from .local_attention import LocalMatcher
 from .matcher import Matcher, check_choice, check_option
+from .memory import ExactMemory, MemoryPolicy
 
 OWNER = 'propagation'
 #: The position a tracker reports at a point's query frame.
@@ -44,6 +45,12 @@ class PropagationConfig:
             (the original algorithm, kept as the reference) or
             ``CoarseToFineMatcher``. In a config, a dict such as
             ``dict(type='LocalMatcher', neighbor_range=30)``.
+        memory: which frame stands for a group's seed (query) frame in its
+            memory, a registered :class:`fgvc.propagation.MemoryPolicy`:
+            ``ExactMemory`` (default: the seed frame, for good) or
+            ``KeyframeMemory`` (a shared keyframe once the group is
+            ``horizon`` frames on; bounded work for many query frames). In a
+            config, e.g. ``dict(type='KeyframeMemory', horizon=15, interval=5)``.
 
     The options below reproduce, one at a time, the choices of the authors'
     release (``vanilla_tracker.py`` of qianduoduolr/FGVC) where they differ
@@ -88,6 +95,7 @@ class PropagationConfig:
     coord_radius: int = 3
     max_memory_mb: Optional[float] = None
     matcher: Matcher = field(default_factory=LocalMatcher)
+    memory: MemoryPolicy = field(default_factory=ExactMemory)
     seed_in_window: bool = False
     label_grid: str = 'cell_centre'
     label_snap: Optional[str] = None
@@ -120,18 +128,27 @@ class PropagationConfig:
                 f'propagation option matcher must be a Matcher (or, in a config, a dict '
                 f'naming a registered one), got {self.matcher!r}'
             )
+        if not isinstance(self.memory, MemoryPolicy):
+            raise TypeError(
+                f'propagation option memory must be a MemoryPolicy (or, in a config, a dict '
+                f'naming a registered one), got {self.memory!r}'
+            )
+        self.memory.check(self.precede_frames)
 
     @classmethod
     def from_dict(cls, options: dict) -> 'PropagationConfig':
-        """Settings from config options; ``matcher`` may be a config dict."""
+        """Settings from config options; ``matcher`` and ``memory`` may be config dicts."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise KeyError(
                 f'Unknown propagation option(s) {unknown}; valid options: {sorted(known)} '
-                '(options of a matcher go in matcher=dict(type=..., ...))'
+                '(options of a matcher go in matcher=dict(type=..., ...), of a memory policy '
+                'in memory=dict(type=..., ...))'
             )
         options = dict(options)
         if isinstance(options.get('matcher'), dict):
             options['matcher'] = MATCHERS.build(options['matcher'])
+        if isinstance(options.get('memory'), dict):
+            options['memory'] = MEMORIES.build(options['memory'])
         return cls(**options)

@@ -87,7 +87,7 @@ def _one_pass(
     num_frames: int,
 ) -> Iterator[Tuple[int, int, torch.Tensor]]:
     stop = num_frames if direction > 0 else -1
-    stream = StreamPropagation(cfg)
+    stream = StreamPropagation(cfg, direction)
     for t in range(min(seeds) if direction > 0 else max(seeds), stop, direction):
         new = {t: seeds[t]} if t in seeds else {}
         for start, labels in stream.step(t, features[t], new):

@@ -162,7 +162,7 @@ class PointStream:
         left without points is dropped with its query frame."""
         self.memory.keep_labels(key, rows)
         self.query_peaks[key] = self.query_peaks[key][rows]
-        if key not in self.memory.groups:
+        if key not in self.memory:
             del self.query_peaks[key]
 
 

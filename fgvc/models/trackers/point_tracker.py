@@ -7,13 +7,14 @@ import torch
 from mmengine.structures import BaseDataElement
 
 from fgvc.propagation import (
+    MemoryPolicy,
     PointStream,
     occluded,
     occlusion_from_peaks,
     step_points,
     track_points_with_peaks,
 )
-from fgvc.registry import MODELS
+from fgvc.registry import MEMORIES, MODELS
 
 from .base import PropagationTracker
 
@@ -48,6 +49,10 @@ class PointTracker(PropagationTracker):
             tracker returns zeros for visibility: AJ is 0 and occlusion
             accuracy counts the occluded ground truth), whatever
             ``occlusion_threshold`` says.
+        strided_memory: the memory policy (a config dict of a registered
+            :class:`fgvc.propagation.MemoryPolicy`) used for TAP-Vid
+            'strided' queries, a query frame every few frames, in place of
+            the propagation's own; None keeps the propagation's.
         options: ``propagation``, ``data_preprocessor``, ``frames_per_batch``,
             ``init_cfg`` of :class:`PropagationTracker`.
     """
@@ -57,11 +62,17 @@ class PointTracker(PropagationTracker):
         backbone: dict,
         occlusion_threshold: Optional[float] = None,
         occluded_everywhere: bool = False,
+        strided_memory: Optional[dict] = None,
         **options,
     ):
         super().__init__(backbone, **options)
         self.occlusion_threshold = occlusion_threshold
         self.occluded_everywhere = occluded_everywhere
+        self.strided_memory: Optional[MemoryPolicy] = None
+        if strided_memory is not None:
+            self.strided_memory = MEMORIES.build(strided_memory)
+            # the policy must suit these propagation settings
+            replace(self.propagation, memory=self.strided_memory)
 
     @torch.no_grad()
     def track(
@@ -71,6 +82,7 @@ class PointTracker(PropagationTracker):
         raster_hw: Tuple[int, int],
         bidirectional: bool = False,
         max_memory_mb: Optional[float] = None,
+        memory: Optional[MemoryPolicy] = None,
     ) -> Tuple[torch.Tensor, torch.Tensor]:
         """Track query points through a video.
 
@@ -84,6 +96,7 @@ class PointTracker(PropagationTracker):
                 a position.
             max_memory_mb: feature-memory bound used when the config sets
                 none (see :class:`fgvc.propagation.PropagationConfig`).
+            memory: memory policy used instead of the config's, or None.
 
         Returns:
             ``tracks`` ``[N, T, 2]`` (x, y) in the raster and ``occluded``
@@ -95,6 +108,8 @@ class PointTracker(PropagationTracker):
             cfg = replace(cfg, bidirectional=True)
         if max_memory_mb is not None and cfg.max_memory_mb is None:
             cfg = replace(cfg, max_memory_mb=max_memory_mb)
+        if memory is not None:
+            cfg = replace(cfg, memory=memory)
         query_points = query_points.to(features[0])
         tracks, peaks = track_points_with_peaks(features, query_points, raster_hw, cfg)
         if self.occluded_everywhere or self.occlusion_threshold is None:
@@ -147,8 +162,12 @@ class PointTracker(PropagationTracker):
 
     def predict_sample(self, features: Sequence[torch.Tensor], sample: BaseDataElement) -> None:
         queries = torch.as_tensor(sample.query_points, dtype=torch.float32)
-        # 'strided' evaluation scores frames before each query frame too.
+        # 'strided' evaluation scores frames before each query frame too, and
+        # its many query frames may have their own memory policy.
         strided = sample.get('query_mode') == 'strided'
-        tracks, occluded = self.track(features, queries, tuple(sample.raster_hw), strided)
+        memory = self.strided_memory if strided else None
+        tracks, occluded = self.track(
+            features, queries, tuple(sample.raster_hw), strided, memory=memory
+        )
         sample.pred_tracks = tracks.cpu().numpy()
         sample.pred_occluded = occluded.cpu().numpy()
