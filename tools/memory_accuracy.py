@@ -15,7 +15,7 @@ import math
 from typing import List, Optional, Tuple
 
 from fgvc.benchmark.memory_accuracy import MEASURES, AccuracyOptions, run_accuracy
-from fgvc.cli.options import add_trust_flag
+from fgvc.cli.options import add_checkpoint_arg, add_trust_flag, one_line_errors
 
 DEFAULTS = AccuracyOptions()
 
@@ -43,7 +43,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--policies', nargs='+', type=policy, default=DEFAULTS.policies, metavar='H,K'
     )
     parser.add_argument('--config', default=DEFAULTS.config)
-    parser.add_argument('--checkpoint', help='encoder weights (default: untrained)')
+    add_checkpoint_arg(parser)
     add_trust_flag(parser)
     parser.add_argument('--query-stride', type=int, default=DEFAULTS.query_stride)
     parser.add_argument(
@@ -69,7 +69,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     del args['trust_pickle']  # the same flag as trust_checkpoint
     for check in MEASURES:
         args.pop(check, None)
-    table = run_accuracy(AccuracyOptions(data=data, **args))
+    with one_line_errors():
+        table = run_accuracy(AccuracyOptions(data=data, **args))
     if out:
         with open(out, 'w') as f:
             json.dump(table, f, indent=2)

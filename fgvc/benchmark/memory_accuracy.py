@@ -21,6 +21,7 @@ Each task uses its own model settings from the evaluation config (the
 
 import copy
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -29,10 +30,12 @@ import torch
 from mmengine import Config
 
 from fgvc.apis.predictor import DEFAULT_CONFIG as EVAL_CONFIG
+from fgvc.apis.predictor import untrained_encoder_message
+from fgvc.apis.weights import DEFAULT_WEIGHTS, Weights, encoder_type_of, resolve_weights
 from fgvc.evaluation.functional import compute_tapvid_metrics
 from fgvc.propagation import ExactMemory, KeyframeMemory, MemoryPolicy
 from fgvc.registry import DATASETS, MODELS
-from fgvc.utils import load_encoder_weights, register_all_modules
+from fgvc.utils import apply_overrides, register_all_modules
 
 #: Raster the keypoint positions are scaled to before scoring (TAP-Vid's).
 SCORED_HW = (256, 256)
@@ -51,7 +54,9 @@ class AccuracyOptions:
             :data:`MODEL_TASK`); ``davis`` is a DAVIS-2016-layout root.
         policies: (horizon, interval) of each KeyframeMemory compared with
             exact propagation (horizon ``math.inf`` is exact itself).
-        checkpoint, trust_checkpoint: encoder weights (default untrained).
+        checkpoint, trust_checkpoint: encoder weights, by the rule of
+            :mod:`fgvc.apis.weights` (default: the shipped model; 'none':
+            untrained); a checkpoint's stored config sets the encoder's width.
         query_stride: frames between query frames.
         points: points sampled per object and query frame (``davis``).
         davis_split, davis_resolution: the DAVIS list and frame folder.
@@ -59,13 +64,13 @@ class AccuracyOptions:
             of a clip, TAP-Vid queries of a clip (a seeded random subset;
             None: all of it).
         device: 'auto', 'cpu' or 'cuda'.
-        seed: of the sampled points.
+        seed: of the sampled points and queries, and of an untrained encoder's weights.
     """
 
     data: Dict[str, str] = field(default_factory=dict)
     policies: List[Tuple[float, int]] = field(default_factory=lambda: [(15, 5)])
     config: str = EVAL_CONFIG
-    checkpoint: Optional[str] = None
+    checkpoint: Optional[str] = DEFAULT_WEIGHTS
     trust_checkpoint: bool = False
     query_stride: int = 5
     points: int = 10
@@ -84,12 +89,24 @@ def policy_name(policy: MemoryPolicy) -> str:
     return 'exact'
 
 
-def _model(cfg: Config, task: str, options: AccuracyOptions, device: torch.device):
+def _weights(cfg: Config, options: AccuracyOptions) -> Weights:
+    """The weights ``options.checkpoint`` names, their encoder's width and
+    depth applied to ``cfg``; says which on the console (a warning on stderr
+    when the default left the encoder untrained)."""
+    weights = resolve_weights(options.checkpoint, options.trust_checkpoint, encoder_type_of(cfg))
+    apply_overrides(cfg, weights.options)
+    print(f'Weights: {weights.description}', flush=True)
+    if weights.fallback:
+        print(f'WARNING: {untrained_encoder_message(weights.fallback)}', file=sys.stderr)
+    return weights
+
+
+def _model(cfg: Config, task: str, weights: Weights, device: torch.device):
     cfg = copy.deepcopy(cfg)
     cfg.merge_from_dict(dict(model=cfg.tasks[task].model))
     model = MODELS.build(cfg.model).to(device).eval()
-    if options.checkpoint:
-        load_encoder_weights(model, options.checkpoint, trust=options.trust_checkpoint)
+    if weights.checkpoint is not None:
+        weights.checkpoint.load_into(model)
     return model
 
 
@@ -309,12 +326,14 @@ def run_accuracy(options: AccuracyOptions) -> Dict[str, Dict[str, float]]:
     register_all_modules()
     device = _device(options.device)
     cfg = Config.fromfile(options.config)
+    weights = _weights(cfg, options)
+    torch.manual_seed(options.seed)  # an untrained encoder's weights
     policies = memory_policies(options.policies)
     table = {}
     for check, root in options.data.items():
         if check not in SCORES:
             raise KeyError(f'unknown check {check!r}: choose from {sorted(SCORES)}')
-        model = _model(cfg, MODEL_TASK[check], options, device)
+        model = _model(cfg, MODEL_TASK[check], weights, device)
         suited = suited_policies(policies, model.propagation.precede_frames)
         per_clip = [
             SCORES[check](model, clip, suited, options, device)

@@ -74,6 +74,9 @@ OPTION_TESTS = {
         '--seed': [
             'tests/tools/test_entry_options.py::test_benchmark_takes_the_checkpoint_width_and_honours_every_option'
         ],
+        '--memory': [
+            'tests/tools/test_memory_accuracy_tool.py::test_benchmark_memory_policy_reaches_the_spread_workload'
+        ],
     },
     'tools/benchmark_demo.py': {
         '--frames': [
@@ -463,6 +466,68 @@ OPTION_TESTS = {
         ],
         '--trust-pickle': [
             'tests/tools/test_pickle_refusals.py::test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted'
+        ],
+    },
+    'tools/memory_accuracy.py': {
+        '--tapvid': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--jhmdb': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--badja': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--davis': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--policies': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--config': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--checkpoint': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--query-stride': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--points': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--davis-split': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--davis-resolution': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--max-videos': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--max-frames': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--max-queries': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'
+        ],
+        '--device': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
+        ],
+        '--seed': ['tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table'],
+        '--json': [
+            'tests/tools/test_memory_accuracy_tool.py::test_every_option_reaches_the_table',
+            'tests/tools/test_memory_accuracy_tool.py::test_checkpoint_defaults_to_the_zoo_model_and_none_is_untrained',
         ],
     },
 }
