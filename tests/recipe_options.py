@@ -6,6 +6,7 @@ from typing import Any
 
 from mmengine.config import Config
 
+from fgvc.models.losses.soft_label_loss import TEACHER_LABELS
 from fgvc.registry import DATASETS, MODELS
 from fgvc.utils import register_all_modules
 
@@ -54,3 +55,15 @@ def resolved(cfg: Config, dotted: str) -> Any:
     registry = DATASETS if path[0] == 'train_dataloader' else MODELS
     parameter = inspect.signature(registry.get(owner['type'])).parameters[name]
     return as_tuples(parameter.default)
+
+
+def release_choice(cfg: Config, dotted: str, release: Any, ours: Any) -> Any:
+    """The value a release config holds for ``dotted``: the release's, except
+    that a config whose student labels itself (no teacher, a label read from
+    the features) normalises that label over channels, as FlowSupervision
+    requires."""
+    labels_itself = (
+        resolved(cfg, f'{SUP}.teacher') is None
+        and resolved(cfg, f'{SUP}.loss.label') in TEACHER_LABELS
+    )
+    return ours if dotted == f'{SUP}.teacher_norm_dim' and labels_itself else release

@@ -2,7 +2,8 @@
 # project's choices) with the release's choice for every setting where the
 # two recipes differ, as set (with the release file and line each follows)
 # in ../train/mixed_train_res18_d1_l2_rec_ytv_fly.py: same data, crops,
-# encoder and 24-epoch budget, so the two compare the choices alone.
+# encoder and 24-epoch budget, so the two compare the choices alone; the one
+# exception is the teacher normalisation, as the teacher-less quickstart needs.
 # Run: CONFIG=configs/quickstart/release_recipe_real_fly.py REAL_DATA=DIR bash tools/quickstart.sh
 _base_ = ['./mixed_train_res18_d1_l2_rec_real_fly.py']
 
@@ -13,7 +14,9 @@ model = dict(
     encoder_passes=(('real',), ('synthetic',)),
     losses=dict(
         sup_loss=dict(
-            teacher_norm_dim=2,
+            # Channels (1), not the release's rows (2): the release normalises the map of a
+            # frozen teacher (tracker:421-422); here the student labels itself, where rows
+            # make the label peak off the flow target and training collapses (docs/fidelity.md).
             loss=dict(
                 fb_check='release', grid_sampling='top_left', match_on_map=False, off_map='zero'
             ),

@@ -4,7 +4,7 @@
 # in ../train/mixed_train_res18_d1_l2_rec_ytv_fly.py; the same budget, data,
 # crops and encoder, so the two quickstarts compare the choices alone.
 # Settings of the quickstart's scale stay (no teacher: the student's detached
-# features label, normalised along the release's axis; 64x64 crops of the
+# features label, normalised over channels, see below; 64x64 crops of the
 # 128x128 generated frames instead of resizing 256-pixel frames).
 # Run: CONFIG=configs/quickstart/release_recipe_ytv_fly.py bash tools/quickstart.sh
 _base_ = ['./mixed_train_res18_d1_l2_rec_ytv_fly.py']
@@ -16,7 +16,9 @@ model = dict(
     encoder_passes=(('real',), ('synthetic',)),
     losses=dict(
         sup_loss=dict(
-            teacher_norm_dim=2,
+            # Channels (1), not the release's rows (2): the release normalises the map of a
+            # frozen teacher (tracker:421-422); here the student labels itself, where rows
+            # make the label peak off the flow target and training collapses (docs/fidelity.md).
             loss=dict(
                 fb_check='release', grid_sampling='top_left', match_on_map=False, off_map='zero'
             ),

@@ -9,7 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
-from recipe_options import FULL_SCALE_OPTIONS, OPTIONS, RELEASE_BLUR, resolved
+from recipe_options import FULL_SCALE_OPTIONS, OPTIONS, RELEASE_BLUR, release_choice, resolved
 from torch import nn
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
@@ -34,8 +34,8 @@ ABLATIONS = [
 def test_release_configs_hold_the_release_choice_of_every_option(path):
     cfg = Config.fromfile(str(path))
     options = OPTIONS + (FULL_SCALE_OPTIONS if path.parent.name == 'train' else [])
-    for dotted, release, _ in options:
-        assert resolved(cfg, dotted) == release, dotted
+    for dotted, release, ours in options:
+        assert resolved(cfg, dotted) == release_choice(cfg, dotted, release, ours), dotted
     dataset = cfg.train_dataloader.dataset
     for side in ('labelled', 'unlabelled'):
         blurs = [t for t in dataset[side].pipeline if t['type'] == 'PairGaussianBlur']

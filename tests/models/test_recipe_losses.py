@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fgvc.models.losses import (
@@ -74,6 +75,39 @@ def test_teacher_features_normalised_along_channels_or_rows(with_teacher):
 def test_teacher_norm_dim_outside_the_map_dims_is_refused():
     with pytest.raises(ValueError, match='teacher_norm_dim must be 1'):
         sup_part(0)
+
+
+def self_label_logits(features: Tensor, dim: int) -> Tensor:
+    """``[B, 9, h, w]`` radius-1 label logits of a still pair (zero flow) whose
+    teacher is ``features`` normalised along ``dim``."""
+    loss = FlowSoftLabelLoss(radius=1, temperature=0.07, label='teacher')
+    flow = torch.zeros(features.shape[0], 2, *features.shape[-2:])
+    logits, _ = loss.targets(F.normalize(features, dim=dim), flow, flow)
+    return logits
+
+
+def test_label_over_channels_peaks_at_the_flow_target_and_over_rows_need_not():
+    # centre cell weak, its neighbours strong, all pointing the same way
+    features = torch.ones(1, 2, 3, 3)
+    features[:, :, 1, 1] = 0.1
+    # over channels every cell is the unit vector (1, 1)/sqrt(2): the centre ties the best
+    channels = self_label_logits(features, 1)[0, :, 1, 1]
+    assert channels[4] == channels.max()
+    # over rows the centre's weak entry makes its own similarity the smallest
+    rows = self_label_logits(features, 2)[0, :, 1, 1]
+    assert rows[4] < rows[1]
+    # random features: the centre is the largest logit in every cell (Cauchy-Schwarz)
+    torch.manual_seed(0)
+    logits = self_label_logits(torch.randn(2, 8, 5, 5) * torch.rand(2, 1, 5, 5) * 10, 1)
+    inner = logits[:, :, 1:-1, 1:-1]
+    assert (inner.argmax(1) == 4).all()
+
+
+@pytest.mark.parametrize('label', ['teacher', 'bilateral'])
+def test_self_labelling_over_rows_is_refused(label):
+    loss = dict(type='FlowSoftLabelLoss', temperature=0.07, label=label, sigma=1.0)
+    with pytest.raises(ValueError, match='teacher_norm_dim=2 without a teacher'):
+        FlowSupervision(weight=1.0, radius=1, feature_channels=3, loss=loss, teacher_norm_dim=2)
 
 
 def one_cell_logits(centre: float) -> Tensor:

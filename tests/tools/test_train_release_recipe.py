@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-from recipe_options import OPTIONS, RELEASE_BLUR, resolved
+from recipe_options import OPTIONS, RELEASE_BLUR, release_choice, resolved
 from train_utils import REPO_ROOT, generate_tiny
 
 from fgvc.utils import load_checkpoint
@@ -42,8 +42,8 @@ visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 
 
 def assert_release_choices(cfg: Config) -> None:
-    for dotted, release, _ in OPTIONS:
-        assert resolved(cfg, dotted) == release, dotted
+    for dotted, release, ours in OPTIONS:
+        assert resolved(cfg, dotted) == release_choice(cfg, dotted, release, ours), dotted
     for side in ('labelled', 'unlabelled'):
         pipeline = cfg.train_dataloader.dataset[side].pipeline
         blurs = [dict(t, sigma=tuple(t['sigma'])) for t in pipeline if 'Blur' in t['type']]

@@ -21,6 +21,7 @@ from torch import Tensor
 from fgvc.registry import MODELS
 
 from ..encoder import unit_features
+from .soft_label_loss import TEACHER_LABELS
 from .training_batch import BRANCHES, TrainingBatch
 
 
@@ -100,8 +101,9 @@ class FlowSupervision(LossPart):
         loss: Config of the soft-label loss (without ``radius``).
         teacher: Frozen encoder config, or None.
         teacher_norm_dim: 1 normalises each cell's feature vector (over
-            channels); the release normalises along dim 2 (over the rows of
-            each channel and column).
+            channels); the release normalises its frozen teacher's map along
+            dim 2 (over the rows of each channel and column). Without a
+            teacher only 1 is accepted for a label that reads the features.
     """
 
     branches = ('synthetic',)
@@ -124,6 +126,19 @@ class FlowSupervision(LossPart):
             )
         self.teacher_norm_dim = teacher_norm_dim
         self.loss = MODELS.build(dict(loss, radius=radius))
+        if (
+            teacher is None
+            and teacher_norm_dim != 1
+            and getattr(self.loss, 'label', None) in TEACHER_LABELS
+        ):
+            # Over channels the self-similarity peaks at the flow target (Cauchy-Schwarz);
+            # over rows it peaks where a cell's magnitude is largest, and a student that
+            # labels itself learns those wrong matches, which makes its next labels worse.
+            raise ValueError(
+                f'sup_loss: teacher_norm_dim={teacher_norm_dim} without a teacher: the student '
+                'labels itself, and a label normalised off the channels peaks away from the '
+                "flow target; use teacher_norm_dim=1, a frozen teacher, or label='gaussian'"
+            )
         self.teacher = None
         if teacher is not None:
             check_teacher_checkpoint(teacher)

@@ -26,6 +26,8 @@ from .flow_labels import (
 )
 
 LABEL_KINDS = ('teacher', 'gaussian', 'bilateral')
+#: The labels computed from the teacher's features.
+TEACHER_LABELS = ('teacher', 'bilateral')
 
 
 def soft_cross_entropy(
@@ -136,7 +138,7 @@ class FlowSoftLabelLoss(nn.Module):
         if self.match_on_map:
             valid = valid & inside_frame(grid_flow)
         logits = torch.zeros_like(grid_flow[:, :1])
-        if self.label in ('teacher', 'bilateral'):
+        if self.label in TEACHER_LABELS:
             anchor = sample_at(teacher_ref, grid_flow)
             logits = local_correlation_fast(anchor, teacher_ref, self.radius) / self.temperature
         if self.label in ('gaussian', 'bilateral'):
