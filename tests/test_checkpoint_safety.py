@@ -14,6 +14,7 @@ from mmengine.logging.history_buffer import HistoryBuffer
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
 
 from fgvc.apis import Predictor
+from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.fileio import write_rgb
 from fgvc.models.backbones import ResNet
 from fgvc.utils import TRUST_FLAG, EncoderCheckpoint, UnsafeCheckpointError, load_checkpoint
@@ -228,18 +229,9 @@ def test_test_tool_takes_the_encoder_width_from_a_work_dir(tiny, tmp_path):
     --cfg-options about the encoder (the tiny encoder is 8 channels wide)."""
     data = Path(Config.fromfile(str(tiny['cfg'])).train_dataloader.dataset.labelled.data_root)
     tapvid = data.parent / 'TAP-Vid' / 'tapvid_davis' / 'tapvid_davis.pkl'
-    result = run_tool(
-        'tools/test.py',
-        EVAL_CONFIG,
-        str(tiny['work']),
-        '--task',
-        'davis',
-        '--data-root',
-        str(tapvid),
-        '--work-dir',
-        str(tmp_path / 'eval'),
-        '--cfg-options',
-        'model.data_preprocessor.input_size=(32,32)',
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    evaluate_main([  # tools/test.py's main, in this process
+        EVAL_CONFIG, str(tiny['work']), '--task', 'davis', '--data-root', str(tapvid),
+        '--work-dir', str(tmp_path / 'eval'),
+        '--cfg-options', 'model.data_preprocessor.input_size=(32,32)',
+    ])  # fmt: skip
     assert (tmp_path / 'eval' / 'davis_summary.json').is_file()
