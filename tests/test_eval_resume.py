@@ -7,7 +7,6 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -152,16 +151,16 @@ def test_prepare_records_merges_on_resume_and_clears_otherwise(tmp_path):
     assert not list(tmp_path.glob('davis_videos.*'))
 
 
-def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_path):
-    result = run(
+def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_path, capsys):
+    evaluate_main(  # tools/test.py's main, in this process
         [
-            sys.executable, 'tools/test.py', RAW_CONFIG, 'none', '--task', 'davis',
+            RAW_CONFIG, 'none', '--task', 'davis',
             '--data-root', str(twelve_videos), '--work-dir', str(tmp_path),
             '--cfg-options', 'model.data_preprocessor.input_size=(64,64)',
             'test_evaluator.averaging=track', '--print-protocol',
         ]
     )  # fmt: skip
-    record = json.loads(result.stdout)
+    record = json.loads(capsys.readouterr().out)
     assert record['num_videos'] == NUM_VIDEOS
     assert record['encoder_input_size'] == [64, 64]
     assert record['frames_resized_to'] == [256, 256]
