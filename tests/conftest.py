@@ -12,6 +12,8 @@ if str(REPO_ROOT) not in sys.path:
 
 #: Real samples and reference fixtures kept in the repository (see its README).
 DATA_DIR = Path(__file__).resolve().parent / 'data'
+#: How many formatted config texts :func:`format_each_config_once` keeps.
+FORMATTED_CONFIGS_KEPT = 32
 
 
 @pytest.fixture(scope='session')
@@ -40,3 +42,28 @@ def tiny_zoo(tmp_path_factory):
     from zoo_utils import publish_tiny_model
 
     return publish_tiny_model(tmp_path_factory.mktemp('tiny_zoo'))
+
+
+@pytest.fixture(scope='session', autouse=True)
+def format_each_config_once():
+    """mmengine formats a Runner's config with yapf each time it prints,
+    dumps or checkpoints it (five times per run before the first iteration),
+    seconds each for an evaluation config. yapf's output depends on its input
+    alone, so the tests run in this process reuse it: the text is the same,
+    formatted once. Tools run as subprocesses are left as they are."""
+    from mmengine.config import config as mmengine_config
+
+    format_code = mmengine_config.FormatCode
+    formatted = {}
+
+    def format_once(source: str, **options):
+        key = (source, repr(sorted(options.items())))
+        if key not in formatted:
+            if len(formatted) >= FORMATTED_CONFIGS_KEPT:
+                formatted.pop(next(iter(formatted)))
+            formatted[key] = format_code(source, **options)
+        return formatted[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mmengine_config, 'FormatCode', format_once)
+        yield

@@ -11,9 +11,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging.history_buffer import HistoryBuffer
-from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
+from train_utils import REPO_ROOT, generate_tiny, train_in_process, write_tiny_config
 
 from fgvc.apis import Predictor
+from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.fileio import write_rgb
 from fgvc.models.backbones import ResNet
 from fgvc.utils import TRUST_FLAG, EncoderCheckpoint, UnsafeCheckpointError, load_checkpoint
@@ -53,6 +54,17 @@ def assert_refused(result: subprocess.CompletedProcess, path: Path, marker: Path
     assert result.returncode != 0, result.stdout[-2000:]
     message = result.stderr.strip().splitlines()[-1]
     assert str(path) in message and TRUST_FLAG in message, result.stderr[-2000:]
+    assert not marker.exists()
+
+
+def assert_refused_in_process(path: Path, marker: Path, *train_args) -> None:
+    """tools/train.py's main, run in this process, stops with one line
+    naming ``path`` and the trust flag, and ``marker`` was not created."""
+    with pytest.raises(SystemExit) as error:
+        train_in_process(*train_args)
+    message = error.value.code
+    assert isinstance(message, str) and message.startswith('error: ') and '\n' not in message
+    assert str(path) in message and TRUST_FLAG in message, message
     assert not marker.exists()
 
 
@@ -171,8 +183,7 @@ def test_train_tool_refuses(tiny, tmp_path, how):
     path, marker = crafted(tmp_path)
     work = tmp_path / 'work'
     args = ['--resume', str(path)] if how == 'resume' else ['--cfg-options', f'load_from={path}']
-    result = run_tool('tools/train.py', str(tiny['cfg']), '--work-dir', str(work), *args)
-    assert_refused(result, path, marker)
+    assert_refused_in_process(path, marker, tiny['cfg'], '--work-dir', work, *args)
     assert not list(work.glob('*.pth'))
 
 
@@ -182,8 +193,9 @@ def test_train_tool_refuses_an_automatic_resume(tiny, tmp_path):
     path, marker = crafted(work)
     os.rename(path, work / 'epoch_1.pth')
     (work / 'last_checkpoint').write_text('epoch_1.pth')
-    result = run_tool('tools/train.py', str(tiny['cfg']), '--work-dir', str(work), '--resume')
-    assert_refused(result, work / 'epoch_1.pth', marker)
+    assert_refused_in_process(
+        work / 'epoch_1.pth', marker, tiny['cfg'], '--work-dir', work, '--resume'
+    )
 
 
 def test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag(tiny, tmp_path):
@@ -228,18 +240,9 @@ def test_test_tool_takes_the_encoder_width_from_a_work_dir(tiny, tmp_path):
     --cfg-options about the encoder (the tiny encoder is 8 channels wide)."""
     data = Path(Config.fromfile(str(tiny['cfg'])).train_dataloader.dataset.labelled.data_root)
     tapvid = data.parent / 'TAP-Vid' / 'tapvid_davis' / 'tapvid_davis.pkl'
-    result = run_tool(
-        'tools/test.py',
-        EVAL_CONFIG,
-        str(tiny['work']),
-        '--task',
-        'davis',
-        '--data-root',
-        str(tapvid),
-        '--work-dir',
-        str(tmp_path / 'eval'),
-        '--cfg-options',
-        'model.data_preprocessor.input_size=(32,32)',
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    evaluate_main([  # tools/test.py's main, in this process
+        EVAL_CONFIG, str(tiny['work']), '--task', 'davis', '--data-root', str(tapvid),
+        '--work-dir', str(tmp_path / 'eval'),
+        '--cfg-options', 'model.data_preprocessor.input_size=(32,32)',
+    ])  # fmt: skip
     assert (tmp_path / 'eval' / 'davis_summary.json').is_file()

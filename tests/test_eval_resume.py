@@ -7,7 +7,6 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.records import (
     append_record,
@@ -29,6 +29,7 @@ from fgvc.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
+SMALL_INPUT = 'model.data_preprocessor.input_size=(64,64)'
 NUM_VIDEOS = 12
 KILL_AFTER_VIDEOS = 4
 POLL_S = 0.05
@@ -59,7 +60,7 @@ def dist_test_command(data: Path, work: Path, *extra: str) -> list:
         '--work-dir',
         str(work),
         '--cfg-options',
-        'model.data_preprocessor.input_size=(64,64)',
+        SMALL_INPUT,
         *extra,
     ]
 
@@ -81,8 +82,14 @@ def done_videos(work: Path) -> list:
 
 
 def test_killed_run_resumes_to_the_uninterrupted_summary(twelve_videos, tmp_path):
+    """The uninterrupted reference runs in this process (one rank: ranks
+    give the same metrics, tests/test_tapvid_pipeline.py); the killed and
+    the resumed runs are tools/dist_test.sh with 2 processes."""
     full = tmp_path / 'full'
-    run(dist_test_command(twelve_videos, full))
+    evaluate_main(
+        [RAW_CONFIG, 'none', '--task', 'davis', '--data-root', str(twelve_videos)]
+        + ['--work-dir', str(full), '--cfg-options', SMALL_INPUT]
+    )
     expected = json.loads((full / 'davis_summary.json').read_text())
     assert expected['videos'] == dict(scored=NUM_VIDEOS, excluded=0, excluded_videos={})
 
@@ -144,16 +151,16 @@ def test_prepare_records_merges_on_resume_and_clears_otherwise(tmp_path):
     assert not list(tmp_path.glob('davis_videos.*'))
 
 
-def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_path):
-    result = run(
+def test_print_protocol_shows_the_record_without_evaluating(twelve_videos, tmp_path, capsys):
+    evaluate_main(  # tools/test.py's main, in this process
         [
-            sys.executable, 'tools/test.py', RAW_CONFIG, 'none', '--task', 'davis',
+            RAW_CONFIG, 'none', '--task', 'davis',
             '--data-root', str(twelve_videos), '--work-dir', str(tmp_path),
             '--cfg-options', 'model.data_preprocessor.input_size=(64,64)',
             'test_evaluator.averaging=track', '--print-protocol',
         ]
     )  # fmt: skip
-    record = json.loads(result.stdout)
+    record = json.loads(capsys.readouterr().out)
     assert record['num_videos'] == NUM_VIDEOS
     assert record['encoder_input_size'] == [64, 64]
     assert record['frames_resized_to'] == [256, 256]

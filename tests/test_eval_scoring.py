@@ -1,14 +1,15 @@
 """tools/score.py: predictions written by tools/test.py --dump score exactly
-as tools/test.py scored them; other trackers' files are read and checked."""
+as tools/test.py scored them (both tools' mains, run in this process); other
+trackers' files are read and checked."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from fgvc.cli.evaluate import main as evaluate_main
+from fgvc.cli.score import main as score_main
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.predictions import read_keypoint_predictions, read_point_predictions
 from fgvc.evaluation.summary import summary_metrics
@@ -31,28 +32,18 @@ def generated(tmp_path_factory):
     return out
 
 
-def run_tool(*args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
-    result = subprocess.run(
-        ['python', *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    return result
-
-
 @pytest.mark.parametrize('task', sorted(DATA))
 def test_score_of_dumped_predictions_equals_the_test_summary(generated, tmp_path, task):
     root = str(generated / DATA[task])
     dump, tested, scored = tmp_path / 'dump', tmp_path / 'test', tmp_path / 'score'
-    run_tool(
-        'tools/test.py', RAW_CONFIG, 'none', '--task', task, '--data-root', root,
+    evaluate_main([
+        RAW_CONFIG, 'none', '--task', task, '--data-root', root,
         '--work-dir', str(tested), '--dump', str(dump),
         '--cfg-options', 'model.data_preprocessor.input_size=(64,64)',
-    )  # fmt: skip
-    run_tool(
-        'tools/score.py', task, str(dump), '--data-root', root, '--work-dir', str(scored),
-        '--config', RAW_CONFIG,
-    )  # fmt: skip
+    ])  # fmt: skip
+    score_main([
+        task, str(dump), '--data-root', root, '--work-dir', str(scored), '--config', RAW_CONFIG,
+    ])  # fmt: skip
     expected = json.loads((tested / f'{task}_summary.json').read_text())
     got = json.loads((scored / f'{task}_summary.json').read_text())
     assert summary_metrics(got) == summary_metrics(expected)  # exactly

@@ -8,7 +8,6 @@ nothing. Point occlusion is checked on generated TAP-Vid videos.
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -19,6 +18,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.datasets.synthetic.writers.davis import write_davis2016_list
@@ -80,7 +80,7 @@ def small(input_hw=(HEIGHT, WIDTH)) -> dict:
 
 
 # -------------------------------------------------------- identical frames
-def test_vos_identical_frames_give_perfect_jf_through_tools_test(tmp_path):
+def test_vos_identical_frames_give_perfect_jf_through_tools_test(tmp_path, capsys):
     """Objects on the stride-2 grid, through tools/test.py, with --show-dir."""
     root = tmp_path / 'DAVIS'
     labels = np.zeros((HEIGHT, WIDTH), np.uint8)
@@ -94,24 +94,12 @@ def test_vos_identical_frames_give_perfect_jf_through_tools_test(tmp_path):
     (root / 'ImageSets/2017').mkdir(parents=True)
     (root / 'ImageSets/2017/val.txt').write_text('seq\n')
     work, show = tmp_path / 'work', tmp_path / 'show'
-    result = run_tool(
-        sys.executable,
-        'tools/test.py',
-        RAW_CONFIG,
-        'none',
-        '--task',
-        'vos',
-        '--data-root',
-        str(root),
-        '--work-dir',
-        str(work),
-        '--show-dir',
-        str(show),
-        '--cfg-options',
-        f'model.data_preprocessor.input_size=({HEIGHT},{WIDTH})',
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'J&F-Mean' in result.stdout  # the printed table
+    evaluate_main([  # tools/test.py's main, in this process
+        RAW_CONFIG, 'none', '--task', 'vos', '--data-root', str(root), '--work-dir', str(work),
+        '--show-dir', str(show),
+        '--cfg-options', f'model.data_preprocessor.input_size=({HEIGHT},{WIDTH})',
+    ])  # fmt: skip
+    assert 'J&F-Mean' in capsys.readouterr().out  # the printed table
     summary = json.loads((work / 'vos_summary.json').read_text())
     assert summary['J&F-Mean'] == 1.0 and summary['J-Decay'] == 0.0
     assert set(json.loads((work / 'vos_per_video.json').read_text())) == {'seq_1', 'seq_2', 'seq_3'}

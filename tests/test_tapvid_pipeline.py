@@ -11,6 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import (
     SceneConfig,
@@ -118,20 +119,15 @@ def test_misspelt_override_key_is_named(tmp_path):
     cfg = Config.fromfile(EVAL_CONFIG)
     with pytest.raises(KeyError, match='vos_typo'):
         prepare_test_config(cfg, 'vos_typo', str(tmp_path))
-    result = run_tool(
-        sys.executable,
-        'tools/test.py',
-        EVAL_CONFIG,
-        'none',
-        '--task',
-        'davis',
-        '--cfg-options',
-        'model.propagation.topkk=3',
-    )
-    assert result.returncode != 0 and 'topkk' in result.stderr
+    with pytest.raises(SystemExit) as error:  # tools/test.py's main, in this process
+        evaluate_main(
+            [EVAL_CONFIG, 'none', '--task', 'davis', '--work-dir', str(tmp_path)]
+            + ['--cfg-options', 'model.propagation.topkk=3']
+        )
+    assert str(error.value.code).startswith('error: ') and 'topkk' in str(error.value.code)
 
 
-def test_translating_texture_is_tracked_with_parameter_free_features(tmp_path):
+def test_translating_texture_is_tracked_with_parameter_free_features(tmp_path, capsys):
     """A random texture translating by whole feature cells per frame."""
     scene_cfg = SceneConfig(height=64, width=64, num_frames=10, num_points=40)
     texture = TextureConfig(styles=('noise',), weights=(1.0,), feature_size=(1.0, 3.0), detail=48.0)
@@ -142,50 +138,34 @@ def test_translating_texture_is_tracked_with_parameter_free_features(tmp_path):
     path = tmp_path / 'translation.pkl'
     write_tapvid_pickle(entries, str(path))
     work = tmp_path / 'work'
-    result = run_tool(
-        sys.executable,
-        'tools/test.py',
-        RAW_CONFIG,
-        'none',
-        '--task',
-        'davis',
-        '--data-root',
-        str(path),
-        '--work-dir',
-        str(work),
-        '--cfg-options',
-        'test_dataloader.dataset.pipeline.0.size=(64,64)',
+    evaluate_main(  # tools/test.py's main, in this process
+        [RAW_CONFIG, 'none', '--task', 'davis', '--data-root', str(path), '--work-dir', str(work)]
+        + ['--cfg-options', 'test_dataloader.dataset.pipeline.0.size=(64,64)']
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((work / 'davis_summary.json').read_text())
     per_video = json.loads((work / 'davis_per_video.json').read_text())
     assert set(per_video) == set(entries)
     assert summary['average_pts_within_thresh'] >= 0.9, summary
-    assert 'average_pts_within_thresh' in result.stdout  # the printed table
+    assert 'average_pts_within_thresh' in capsys.readouterr().out  # the printed table
 
 
 def test_two_processes_give_the_same_metrics_as_one(tiny_tapvid, tmp_path):
+    """One process: tools/test.py's main in this one; two: tools/dist_test.sh."""
     data = str(tiny_tapvid / 'tapvid_davis/tapvid_davis.pkl')
     options = ['--cfg-options', 'model.data_preprocessor.input_size=(64,64)']
+    one, two = tmp_path / 'procs1', tmp_path / 'procs2'
+    evaluate_main(
+        [EVAL_CONFIG, 'none', '--task', 'davis', '--data-root', data, '--work-dir', str(one)]
+        + options
+    )
+    result = run_tool(
+        'bash', 'tools/dist_test.sh', EVAL_CONFIG, '2', 'davis', 'none', '--data-root', data,
+        '--work-dir', str(two), *options, env_extra=dict(PORT='29602'),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'average_jaccard' in result.stdout
     summaries = []
-    for procs in ('1', '2'):
-        work = tmp_path / f'procs{procs}'
-        result = run_tool(
-            'bash',
-            'tools/dist_test.sh',
-            EVAL_CONFIG,
-            procs,
-            'davis',
-            'none',
-            '--data-root',
-            data,
-            '--work-dir',
-            str(work),
-            *options,
-            env_extra=dict(PORT=str(29600 + int(procs))),
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        assert 'average_jaccard' in result.stdout
+    for work in (one, two):
         summaries.append(summary_metrics(json.loads((work / 'davis_summary.json').read_text())))
         per_video = json.loads((work / 'davis_per_video.json').read_text())
         assert len(per_video) == 3

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
+from train_utils import REPO_ROOT, generate_tiny, train_in_process, write_tiny_config
 
 from fgvc.utils import load_checkpoint
 
@@ -99,7 +99,7 @@ def test_dist_train_script_runs_two_processes(tiny_root, tmp_path):
 def test_killed_run_resumes_to_the_same_parameters_and_losses(tiny_root, tmp_path):
     cfg = write_tiny_config(tmp_path / 'tiny.py', tiny_root, epochs=3)
     straight, killed = tmp_path / 'straight', tmp_path / 'killed'
-    run(TRAIN + [str(cfg), '--work-dir', str(straight)])
+    train_in_process(cfg, '--work-dir', straight)  # the reference needs no process of its own
 
     proc = subprocess.Popen(
         TRAIN + [str(cfg), '--work-dir', str(killed)],

@@ -1,30 +1,47 @@
 """Helpers of the training tests: tiny generated data and a tiny config."""
 
+import atexit
+import importlib.util
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import List
+
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 QUICKSTART_CONFIG = REPO_ROOT / 'configs' / 'quickstart' / 'mixed_train_res18_d1_l2_rec_ytv_fly.py'
 TRAIN_FORMATS = ('flyingthings', 'youtube_vos', 'tapvid_davis')
+#: The folder :func:`generate_tiny` generated into, once per process.
+_GENERATED: List[Path] = []
 
 
 def generate_tiny(out: Path) -> Path:
-    """Write the tiny preset's training and TAP-Vid data under ``out``."""
-    subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / 'tools/data/synthetic/generate.py'),
-            '--out',
-            str(out),
-            '--preset',
-            'tiny',
-            '--formats',
-            *TRAIN_FORMATS,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """Write the tiny preset's training and TAP-Vid data under ``out``. The
+    generator (tools/data/synthetic/generate.py, deterministic: one preset,
+    one seed) runs once per test process into a private folder; each call
+    gets its own copy of that output."""
+    if not _GENERATED:
+        pristine = Path(tempfile.mkdtemp(prefix='fgvc_tiny_data_'))
+        atexit.register(shutil.rmtree, pristine, ignore_errors=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(REPO_ROOT / 'tools/data/synthetic/generate.py'),
+                '--out',
+                str(pristine),
+                '--preset',
+                'tiny',
+                '--formats',
+                *TRAIN_FORMATS,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        _GENERATED.append(pristine)
+    shutil.copytree(_GENERATED[0], out, dirs_exist_ok=True)
     return out
 
 
@@ -73,3 +90,20 @@ log_processor = dict(window_size=1)
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 {val}""")
     return path
+
+
+def train_in_process(*args: str) -> None:
+    """``tools/train.py ARGS`` run by its ``main`` in this process, on one
+    thread as the tests' tool subprocesses run (OMP_NUM_THREADS=1): the same
+    arithmetic, so the same weights bit for bit."""
+    spec = importlib.util.spec_from_file_location('train_tool', REPO_ROOT / 'tools' / 'train.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    argv, threads = sys.argv, torch.get_num_threads()
+    sys.argv = ['train.py', *map(str, args)]
+    torch.set_num_threads(1)
+    try:
+        tool.main()
+    finally:
+        sys.argv = argv
+        torch.set_num_threads(threads)

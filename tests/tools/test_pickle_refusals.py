@@ -1,8 +1,8 @@
 """Every pickle is read safely: a crafted TAP-Vid pickle (unpickling it would
-create a file) creates none through tools/test.py, tools/score.py,
-tools/data/tapvid/split_pickle.py or the dataset loader, and each stops with
-one line naming the file and the refused type; the one trust flag,
---trust-pickle, loads it (issue 27)."""
+create a file) creates none through tools/test.py, tools/score.py (their
+mains, in this process), tools/data/tapvid/split_pickle.py or the dataset
+loader, and each stops with one line naming the file and the refused type;
+the one trust flag, --trust-pickle, loads it (issue 27)."""
 
 import pickle
 
@@ -15,9 +15,12 @@ from tool_runs import (
     WritesFile,
     crafted_tapvid,
     error_line,
+    exit_message,
     run_tool,
 )
 
+from fgvc.cli.evaluate import main as evaluate_main
+from fgvc.cli.score import main as score_main
 from fgvc.datasets.tapvid import TapVidDataset
 from fgvc.fileio import TRUST_FLAG, UnsafePickleError
 from fgvc.utils import register_all_modules
@@ -34,6 +37,14 @@ def crafted(tmp_path):
     return crafted_tapvid(tmp_path / 'evil.pkl', marker), marker
 
 
+def refusal(main, args: list) -> str:
+    """The one-line error with which a tool's ``main`` (tools/test.py's,
+    tools/score.py's), run in this process, stops."""
+    with pytest.raises(SystemExit) as error:
+        main([str(a) for a in args])
+    return exit_message(error)
+
+
 def assert_refused(line: str, path, marker) -> None:
     assert 'Refusing to unpickle' in line and str(path) in line and REFUSED in line, line
     assert TRUST_FLAG in line
@@ -42,30 +53,30 @@ def assert_refused(line: str, path, marker) -> None:
 
 def test_test_tool_refuses_a_crafted_tapvid_pickle(crafted, tmp_path):
     path, marker = crafted
-    result = run_tool(
-        'tools/test.py', RAW_CONFIG, 'none', '--task', 'davis', '--data-root', path,
+    line = refusal(evaluate_main, [
+        RAW_CONFIG, 'none', '--task', 'davis', '--data-root', path,
         '--work-dir', tmp_path / 'work', '--cfg-options', SMALL_INPUT,
-    )  # fmt: skip
-    assert_refused(error_line(result), path, marker)
+    ])  # fmt: skip
+    assert_refused(line, path, marker)
 
 
 def test_score_tool_refuses_crafted_data_and_predictions(crafted, tmp_path):
     path, marker = crafted
     predictions = tmp_path / 'predictions'
     predictions.mkdir()
-    result = run_tool(
-        'tools/score.py', 'davis', predictions, '--data-root', path, '--work-dir', tmp_path / 'w'
+    line = refusal(
+        score_main, ['davis', predictions, '--data-root', path, '--work-dir', tmp_path / 'w']
     )
-    assert_refused(error_line(result), path, marker)
+    assert_refused(line, path, marker)
     crafted_predictions = tmp_path / 'predictions.pkl'
     crafted_predictions.write_bytes(
         pickle.dumps({'v0': dict(tracks=np.zeros((1, 3, 2)), extra=WritesFile(marker))})
     )
-    result = run_tool(
-        'tools/score.py', 'davis', crafted_predictions, '--data-root', tmp_path / 'absent.pkl',
+    line = refusal(score_main, [
+        'davis', crafted_predictions, '--data-root', tmp_path / 'absent.pkl',
         '--work-dir', tmp_path / 'w',
-    )  # fmt: skip
-    assert_refused(error_line(result), crafted_predictions, marker)
+    ])  # fmt: skip
+    assert_refused(line, crafted_predictions, marker)
 
 
 def test_the_dataset_loader_and_the_converter_refuse_unless_trusted(crafted, tmp_path):
@@ -125,10 +136,9 @@ def test_a_checkpoint_that_is_a_plain_pickle_names_the_refused_type(tmp_path):
     marker = tmp_path / 'pwned.txt'
     path = tmp_path / 'plain.pth'
     path.write_bytes(pickle.dumps({'state_dict': {}, 'note': WritesFile(marker)}))
-    result = run_tool(
-        'tools/test.py', EVAL_CONFIG, path, '--task', 'davis', '--work-dir', tmp_path / 'w'
+    line = refusal(
+        evaluate_main, [EVAL_CONFIG, path, '--task', 'davis', '--work-dir', tmp_path / 'w']
     )
-    line = error_line(result)
     assert f'Refusing to load checkpoint {path}: it holds {REFUSED}' in line, line
     assert 'Check the documentation' not in line and TRUST_FLAG in line
     assert not marker.exists()

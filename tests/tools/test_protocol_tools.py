@@ -1,6 +1,7 @@
 """`--protocol release` through the tools' real entry points on generated
 TAP-Vid videos with a release-layout checkpoint file: tools/test.py (with
---dump), tools/score.py re-scoring the dump, and tools/dist_test.sh."""
+--dump) and tools/score.py re-scoring the dump (their mains, in this
+process), and tools/dist_test.sh (its own processes)."""
 
 import json
 import os
@@ -12,6 +13,8 @@ import pytest
 import torch
 from release_checkpoint import release_resnet18_state_dict
 
+from fgvc.cli.evaluate import main as evaluate_main
+from fgvc.cli.score import main as score_main
 from fgvc.datasets import TapVidDataset
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.summary import summary_metrics
@@ -65,10 +68,10 @@ def test_release_protocol_through_test_score_and_dist_test(inputs, tmp_path):
     data, checkpoint = inputs
     tested, dump, scored, dist = (tmp_path / n for n in ('test', 'dump', 'score', 'dist'))
     common = ('--task', 'davis', '--data-root', str(data), '--protocol', 'release')
-    run(
-        'python', 'tools/test.py', EVAL_CONFIG, str(checkpoint), *common,
+    evaluate_main([
+        EVAL_CONFIG, str(checkpoint), *common,
         '--work-dir', str(tested), '--dump', str(dump), '--cfg-options', SMALL,
-    )  # fmt: skip
+    ])  # fmt: skip
     expected = summary(tested)
     assert expected['protocol']['name'] == 'release'
     assert expected['protocol']['propagation']['position_offset'] == 0.0
@@ -91,10 +94,10 @@ def test_release_protocol_through_test_score_and_dist_test(inputs, tmp_path):
         before = np.arange(pred['tracks'].shape[1])[None] < queries[:, :1]
         assert (pred['tracks'][before] == 0).all()
 
-    run(
-        'python', 'tools/score.py', 'davis', str(dump), '--data-root', str(data),
+    score_main([
+        'davis', str(dump), '--data-root', str(data),
         '--work-dir', str(scored), '--protocol', 'release', '--cfg-options', SMALL,
-    )  # fmt: skip
+    ])  # fmt: skip
     rescored = summary(scored)
     assert summary_metrics(rescored) == summary_metrics(expected)
     assert rescored['protocol']['name'] == 'release'
