@@ -74,7 +74,10 @@ def test_benchmark_takes_the_checkpoint_width_and_honours_every_option(
     )
     assert 'refine_radius' not in result['settings']['local']
     assert set(result['profile']) == {'local', 'coarse_to_fine'}
-    assert set(result['spread']) == {'frame 0', 'spread'}
+    spread = result['spread']
+    assert set(spread) == {'frame 0', 'spread', 'ratio', 'memory'}
+    assert spread['ratio'] == spread['spread'] / spread['frame 0']
+    assert spread['memory'] == 'ExactMemory()'  # no --memory: the spread queries stay exact
     assert [row['size'] for row in result['scaling']] == [32, 48]
     assert [row['positions'] for row in result['scaling']] == [16 * 16, 24 * 24]
     forward = result['correlation']['forward']
