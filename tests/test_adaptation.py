@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
+from tiny_models import TINY_BACKBONE
 
 from fgvc.apis import Predictor
 from fgvc.engine import adaptation_hook
@@ -96,14 +97,7 @@ def tracker() -> torch.nn.Module:
     return MODELS.build(
         dict(
             type='PointTracker',
-            backbone=dict(
-                type='ResNet',
-                depth=18,
-                base_channels=8,
-                pool_type='none',
-                strides=(1, 1, 1, 4),
-                out_indices=(2,),
-            ),
+            backbone=dict(TINY_BACKBONE),
             data_preprocessor=dict(type='VideoDataPreprocessor'),
             propagation=dict(
                 matcher=dict(type='LocalMatcher', neighbor_range=12), bidirectional=False

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
+from tiny_models import TINY_BACKBONE
 
 from fgvc.propagation import ExactMemory, KeyframeMemory
 from fgvc.registry import MODELS
@@ -24,14 +25,7 @@ def tracker(memory=None, strided_memory=None, threshold=0.9):
     return MODELS.build(
         dict(
             type='PointTracker',
-            backbone=dict(
-                type='ResNet',
-                depth=18,
-                base_channels=8,
-                pool_type='none',
-                strides=(1, 1, 1, 4),
-                out_indices=(2,),
-            ),
+            backbone=dict(TINY_BACKBONE),
             data_preprocessor=dict(type='VideoDataPreprocessor'),
             propagation=propagation,
             occlusion_threshold=threshold,

@@ -3,6 +3,7 @@ offline tracker's forward tracks and occlusion, bit for bit."""
 
 import numpy as np
 import torch
+from tiny_models import TINY_BACKBONE
 
 from fgvc.registry import MODELS
 from fgvc.utils import register_all_modules
@@ -16,14 +17,7 @@ def tracker(threshold):
     return MODELS.build(
         dict(
             type='PointTracker',
-            backbone=dict(
-                type='ResNet',
-                depth=18,
-                base_channels=8,
-                pool_type='none',
-                strides=(1, 1, 1, 4),
-                out_indices=(2,),
-            ),
+            backbone=dict(TINY_BACKBONE),
             data_preprocessor=dict(type='VideoDataPreprocessor'),
             propagation=dict(precede_frames=2, matcher=dict(type='LocalMatcher', neighbor_range=8)),
             occlusion_threshold=threshold,

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 from mmengine.structures import BaseDataElement
+from tiny_models import TINY_BACKBONE
 from torch import Tensor, nn
 
 from fgvc.models.backbones import ResNet
@@ -173,14 +174,7 @@ def tiny_tracker(**options) -> dict:
     head = dict(type='DomainDiscriminator', hidden_channels=(8,), grl_alpha=1.0)
     return dict(
         type='MixedTracker',
-        backbone=dict(
-            type='ResNet',
-            depth=18,
-            base_channels=8,
-            pool_type='none',
-            strides=(1, 1, 1, 4),
-            out_indices=(2,),
-        ),
+        backbone=dict(TINY_BACKBONE),
         radius=1,
         losses=dict(
             sup_loss=dict(
