@@ -13,10 +13,9 @@ then use the zoo's default model when no checkpoint is given.
 """
 
 import argparse
-import sys
 
 from fgvc.apis.publish import describe_publication, publish_checkpoint
-from fgvc.cli.options import add_trust_flag
+from fgvc.cli.options import add_trust_flag, one_line_errors
 from fgvc.models.zoo import ZOO_ENV
 
 
@@ -41,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    try:
+    with one_line_errors():
         publication = publish_checkpoint(
             args.checkpoint,
             args.name,
@@ -52,8 +51,6 @@ def main(argv=None) -> None:
             make_default=args.default,
             trust=args.trust_checkpoint,
         )
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'error: {err}')
     print(describe_publication(publication))
 
 
