@@ -10,6 +10,10 @@
 # torch==2.13.0, as in tools/setup_env.sh). About 3 minutes on 2 loaded
 # cores, most of it installing torch and the dependencies.
 set -euo pipefail
+# Nothing from the caller's environment may make fgvc importable: with the
+# clone on PYTHONPATH (tools/setup_env.sh puts it there) pip would take the
+# editable install's fgvc.egg-info as "already installed" and skip the wheel.
+unset PYTHONPATH PYTHONHOME
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 PYTHON=${PYTHON:-python3}
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fgvc-wheel.XXXXXX")"
@@ -38,7 +42,6 @@ pip_quiet "$WORK/venv/bin/python" -m pip install -q --no-compile \
 
 cd "$WORK"  # outside the clone: only the installed package can be imported
 export PATH="$WORK/venv/bin:$PATH" OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
-unset PYTHONPATH
 
 stage "Predictor(), version and console commands from Python"
 python - <<'PY'
