@@ -3,7 +3,7 @@ file: what ``tools/gpu_check.py`` runs.
 
 Steps (each timed; a failing step is recorded and the others still run):
 
-1. ``tests``: the CUDA-marked tests (``pytest -m cuda tests/test_devices.py``):
+1. ``tests``: the CUDA-marked tests (``pytest -m cuda tests/propagation/test_devices.py``):
    correlation, the three propagation modes and the Predictor on CUDA against
    CPU, AMP training of the quickstart config against fp32.
 2. ``dist_train``: ``tools/dist_train.sh`` on every GPU (NCCL) for a few
@@ -138,7 +138,7 @@ def step_tests(check: Check) -> dict:
     report = check.path('tests.xml')
     marker = 'not cuda' if check.dry_run else 'cuda'
     # every cuda-marked test of the suite; the dry run: their cpu cases
-    where = 'tests/test_devices.py' if check.dry_run else 'tests'
+    where = 'tests/propagation/test_devices.py' if check.dry_run else 'tests'
     cmd = [sys.executable, '-m', 'pytest', where, '-m', marker, '-rs', '-v']
     run_command(cmd + ['-p', 'no:cacheprovider', f'--junitxml={report}'], check.env)
     counts = junit_counts(report)

@@ -147,13 +147,13 @@ OPTION_TESTS = {
     },
     'tools/convert_checkpoint.py': {
         '--out-indices': [
-            'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag'
+            'tests/tools/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag'
         ],
         '--drop': [
             'tests/tools/test_release_checkpoint_tools.py::test_convert_refuses_other_keys_that_map_nowhere_unless_dropped'
         ],
         '--allow-partial': [
-            'tests/test_convert_checkpoint.py::test_tool_reads_argument_namespaces_safely_and_refuses_partial_encoders'
+            'tests/models/backbones/test_convert_checkpoint.py::test_tool_reads_argument_namespaces_safely_and_refuses_partial_encoders'
         ],
         '--format': [
             'tests/tools/test_release_checkpoint_tools.py::test_a_converted_release_encoder_loads_with_no_report'
@@ -174,7 +174,7 @@ OPTION_TESTS = {
     'tools/demo.py': {
         '--checkpoint': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
-            'tests/test_checkpoint_safety.py::test_demo_refuses',
+            'tests/tools/test_checkpoint_safety.py::test_demo_refuses',
         ],
         '--queries': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
@@ -182,7 +182,7 @@ OPTION_TESTS = {
         ],
         '--mask': [
             'tests/tools/test_demo_h264.py::test_tracks_and_mask_overlay_are_h264_with_every_frame',
-            'tests/test_demo.py::test_bad_inputs_stop_with_a_clear_message_and_no_output',
+            'tests/cli/test_demo.py::test_bad_inputs_stop_with_a_clear_message_and_no_output',
         ],
         '--out': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
@@ -202,7 +202,7 @@ OPTION_TESTS = {
         ],
         '--cfg-options': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
-            'tests/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
+            'tests/engine/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
         ],
         '--short-side': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width'
@@ -213,7 +213,7 @@ OPTION_TESTS = {
         ],
         '--adapt': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width',
-            'tests/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
+            'tests/engine/test_adaptation.py::test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output',
         ],
         '--save-adapted': [
             'tests/tools/test_adapt_entry_points.py::test_demo_save_adapted_reloads_with_checkpoint_at_its_width'
@@ -233,48 +233,50 @@ OPTION_TESTS = {
     },
     'tools/eval_real.py': {
         '--encoder': [
-            'tests/test_eval_real.py::test_bad_arguments_are_named',
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+            'tests/cli/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
         ],
         '--davis': [
-            'tests/test_eval_real.py::test_bad_arguments_are_named',
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+            'tests/cli/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
         ],
         '--adapt': [
-            'tests/test_eval_real.py::test_bad_arguments_are_named',
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
+            'tests/cli/test_eval_real.py::test_bad_arguments_are_named',
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly',
         ],
         '--short-side': [
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
         ],
         '--cfg-options': [
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
         ],
         '--work-dir': [
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
         ],
         '--resume': [
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
         ],
         '--dump': [
-            'tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
         ],
-        '--out': ['tests/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'],
+        '--out': [
+            'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
     },
     'tools/export.py': {
         '--format': [
             'tests/tools/test_option_checks.py::test_export_to_a_missing_folder_or_onto_its_checkpoint',
-            'tests/test_export.py::test_bad_inputs_are_named',
+            'tests/models/test_export.py::test_bad_inputs_are_named',
         ],
         '--out': [
             'tests/tools/test_option_checks.py::test_export_to_a_missing_folder_or_onto_its_checkpoint',
-            'tests/test_export.py::test_bad_inputs_are_named',
+            'tests/models/test_export.py::test_bad_inputs_are_named',
         ],
         '--config': ['tests/tools/test_export_tool.py::test_the_config_and_task_pick_the_encoder'],
         '--task': ['tests/tools/test_export_tool.py::test_the_config_and_task_pick_the_encoder'],
         '--cfg-options': [
             'tests/tools/test_export_tool.py::test_a_trusted_checkpoint_is_exported_at_the_width_cfg_options_give',
-            'tests/test_export.py::test_exported_encoders_match_pytorch_features',
+            'tests/models/test_export.py::test_exported_encoders_match_pytorch_features',
         ],
         '--trust-pickle': [
             'tests/tools/test_export_tool.py::test_a_trusted_checkpoint_is_exported_at_the_width_cfg_options_give'
@@ -330,7 +332,7 @@ OPTION_TESTS = {
             'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test',
         ],
         '--config': [
-            'tests/test_eval_scoring.py::test_score_of_dumped_predictions_equals_the_test_summary'
+            'tests/evaluation/test_eval_scoring.py::test_score_of_dumped_predictions_equals_the_test_summary'
         ],
         '--protocol': [
             'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test'
@@ -364,8 +366,8 @@ OPTION_TESTS = {
             'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
         ],
         '--show-dir': [
-            'tests/test_eval_tasks.py::test_jhmdb_sample_through_dist_test',
-            'tests/test_eval_tasks.py::test_vos_identical_frames_give_perfect_jf_through_tools_test',
+            'tests/evaluation/test_eval_tasks.py::test_jhmdb_sample_through_dist_test',
+            'tests/evaluation/test_eval_tasks.py::test_vos_identical_frames_give_perfect_jf_through_tools_test',
         ],
         '--resume': [
             'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
@@ -377,7 +379,7 @@ OPTION_TESTS = {
         ],
         '--print-protocol': [
             'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore',
-            'tests/test_eval_resume.py::test_print_protocol_shows_the_record_without_evaluating',
+            'tests/evaluation/test_eval_resume.py::test_print_protocol_shows_the_record_without_evaluating',
         ],
         '--adapt': [
             'tests/tools/test_adapt_entry_points.py::test_test_tool_adapts_each_video_through_the_test_loop',
@@ -408,18 +410,18 @@ OPTION_TESTS = {
         ],
         '--device': [
             'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
-            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+            'tests/cli/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
         ],
         '--video': [
             'tests/tools/test_odd_names.py::test_the_stream_tool_on_such_a_name',
-            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+            'tests/cli/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
         ],
         '--max-frames': [
             'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written'
         ],
         '--realtime': [
             'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written',
-            'tests/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
+            'tests/cli/test_track_stream.py::test_ctrl_c_keeps_everything_written_readable',
         ],
         '--overwrite': [
             'tests/tools/test_option_checks.py::test_stream_queries_and_options_are_checked_before_anything_is_written'
@@ -442,11 +444,11 @@ OPTION_TESTS = {
         ],
         '--amp': [
             'tests/tools/test_option_checks.py::test_cuda_and_amp_without_a_gpu_are_one_line_errors',
-            'tests/test_devices.py::test_amp_training_keeps_losses_finite_and_close_to_fp32',
+            'tests/propagation/test_devices.py::test_amp_training_keeps_losses_finite_and_close_to_fp32',
         ],
         '--cfg-options': [
             'tests/tools/test_test_tool_resume.py::test_one_writer_per_work_dir',
-            'tests/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag',
+            'tests/tools/test_checkpoint_safety.py::test_own_trained_resumed_and_converted_checkpoints_load_with_no_flag',
         ],
         '--launcher': [
             'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'

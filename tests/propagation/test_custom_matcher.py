@@ -22,7 +22,7 @@ from fgvc.datasets.synthetic import (
 from fgvc.propagation import Candidates, Matcher, check_option
 from fgvc.registry import MATCHERS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = ROOT / 'configs/eval/raw_patch_eval.py'
 
 

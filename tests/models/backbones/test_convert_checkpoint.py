@@ -17,7 +17,7 @@ from fgvc.models.backbones import (
 )
 from fgvc.utils import load_checkpoint
 
-TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'convert_checkpoint.py'
+TOOL = Path(__file__).resolve().parents[3] / 'tools' / 'convert_checkpoint.py'
 NARROW = dict(base_channels=4)
 
 

@@ -30,7 +30,7 @@ from fgvc.propagation import occlusion_from_peaks
 from fgvc.registry import MODELS
 from fgvc.utils import register_all_modules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 HEIGHT, WIDTH, FRAMES = 48, 64, 5

@@ -11,7 +11,7 @@ import torch
 from fgvc.apis import OnlineTracker, Predictor
 from fgvc.models.export import OnnxEncoder
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = ['--cfg-options', 'model.backbone.base_channels=8']
 SHAPES = [(1, 3, 64, 64), (3, 3, 40, 72)]  # other batch, height and width than traced
 

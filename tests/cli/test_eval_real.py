@@ -14,7 +14,7 @@ import pytest
 from mmengine.runner import TestLoop
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FRAMES, HEIGHT, WIDTH = 6, 64, 96
 BOX = (16, 16, 24, 32)  # top, left, height, width of the object in frame 0
 STEP = 2  # px per frame, rightwards

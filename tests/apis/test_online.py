@@ -11,7 +11,7 @@ from fgvc.apis import OnlineTracker, Predictor
 from fgvc.datasets.synthetic import generate_video
 from fgvc.datasets.synthetic.presets import VIDEO_SCENE, sized_scene
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 SIZE, FRAMES = 48, 9
 

@@ -28,7 +28,7 @@ from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.registry import MODELS
 from fgvc.utils import load_encoder_weights, register_all_modules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 PIPELINE = [

@@ -11,7 +11,7 @@ import pytest
 from fgvc.apis.batch import expand_videos, is_batch, output_folders
 from fgvc.apis.outputs import MANIFEST
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 FRAMES, HEIGHT, WIDTH = 4, 32, 48
 

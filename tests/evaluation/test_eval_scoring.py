@@ -14,7 +14,7 @@ from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.predictions import read_keypoint_predictions, read_point_predictions
 from fgvc.evaluation.summary import summary_metrics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 DATA = {
     'davis': 'TAP-Vid/tapvid_davis/tapvid_davis.pkl',

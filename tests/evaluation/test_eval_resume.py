@@ -27,7 +27,7 @@ from fgvc.evaluation.summary import summary_metrics
 from fgvc.evaluation.tasks import prepare_test_config, start_records
 from fgvc.utils import register_all_modules
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 SMALL_INPUT = 'model.data_preprocessor.input_size=(64,64)'
 NUM_VIDEOS = 12
@@ -83,7 +83,7 @@ def done_videos(work: Path) -> list:
 
 def test_killed_run_resumes_to_the_uninterrupted_summary(twelve_videos, tmp_path):
     """The uninterrupted reference runs in this process (one rank: ranks
-    give the same metrics, tests/test_tapvid_pipeline.py); the killed and
+    give the same metrics, tests/evaluation/test_tapvid_pipeline.py); the killed and
     the resumed runs are tools/dist_test.sh with 2 processes."""
     full = tmp_path / 'full'
     evaluate_main(

@@ -27,7 +27,7 @@ from test_demo import (
 from fgvc.datasets.synthetic import render
 from fgvc.fileio.video_reader import open_video
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LATE_FRAME = 4
 
 

@@ -26,7 +26,7 @@ from fgvc.utils import register_all_modules
 
 register_all_modules()
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SIZE = 48
 FRAMES = 8
 SHIFT = 1.5  # pixels per frame, rightwards and downwards

@@ -23,7 +23,7 @@ from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.utils import register_all_modules
 from fgvc.visualization import PredictionVisualizationHook
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 PIPELINE = [dict(type='SampleTapVidQueries'), dict(type='PackTrackInputs')]
 FRAMES, SIZE = 4, 32

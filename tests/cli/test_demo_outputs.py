@@ -17,7 +17,7 @@ from fgvc.apis.outputs import MANIFEST, staged_output_dir
 from fgvc.cli.demo import main as demo_main
 from fgvc.fileio import write_rgb
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 FRAMES = 60
 SIZE = 64

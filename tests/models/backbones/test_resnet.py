@@ -11,7 +11,7 @@ from fgvc.registry import MODELS
 
 #: ``{key: shape}`` of torchvision's resnet18/34/50 state dicts (made with
 #: torchvision 0.29.1, which does not import beside our torch).
-TORCHVISION_KEYS = Path(__file__).parent / 'fixtures' / 'torchvision_resnet_keys.json'
+TORCHVISION_KEYS = Path(__file__).resolve().parents[2] / 'fixtures' / 'torchvision_resnet_keys.json'
 
 
 def torchvision_shapes(depth: int) -> Dict[str, List[int]]:

@@ -33,7 +33,7 @@ from fgvc.fileio.video_reader import open_video
 from fgvc.utils import LAST_CHECKPOINT
 from fgvc.visualization import draw_tracks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
 FRAMES, HEIGHT, WIDTH = 12, 64, 96
 VELOCITY = (2.0, 2.0)  # px per frame: one stride-2 feature cell
