@@ -245,6 +245,27 @@ def write_track_outputs(
     )
 
 
+def track_into(
+    folder: str,
+    predictor: Callable[[VideoReader, np.ndarray], Tuple[np.ndarray, np.ndarray]],
+    reader: VideoReader,
+    queries: np.ndarray,
+    fps: float,
+    radius: int,
+    trail: int,
+    progress: bool = False,
+    on_progress: Optional[ProgressCallback] = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """Track ``queries`` through ``reader`` with ``predictor`` and leave the
+    run's files in ``folder`` (:func:`write_track_outputs`); returns
+    ``tracks, visibility``."""
+    tracks, visibility = predictor(reader, queries)
+    write_track_outputs(
+        folder, reader, tracks, visibility, queries, fps, radius, trail, progress, on_progress
+    )
+    return tracks, visibility
+
+
 def write_mask_outputs(
     folder: str,
     reader: VideoReader,

@@ -34,7 +34,7 @@ from fgvc.resources import config_path
 from fgvc.utils import register_all_modules, retyped
 
 from .progress import ProgressBar, ProgressCallback, report_stage
-from .queries import Queries, parse_queries, validate_queries
+from .queries import Queries, queries_in_video
 from .weights import DEFAULT_WEIGHTS, encoder_type_of, resolve_weights
 
 #: The evaluation config, shipped with the package (installed or in the clone).
@@ -325,8 +325,7 @@ class Predictor:
             frames before a point's query frame (propagated backwards).
         """
         reader = open_video(video)
-        queries = parse_queries(queries, reader.height, reader.width)
-        validate_queries(queries, len(reader), reader.height, reader.width)
+        queries = queries_in_video(queries, reader)
         input_hw = self.encoder_size(reader)
         model = self.model_for(self.point_task, reader, input_hw)
         # (x, y) scale from the video's pixels to the encoder raster

@@ -19,6 +19,8 @@ from typing import Union
 
 import numpy as np
 
+from fgvc.fileio.video_reader import VideoReader
+
 GRID_PREFIX = 'grid:'
 POINT_SEPARATOR = ';'
 FIELD_SEPARATOR = ','
@@ -122,3 +124,11 @@ def validate_queries(queries: np.ndarray, num_frames: int, height: int, width: i
             f'\n  ... and {len(problems) - len(shown)} more' if len(problems) > len(shown) else ''
         )
         raise ValueError('Invalid query points:\n  ' + '\n  '.join(shown) + more)
+
+
+def queries_in_video(spec: Queries, video: VideoReader) -> np.ndarray:
+    """:func:`parse_queries` of ``spec`` for ``video``, checked by
+    :func:`validate_queries` against its frames and size."""
+    queries = parse_queries(spec, video.height, video.width)
+    validate_queries(queries, len(video), video.height, video.width)
+    return queries

@@ -47,11 +47,11 @@ from fgvc.apis.outputs import (
     DEFAULT_TRAIL,
     source_record,
     staged_output_dir,
+    track_into,
     write_mask_outputs,
-    write_track_outputs,
 )
 from fgvc.apis.predictor import check_short_side
-from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.apis.queries import parse_queries, queries_in_video
 from fgvc.apis.weights import names_no_file
 from fgvc.fileio import read_index_png, shown
 from fgvc.fileio.video_reader import open_video
@@ -215,20 +215,10 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
         what = f'propagated the mask of {shown(args.mask)}'
         points = 0
     else:
-        queries = parse_queries(args.queries, reader.height, reader.width)
-        validate_queries(queries, len(reader), reader.height, reader.width)
+        queries = queries_in_video(args.queries, reader)
         with staged_output_dir(out_dir, args.overwrite, source) as staging:
-            tracks, visibility = predictor(reader, queries)
-            write_track_outputs(
-                staging,
-                reader,
-                tracks,
-                visibility,
-                queries,
-                fps,
-                args.radius,
-                args.trail,
-                progress=True,
+            _, visibility = track_into(
+                staging, predictor, reader, queries, fps, args.radius, args.trail, progress=True
             )
         outputs = [
             'tracks.npz  tracks [T, N, 2] (x, y), visibility [T, N], queries [N, 3]',

@@ -25,12 +25,12 @@ from fgvc.apis.outputs import (
     TRACKS_MP4,
     TRACKS_NPZ,
     staged_output_dir,
+    track_into,
     write_mask_outputs,
-    write_track_outputs,
 )
 from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE
 from fgvc.apis.progress import ProgressCallback
-from fgvc.apis.queries import parse_queries, validate_queries
+from fgvc.apis.queries import parse_queries, queries_in_video
 from fgvc.apis.weights import DEFAULT_WEIGHTS
 from fgvc.datasets.synthetic import generate_video, get_preset
 from fgvc.datasets.synthetic.writers.davis import object_labels
@@ -191,18 +191,15 @@ class WebDemo:
         if not points.strip():
             raise ValueError('No points: click on the first frame, or type t,x,y;t,x,y')
         reader = open_video(video)
-        queries = parse_queries(points, reader.height, reader.width)
-        validate_queries(queries, len(reader), reader.height, reader.width)
+        queries = queries_in_video(points, reader)
         predictor = self._ready(matcher, adapt_steps, on_progress)
         start = time.perf_counter()
         out = self._run_dir(video)
         with staged_output_dir(out) as staging:
-            tracks, visibility = predictor(reader, queries)
-            write_track_outputs(
+            _, visibility = track_into(
                 staging,
+                predictor,
                 reader,
-                tracks,
-                visibility,
                 queries,
                 reader.fps,
                 DEFAULT_RADIUS,
