@@ -52,7 +52,9 @@ def tool_options(data: Path, work: Path) -> list:
 
 
 def run_test_tool(config: Path, data: Path, work: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / 'tests')]))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(Path(__file__).resolve().parent)])
+    )
     env['OMP_NUM_THREADS'] = '1'
     args = [sys.executable, 'tools/test.py', str(config), 'none', *tool_options(data, work)]
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
