@@ -22,6 +22,8 @@ class TinyZoo:
     checkpoint: Path
     data_root: Path
     publish_output: str
+    #: The training config the checkpoint was trained with.
+    config: Path
 
 
 def load_tool(name: str):
@@ -56,4 +58,6 @@ def publish_tiny_model(folder: Path) -> TinyZoo:
             [sys.executable, *command], capture_output=True, text=True, cwd=REPO_ROOT, env=env
         )
         assert result.returncode == 0, f'{command[0]} failed:\n{result.stderr[-3000:]}'
-    return TinyZoo(zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout)
+    return TinyZoo(
+        zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout, Path(config)
+    )

@@ -161,7 +161,9 @@ class Predictor:
         progress: show progress bars over frames.
         encoder_onnx: an encoder exported by ``tools/export.py --format onnx``,
             run through onnxruntime instead of the PyTorch encoder
-            (propagation stays in PyTorch).
+            (propagation stays in PyTorch). It holds the weights: the default
+            ``checkpoint`` then loads none, :attr:`weights` names the file,
+            and it cannot be adapted (``adapt_steps`` must be 0).
         warn_untrained: log which weights are used, and warn (``UserWarning``)
             when the default left the encoder untrained.
         trust_checkpoint: load a checkpoint holding other types with full
@@ -208,6 +210,13 @@ class Predictor:
         self.device = resolve_device(device)
         self.config = Config.fromfile(config) if isinstance(config, str) else config
         check_adaptation_options(adapt_steps, self.config.get('adaptation'), 'adapt_steps')
+        if encoder_onnx is not None and adapt_steps:
+            raise ValueError(
+                f'Adaptation fine-tunes the PyTorch encoder, which the ONNX encoder {encoder_onnx} '
+                'replaces: track with 0 adaptation steps, or without --encoder-onnx'
+            )
+        if encoder_onnx is not None and checkpoint == DEFAULT_WEIGHTS:
+            checkpoint = None  # the exported encoder holds the weights
         self.adapt_steps = adapt_steps
         self.adapt_seed = adapt_seed
         self.save_adapted = save_adapted
@@ -237,7 +246,9 @@ class Predictor:
         self._models = {}
         self._task_cfgs = {}  # each task's prepared config, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
-        if self._weights is None and not self.untrained:
+        if encoder_onnx is not None:
+            self.weights.description = f'ONNX encoder {encoder_onnx} (run by onnxruntime)'
+        elif self._weights is None and not self.untrained:
             self.weights.description = 'none: the encoder has no weights'
         if warn_untrained:
             print_log(f'Weights: {self.weights.description}', logger='current')
@@ -246,7 +257,9 @@ class Predictor:
 
     @property
     def untrained(self) -> bool:
-        """True when the encoder has weights but no checkpoint was given."""
+        """True when the encoder has weights but no checkpoint (or ONNX encoder) was given."""
+        if self.encoder_onnx is not None:
+            return False
         backbone = self.model(self.point_task).backbone
         return self.checkpoint is None and any(True for _ in backbone.parameters())
 

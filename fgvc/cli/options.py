@@ -16,7 +16,7 @@ from fgvc.apis.predictor import (
     Predictor,
     untrained_encoder_message,
 )
-from fgvc.apis.weights import CHECKPOINT_HELP, DEFAULT_WEIGHTS
+from fgvc.apis.weights import CHECKPOINT_HELP, DEFAULT_WEIGHTS, is_untrained_arg
 from fgvc.engine.adaptation import MAX_ADAPT_STEPS, check_steps
 from fgvc.fileio import TRUST_FLAG
 
@@ -199,9 +199,20 @@ def check_adaptation_args(args: argparse.Namespace, count: bool = True) -> None:
         raise ValueError('--adapt-seed is used only with --adapt STEPS (> 0)')
 
 
+def check_encoder_args(args: argparse.Namespace) -> None:
+    """``--checkpoint`` and ``--encoder-onnx`` name the weights: not both."""
+    default = is_untrained_arg(args.checkpoint) or args.checkpoint == DEFAULT_WEIGHTS
+    if args.encoder_onnx and not default:
+        raise ValueError(
+            f'--encoder-onnx {args.encoder_onnx} holds the encoder weights: --checkpoint '
+            f'{args.checkpoint} would be ignored; give one of them'
+        )
+
+
 def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
     """The :class:`~fgvc.apis.Predictor` that the options of :func:`add_predictor_args`
     (and ``args.checkpoint``) describe; ``options`` go to it as they are."""
+    check_encoder_args(args)
     return Predictor(
         args.config,
         args.checkpoint,

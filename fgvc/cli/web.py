@@ -9,7 +9,7 @@ command says what to install (``pip install "fgvc[web]"``).
 import argparse
 import sys
 
-from .options import add_checkpoint_arg, add_predictor_args, one_line_errors
+from .options import add_checkpoint_arg, add_predictor_args, check_encoder_args, one_line_errors
 
 DEFAULT_HOST = '127.0.0.1'
 
@@ -36,6 +36,7 @@ def main(argv=None) -> None:
     from fgvc.web import WebDemo
 
     with one_line_errors():  # device, short side, weights: checked before serving
+        check_encoder_args(args)
         demo = WebDemo(
             args.config,
             args.checkpoint,

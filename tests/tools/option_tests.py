@@ -77,6 +77,9 @@ OPTION_TESTS = {
         '--memory': [
             'tests/tools/test_memory_accuracy_tool.py::test_benchmark_memory_policy_reaches_the_spread_workload'
         ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_benchmark_loads_a_crafted_checkpoint_only_when_trusted'
+        ],
     },
     'tools/benchmark_demo.py': {
         '--frames': [
@@ -230,6 +233,13 @@ OPTION_TESTS = {
         '--alpha': [
             'tests/tools/test_demo_drawing.py::test_frame_rate_radius_trail_and_opacity_are_drawn'
         ],
+        '--encoder-onnx': [
+            'tests/tools/test_gap_options.py::test_demo_trust_pickle_and_encoder_onnx'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_demo_trust_pickle_and_encoder_onnx'
+        ],
+        '--adapt-seed': ['tests/tools/test_gap_options.py::test_demo_adapt_seed'],
     },
     'tools/eval_real.py': {
         '--encoder': [
@@ -261,6 +271,27 @@ OPTION_TESTS = {
         ],
         '--out': [
             'tests/cli/test_eval_real.py::test_rows_are_recorded_resumable_and_rescored_exactly'
+        ],
+        '--split': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references'
+        ],
+        '--resolution': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references'
+        ],
+        '--badja': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references'
+        ],
+        '--jhmdb': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references',
+            'tests/tools/test_gap_options.py::test_eval_real_adapt_seed',
+        ],
+        '--adapt-seed': ['tests/tools/test_gap_options.py::test_eval_real_adapt_seed'],
+        '--config': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references',
+            'tests/tools/test_gap_options.py::test_eval_real_adapt_seed',
+        ],
+        '--no-references': [
+            'tests/tools/test_gap_options.py::test_eval_real_data_options_config_and_no_references'
         ],
     },
     'tools/export.py': {
@@ -344,6 +375,9 @@ OPTION_TESTS = {
             'tests/tools/test_protocol_tools.py::test_release_protocol_through_test_score_and_dist_test',
             'tests/tools/test_test_tool_resume.py::test_one_writer_per_work_dir',
         ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_score_tool_trust_pickle_scores_crafted_data_and_predictions'
+        ],
     },
     'tools/test.py': {
         '--task': [
@@ -394,6 +428,10 @@ OPTION_TESTS = {
         '--port': [
             'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
         ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_test_tool_trust_pickle_and_verbose'
+        ],
+        '--verbose': ['tests/tools/test_gap_options.py::test_test_tool_trust_pickle_and_verbose'],
     },
     'tools/track_stream.py': {
         '--out': [
@@ -432,6 +470,15 @@ OPTION_TESTS = {
         '--short-side': [
             'tests/tools/test_zoo_weights_in_tools.py::test_track_stream_default_and_none'
         ],
+        '--cfg-options': [
+            'tests/tools/test_gap_options.py::test_track_stream_trust_pickle_cfg_options_and_encoder_onnx'
+        ],
+        '--encoder-onnx': [
+            'tests/tools/test_gap_options.py::test_track_stream_trust_pickle_cfg_options_and_encoder_onnx'
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_track_stream_trust_pickle_cfg_options_and_encoder_onnx'
+        ],
     },
     'tools/train.py': {
         '--work-dir': [
@@ -456,8 +503,41 @@ OPTION_TESTS = {
         '--port': [
             'tests/tools/test_option_checks.py::test_test_and_train_tools_refuse_options_they_would_ignore'
         ],
+        '--trust-pickle': [
+            'tests/tools/test_gap_options.py::test_train_tool_trust_pickle_and_verbose'
+        ],
+        '--verbose': ['tests/tools/test_gap_options.py::test_train_tool_trust_pickle_and_verbose'],
     },
-    'tools/web_demo.py': {},
+    'tools/web_demo.py': {
+        '--checkpoint': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+        '--config': ['tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page'],
+        '--cfg-options': ['tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page'],
+        '--short-side': ['tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page'],
+        '--device': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+        '--encoder-onnx': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+        '--trust-pickle': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+        '--host': ['tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page'],
+        '--port': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+        '--work-dir': [
+            'tests/tools/test_web_demo_tool.py::test_every_option_reaches_the_page',
+            'tests/tools/test_web_demo_tool.py::test_bad_options_stop_the_tool_in_one_line_before_serving',
+        ],
+    },
     'tools/data/prepare.py': {
         '--out': [
             'tests/tools/test_pickle_refusals.py::test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted',
@@ -468,6 +548,21 @@ OPTION_TESTS = {
         ],
         '--trust-pickle': [
             'tests/tools/test_pickle_refusals.py::test_dataset_preparation_refuses_a_crafted_tapvid_pickle_unless_trusted'
+        ],
+        '--resolution': [
+            'tests/tools/test_gap_options.py::test_prepare_davis_resolution',
+            'tests/tools/test_gap_options.py::test_prepare_flyingthings_split_and_options_of_another_dataset',
+        ],
+        '--jhmdb-split': [
+            'tests/tools/test_gap_options.py::test_prepare_jhmdb_split',
+            'tests/tools/test_gap_options.py::test_prepare_flyingthings_split_and_options_of_another_dataset',
+        ],
+        '--davis-root': [
+            'tests/tools/test_gap_options.py::test_prepare_badja_davis_root',
+            'tests/tools/test_gap_options.py::test_prepare_flyingthings_split_and_options_of_another_dataset',
+        ],
+        '--split': [
+            'tests/tools/test_gap_options.py::test_prepare_flyingthings_split_and_options_of_another_dataset'
         ],
     },
     'tools/memory_accuracy.py': {
@@ -534,34 +629,5 @@ OPTION_TESTS = {
     },
 }
 
-#: Options without an entry-point test yet: ``{tool: [options]}``.
-GAPS = {
-    'tools/benchmark.py': ['--trust-pickle'],
-    'tools/demo.py': ['--encoder-onnx', '--trust-pickle', '--adapt-seed'],
-    'tools/eval_real.py': [
-        '--split',
-        '--resolution',
-        '--badja',
-        '--jhmdb',
-        '--adapt-seed',
-        '--config',
-        '--no-references',
-    ],
-    'tools/score.py': ['--trust-pickle'],
-    'tools/test.py': ['--trust-pickle', '--verbose'],
-    'tools/track_stream.py': ['--cfg-options', '--encoder-onnx', '--trust-pickle'],
-    'tools/train.py': ['--trust-pickle', '--verbose'],
-    'tools/web_demo.py': [
-        '--checkpoint',
-        '--config',
-        '--cfg-options',
-        '--short-side',
-        '--device',
-        '--encoder-onnx',
-        '--trust-pickle',
-        '--host',
-        '--port',
-        '--work-dir',
-    ],
-    'tools/data/prepare.py': ['--resolution', '--jhmdb-split', '--davis-root', '--split'],
-}
+#: Options without an entry-point test yet: ``{tool: [options]}`` (none now).
+GAPS = {}

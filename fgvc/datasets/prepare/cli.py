@@ -14,6 +14,14 @@ from .jhmdb import DEFAULT_SPLIT as JHMDB_SPLIT
 
 #: Datasets whose frames ``--short-side`` downscales.
 RESIZABLE = ('davis', 'youtube-vos')
+#: The options of one dataset each (given for another, they are refused):
+#: option -> (its dataset, the preparer's keyword, its default).
+DATASET_OPTIONS = {
+    '--resolution': ('davis', 'resolution', SOURCE_RESOLUTION),
+    '--jhmdb-split': ('jhmdb', 'split', JHMDB_SPLIT),
+    '--davis-root': ('badja', 'davis_root', DAVIS_DIR),
+    '--split': ('flyingthings', 'split', DEFAULT_SPLIT),
+}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -36,17 +44,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'e.g. 240 for the 240p layout',
     )
     parser.add_argument(
-        '--resolution', default=SOURCE_RESOLUTION, help='davis: the resolution folder to read'
+        '--resolution', help=f'davis: the resolution folder to read (default {SOURCE_RESOLUTION})'
     )
     parser.add_argument(
-        '--jhmdb-split', type=int, default=JHMDB_SPLIT, help='jhmdb: list the test videos of it'
+        '--jhmdb-split', type=int, help=f'jhmdb: list the test videos of it (default {JHMDB_SPLIT})'
     )
     parser.add_argument(
         '--davis-root',
-        default=DAVIS_DIR,
-        help='badja: the DAVIS folder, relative to SOURCE_DIR',
+        help=f'badja: the DAVIS folder, relative to SOURCE_DIR (default {DAVIS_DIR})',
     )
-    parser.add_argument('--split', default=DEFAULT_SPLIT, help='flyingthings: TRAIN or TEST')
+    parser.add_argument('--split', help=f'flyingthings: TRAIN or TEST (default {DEFAULT_SPLIT})')
     parser.add_argument(
         TRUST_FLAG,
         '--trust-checkpoint',
@@ -67,14 +74,18 @@ def options(args: argparse.Namespace) -> dict:
             raise ValueError(f'--short-side must be >= 1, got {args.short_side}')
     if args.trust_pickle and args.dataset != 'tapvid':
         raise ValueError(f'{TRUST_FLAG} is used only with tapvid (the one dataset of pickles)')
+    own = {}
+    for option, (dataset, keyword, default) in DATASET_OPTIONS.items():
+        value = getattr(args, option[2:].replace('-', '_'))
+        if value is not None and dataset != args.dataset:
+            raise ValueError(f'{option} is used only with {dataset}')
+        if dataset == args.dataset:
+            own[keyword] = default if value is None else value
     return {
-        'davis': dict(short_side=args.short_side, resolution=args.resolution, progress=True),
+        'davis': dict(short_side=args.short_side, progress=True),
         'tapvid': dict(progress=True, trust=args.trust_pickle),
-        'jhmdb': dict(split=args.jhmdb_split),
-        'badja': dict(davis_root=args.davis_root),
         'youtube-vos': dict(short_side=args.short_side, progress=True),
-        'flyingthings': dict(split=args.split),
-    }[args.dataset]
+    }.get(args.dataset, {}) | own
 
 
 def main(argv: Optional[List[str]] = None) -> None:
