@@ -72,10 +72,7 @@ def check_steps(steps: int, steps_name: str = 'steps') -> None:
     """Raise ``ValueError`` naming ``steps_name`` unless ``steps`` is a step
     count in [0, :data:`MAX_ADAPT_STEPS`]."""
     if not _is_count(steps, 0):
-        raise ValueError(
-            f'{steps_name} needs a step count >= 0, got {steps} (the number of optimiser '
-            f'steps must be >= 0, got {steps})'
-        )
+        raise ValueError(f'{steps_name} needs a step count >= 0, got {steps}')
     if steps > MAX_ADAPT_STEPS:
         raise ValueError(
             f'{steps_name} needs a step count <= {MAX_ADAPT_STEPS} (more is taken for a typo), '

@@ -12,10 +12,18 @@ from typing import Tuple
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-WARP_KINDS = ('homography', 'affine')
+from fgvc.models.losses.flow_labels import sample_at
+
+def _fit_affine(corners: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """The 3 x 3 affine matrix taking three of ``corners`` to ``moved``."""
+    return np.vstack([cv2.getAffineTransform(corners[:3], moved[:3]), [0.0, 0.0, 1.0]])
+
+
+#: How each kind of warp is fitted to the four corners and their moved positions.
+_FITS = {'homography': cv2.getPerspectiveTransform, 'affine': _fit_affine}
+WARP_KINDS = tuple(_FITS)
 
 
 def homography_flow(matrix: np.ndarray, height: int, width: int) -> Tensor:
@@ -37,17 +45,14 @@ def random_warp(
     for a homography; three, the fourth following, for an affine map).
     Returns ``flow`` (each target pixel p to its source position W p) and
     ``flow_back`` (each source pixel q to W^-1 q), ``[2, H, W]`` each, pixel
-    centres at integer indices.
+    centres at integer indices. ``kind`` is one of :data:`WARP_KINDS`
+    (:func:`fgvc.engine.adaptation.check_adaptation_options` checks the
+    config's).
     """
-    if kind not in WARP_KINDS:
-        raise ValueError(f'adaptation.warp must be one of {WARP_KINDS}, got {kind!r}')
     corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     moved = corners + rng.uniform(-max_shift, max_shift, size=corners.shape)
     corners, moved = corners.astype(np.float32), moved.astype(np.float32)
-    if kind == 'affine':
-        matrix = np.vstack([cv2.getAffineTransform(corners[:3], moved[:3]), [0.0, 0.0, 1.0]])
-    else:
-        matrix = cv2.getPerspectiveTransform(corners, moved)
+    matrix = _FITS[kind](corners, moved)
     return homography_flow(matrix, height, width), homography_flow(
         np.linalg.inv(matrix), height, width
     )
@@ -55,16 +60,8 @@ def random_warp(
 
 def warp_with_flow(image: Tensor, flow: Tensor) -> Tensor:
     """Sample ``image`` ``[..., C, H, W]`` bilinearly at ``p + flow(p)``
-    (``[..., 2, H, W]``); zero outside the image."""
-    height, width = image.shape[-2:]
-    ys, xs = torch.meshgrid(
-        torch.arange(height, dtype=flow.dtype, device=flow.device),
-        torch.arange(width, dtype=flow.dtype, device=flow.device),
-        indexing='ij',
-    )
-    x = (xs + flow[..., 0, :, :]) * 2 / (width - 1) - 1
-    y = (ys + flow[..., 1, :, :]) * 2 / (height - 1) - 1
-    grid = torch.stack([x, y], dim=-1).reshape(-1, height, width, 2)
+    (``[..., 2, H, W]``); zero outside the image
+    (:func:`fgvc.models.losses.flow_labels.sample_at`)."""
     flat = image.reshape(-1, *image.shape[-3:])
-    out = F.grid_sample(flat, grid, mode='bilinear', padding_mode='zeros', align_corners=True)
-    return out.reshape(image.shape)
+    displacement = flow.reshape(-1, *flow.shape[-3:]).to(image.dtype)
+    return sample_at(flat, displacement).reshape(image.shape)
