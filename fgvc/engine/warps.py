@@ -16,6 +16,7 @@ from torch import Tensor
 
 from fgvc.models.losses.flow_labels import sample_at
 
+
 def _fit_affine(corners: np.ndarray, moved: np.ndarray) -> np.ndarray:
     """The 3 x 3 affine matrix taking three of ``corners`` to ``moved``."""
     return np.vstack([cv2.getAffineTransform(corners[:3], moved[:3]), [0.0, 0.0, 1.0]])

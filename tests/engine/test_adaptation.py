@@ -253,7 +253,11 @@ def test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output(tmp_path)
     demo = load_tool('demo')
     cases = [
         (write_frames(tmp_path / 'one', moving_video()[:1]), ['--adapt', '3'], 'at least 2 frames'),
-        (write_frames(tmp_path / 'ok', moving_video()), ['--adapt', '-1'], 'needs a step count >= 0, got -1'),
+        (
+            write_frames(tmp_path / 'ok', moving_video()),
+            ['--adapt', '-1'],
+            'needs a step count >= 0, got -1',
+        ),
         (
             tmp_path / 'ok',
             ['--adapt', '2'],
