@@ -18,7 +18,6 @@ and ``dis`` (:class:`~fgvc.models.trackers.DISTracker`).
 
 import argparse
 import json
-import os
 import os.path as osp
 import re
 import resource
@@ -29,6 +28,7 @@ from mmengine.logging import MessageHub
 
 from fgvc.apis.predictor import DEFAULT_CONFIG, encoder_size
 from fgvc.apis.weights import is_untrained_arg, names_no_file
+from fgvc.datasets.davis import only_resolution
 from fgvc.engine.adaptation import check_adaptation_options
 
 from .evaluate import evaluate_task
@@ -84,18 +84,6 @@ def parse_encoders(specs: List[str]) -> Dict[str, Optional[str]]:
             raise FileNotFoundError(f'Checkpoint of encoder {name!r} not found: {path}')
         encoders[name] = None if is_untrained_arg(path) else path
     return encoders
-
-
-def davis_resolution(root: str) -> str:
-    """The one resolution folder of a DAVIS layout (``JPEGImages/<res>/``)."""
-    folder = osp.join(root, 'JPEGImages')
-    found = sorted(os.listdir(folder)) if osp.isdir(folder) else []
-    if len(found) != 1:
-        raise ValueError(
-            f'{root} is not a DAVIS layout with one resolution folder (JPEGImages/<res>/): '
-            f'found {found}; name one with --resolution'
-        )
-    return found[0]
 
 
 def rows(encoders: Dict[str, Optional[str]], adapt: int, references: bool) -> List[Row]:
@@ -207,7 +195,7 @@ def benchmarks_of(
     """The benchmarks whose data is given, by key of :data:`BENCHMARKS`."""
     benchmarks = {}
     if davis:
-        dataset = dict(split=split, resolution=resolution or davis_resolution(davis))
+        dataset = dict(split=split, resolution=resolution or only_resolution(davis, '--resolution'))
         benchmarks['davis_jf'] = Benchmark(davis, dataset)
     if badja:
         benchmarks['badja_pck@0.2'] = Benchmark(badja, {})

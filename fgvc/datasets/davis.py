@@ -13,8 +13,9 @@ have a mask (evaluation needs them all). Objects are ``1..K`` with K the
 largest id in the first frame's mask (the official evaluation's rule).
 """
 
+import os
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -50,6 +51,45 @@ def sequences_2016(list_path: str) -> List[str]:
         if seq not in names:
             names.append(seq)
     return names
+
+
+def only_resolution(root: str, option: str = 'resolution') -> str:
+    """The one resolution folder of a DAVIS layout (``JPEGImages/<res>/``);
+    ``ValueError`` asking for ``option`` (how the caller names the
+    resolution) when there is none or several."""
+    folder = osp.join(root, 'JPEGImages')
+    found = (
+        sorted(n for n in os.listdir(folder) if osp.isdir(osp.join(folder, n)))
+        if osp.isdir(folder)
+        else []
+    )
+    if len(found) != 1:
+        raise ValueError(
+            f'{root} is not a DAVIS layout with one resolution folder (JPEGImages/<res>/): '
+            f'found {found}; name one with {option}'
+        )
+    return found[0]
+
+
+def list_files(root: str, split: str, resolution: str) -> Tuple[str, str]:
+    """The two places of a split's list: DAVIS-2017's ``ImageSets/2017/<split>.txt``
+    and DAVIS-2016's ``ImageSets/<resolution>/<split>.txt``, in the order they are tried."""
+    return (
+        osp.join(root, 'ImageSets', '2017', f'{split}.txt'),
+        osp.join(root, 'ImageSets', resolution, f'{split}.txt'),
+    )
+
+
+def find_sequences(root: str, split: str, resolution: str) -> Optional[Tuple[str, str, List[str]]]:
+    """``(layout, list file, sequence names)`` of the split's list, the
+    DAVIS-2017 list before the DAVIS-2016 one (:func:`list_files`); None
+    when neither exists."""
+    list_2017, list_2016 = list_files(root, split, resolution)
+    if osp.isfile(list_2017):
+        return '2017', list_2017, sequences_2017(list_2017)
+    if osp.isfile(list_2016):
+        return '2016', list_2016, sequences_2016(list_2016)
+    return None
 
 
 def paired_files(frames_dir: str, masks_dir: str, seq: str) -> Tuple[List[str], List[str]]:
@@ -95,12 +135,10 @@ class DavisVOSDataset(BaseDataset):
 
     def detect_layout(self) -> Tuple[str, List[str]]:
         """('2017' or '2016', sequence names) from the list file present."""
-        list_2017 = osp.join(self.data_root, 'ImageSets', '2017', f'{self.split}.txt')
-        list_2016 = osp.join(self.data_root, 'ImageSets', self.resolution, f'{self.split}.txt')
-        if osp.isfile(list_2017):
-            return '2017', sequences_2017(list_2017)
-        if osp.isfile(list_2016):
-            return '2016', sequences_2016(list_2016)
+        found = find_sequences(self.data_root, self.split, self.resolution)
+        if found is not None:
+            return found[0], found[2]
+        list_2017, list_2016 = list_files(self.data_root, self.split, self.resolution)
         raise FileNotFoundError(
             f'No DAVIS list file: neither {list_2017} (DAVIS-2017) nor '
             f'{list_2016} (DAVIS-2016) exists'

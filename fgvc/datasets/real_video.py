@@ -4,9 +4,10 @@
   ``JPEGImages`` listing the videos (``{video: [frame files]}``, or the
   official ``{"videos": {video: ...}}`` meta file);
 * DAVIS: ``JPEGImages/<resolution>/<sequence>/*.jpg``, restricted to the
-  sequences of ``ImageSets/<resolution>/<split>.txt`` (DAVIS-2016 lines of
-  ``/JPEGImages/... /Annotations/...``) or ``ImageSets/2017/<split>.txt``
-  (sequence names) when such a list exists;
+  sequences of the split's list when there is one, read as
+  :class:`~fgvc.datasets.DavisVOSDataset` reads it (``ImageSets/2017/<split>.txt``,
+  sequence names, else ``ImageSets/<resolution>/<split>.txt``, DAVIS-2016 lines
+  of ``/JPEGImages/... /Annotations/...``);
 * a plain folder of frame folders: ``<video>/*.jpg``;
 * a folder of video files (``*.mp4``, ``*.avi``, ...).
 
@@ -32,6 +33,7 @@ from fgvc.fileio.video_reader import (
 )
 from fgvc.registry import DATASETS
 
+from .davis import find_sequences, only_resolution
 from .youtube_vos import draw_pair, fewest_frames, frame_step_range
 
 INDEX_VERSION = 1
@@ -50,43 +52,22 @@ def _frame_folder(name: str, folder: str, names: Optional[Sequence[str]] = None)
     return dict(video=name, frames=[osp.join(folder, n) for n in names], num_frames=len(names))
 
 
-def _read_list(path: str) -> List[str]:
-    """Sequence names of a DAVIS list file (2016 frame-pair lines or 2017 names)."""
-    names = []
-    with open(path) as f:
-        for line in f:
-            entry = line.split()
-            if not entry:
-                continue
-            parts = entry[0].strip('/').split('/')
-            name = parts[-2] if parts[0] == 'JPEGImages' and len(parts) >= 3 else entry[0]
-            if name not in names:
-                names.append(name)
-    if not names:
-        raise ValueError(f'Sequence list {path} names no sequence')
-    return names
-
-
 def _davis_videos(root: str, resolution: Optional[str], split: Optional[str]) -> List[dict]:
-    images = osp.join(root, 'JPEGImages')
-    resolutions = _subfolders(images)
-    if resolution is None:
-        if len(resolutions) != 1:
-            raise ValueError(
-                f'{images} holds resolutions {resolutions}: choose one with resolution=...'
-            )
-        resolution = resolutions[0]
-    folder = osp.join(images, resolution)
+    """The sequences of the split's DAVIS list (:func:`fgvc.datasets.davis.find_sequences`),
+    or every sequence folder when there is no list (or no split)."""
+    resolution = resolution or only_resolution(root)
+    folder = osp.join(root, 'JPEGImages', resolution)
     if not osp.isdir(folder):
         raise FileNotFoundError(f'DAVIS resolution folder not found: {folder}')
     names = _subfolders(folder)
-    lists = [osp.join(root, 'ImageSets', d, f'{split}.txt') for d in (resolution, '2017')]
-    found = [p for p in lists if split is not None and osp.isfile(p)]
-    if found:
-        listed = _read_list(found[0])
+    found = None if split is None else find_sequences(root, split, resolution)
+    if found is not None:
+        _, path, listed = found
+        if not listed:
+            raise ValueError(f'Sequence list {path} names no sequence')
         missing = sorted(set(listed) - set(names))
         if missing:
-            raise FileNotFoundError(f'{found[0]} lists sequences missing from {folder}: {missing}')
+            raise FileNotFoundError(f'{path} lists sequences missing from {folder}: {missing}')
         names = listed
     return [_frame_folder(n, osp.join(folder, n)) for n in names]
 

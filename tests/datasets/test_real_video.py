@@ -89,6 +89,30 @@ def test_davis_layout_uses_only_the_listed_split(tmp_path):
         dataset(tmp_path)
 
 
+def test_davis_lists_are_read_as_the_davis_dataset_reads_them(tmp_path):
+    """The DAVIS-2017 list before the DAVIS-2016 one, names checked, and one
+    resolution folder found or asked for (fgvc.datasets.davis)."""
+    for v, name in enumerate(['bear', 'camel', 'dog']):
+        write_frames(tmp_path / 'JPEGImages' / '240p' / name, v)
+    (tmp_path / 'ImageSets' / '240p').mkdir(parents=True)
+    (tmp_path / 'ImageSets' / '240p' / 'train.txt').write_text(
+        '/JPEGImages/240p/bear/00000.jpg /Annotations/240p/bear/00000.png\n'
+    )
+    (tmp_path / 'ImageSets' / '2017').mkdir(parents=True)
+    (tmp_path / 'ImageSets' / '2017' / 'train.txt').write_text('camel\ndog\n')
+    check_pairs(dataset(tmp_path), {1, 2})  # the 2017 list
+    (tmp_path / 'ImageSets' / '2017' / 'train.txt').write_text('camel\n../dog\n')
+    with pytest.raises(ValueError, match=r"Unsafe DAVIS sequence name '\.\./dog' in .*train\.txt"):
+        dataset(tmp_path)
+    (tmp_path / 'ImageSets' / '2017' / 'train.txt').write_text('\n')
+    with pytest.raises(ValueError, match=r'2017/train\.txt names no sequence'):
+        dataset(tmp_path)
+    (tmp_path / 'JPEGImages' / '480p').mkdir()
+    with pytest.raises(ValueError, match=r"found \['240p', '480p'\]; name one with resolution"):
+        dataset(tmp_path, split='dev')
+    check_pairs(dataset(tmp_path, split='dev', resolution='240p'), {0, 1, 2})  # no dev list
+
+
 def test_plain_frame_folders_and_video_files(tmp_path):
     for v in range(2):
         write_frames(tmp_path / 'folders' / f'clip{v}', v)
