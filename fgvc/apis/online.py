@@ -19,6 +19,7 @@ from fgvc.propagation import PointStream
 from fgvc.propagation.stream import StreamPropagation
 
 from .predictor import Predictor, encoder_size
+from .queries import validate_queries
 
 
 class OnlineTracker:
@@ -71,10 +72,7 @@ class OnlineTracker:
         (0.5, 0.5)). ``ids`` (default: new integers) must not be in use.
         Returns the points' ids."""
         xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        if not np.isfinite(xy).all():
-            raise ValueError('point coordinates must be finite numbers')
-        if self.frame_hw is not None:
-            self._check_inside(xy)
+        self._check_points(xy, self.frame_hw)
         if ids is None:
             ids = list(range(self._next_id, self._next_id + len(xy)))
         ids = [int(i) for i in ids]
@@ -106,13 +104,12 @@ class OnlineTracker:
                 if not rows:
                     del self._groups[start]
 
-    def _check_inside(self, xy: np.ndarray, frame_hw: Optional[Tuple[int, int]] = None) -> None:
-        height, width = frame_hw or self.frame_hw
-        outside = (xy[:, 0] < 0) | (xy[:, 0] > width) | (xy[:, 1] < 0) | (xy[:, 1] > height)
-        if outside.any():
-            raise ValueError(
-                f'points {xy[outside].tolist()} lie outside the {width}x{height} frames'
-            )
+    def _check_points(self, xy: np.ndarray, frame_hw: Optional[Tuple[int, int]]) -> None:
+        """:func:`validate_queries` of points queried in the next frame: finite,
+        and inside ``frame_hw`` frames once their size is known."""
+        if len(xy):
+            queries = np.column_stack([np.full(len(xy), self.frame_index + 1), xy])
+            validate_queries(queries, None, *(frame_hw or (None, None)))
 
     @torch.no_grad()
     def step(self, frame: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -155,7 +152,7 @@ class OnlineTracker:
 
     def _start(self, frame_hw: Tuple[int, int]) -> None:
         """Size the encoder input for ``frame_hw`` frames and start the stream."""
-        self._check_inside(np.concatenate(self._pending_xy or [np.zeros((0, 2))]), frame_hw)
+        self._check_points(np.concatenate(self._pending_xy or [np.zeros((0, 2))]), frame_hw)
         self.frame_hw = frame_hw
         input_hw = encoder_size(*frame_hw, self.short_side)
         # (x, y) scale from the stream's pixels to the encoder raster

@@ -15,7 +15,7 @@ Specs (the CLI's ``--queries`` and :class:`fgvc.apis.Predictor`):
 """
 
 import os.path as osp
-from typing import Union
+from typing import Optional, Union
 
 import numpy as np
 
@@ -97,27 +97,39 @@ def parse_queries(spec: Queries, height: int, width: int) -> np.ndarray:
     return _parse_rows(rows, 'queries')
 
 
-def validate_queries(queries: np.ndarray, num_frames: int, height: int, width: int) -> None:
+def _frame_problem(n: int, t: float, num_frames: Optional[int]) -> str:
+    if num_frames is None:
+        return f'query {n}: frame {t:g} is not a frame index (a whole number >= 0)'
+    return (
+        f'query {n}: frame {t:g} is not a frame index of a video of '
+        f'{num_frames} frames (0..{num_frames - 1})'
+    )
+
+
+def validate_queries(
+    queries: np.ndarray, num_frames: Optional[int], height: Optional[int], width: Optional[int]
+) -> None:
     """Raise a ``ValueError`` naming every query outside the video: ``t`` must be
-    a frame index in ``[0, num_frames)``, ``x`` in ``[0, width]``, ``y`` in
-    ``[0, height]``."""
+    a frame index in ``[0, num_frames)`` (any whole number >= 0 when
+    ``num_frames`` is None: a stream of unknown length), ``x`` in
+    ``[0, width]``, ``y`` in ``[0, height]`` (not checked while the frame
+    size is None: a stream before its first frame)."""
     if len(queries) == 0:
         raise ValueError('No query points given')
     t, x, y = queries.T
     problems = []
     for n in np.flatnonzero(~np.isfinite(queries).all(1)):
-        problems.append(f'query {n} {tuple(queries[n])} is not finite')
+        problems.append(f'query {n} {tuple(queries[n].tolist())} is not finite')
     finite = np.isfinite(queries).all(1)
-    for n in np.flatnonzero(finite & ((t < 0) | (t >= num_frames) | (t != np.round(t)))):
-        problems.append(
-            f'query {n}: frame {t[n]:g} is not a frame index of a video of '
-            f'{num_frames} frames (0..{num_frames - 1})'
-        )
-    for n in np.flatnonzero(finite & ((x < 0) | (x > width) | (y < 0) | (y > height))):
-        problems.append(
-            f'query {n}: (x, y) = ({x[n]:g}, {y[n]:g}) is outside the '
-            f'{width}x{height} frame (x in [0, {width}], y in [0, {height}])'
-        )
+    last = np.inf if num_frames is None else num_frames - 1
+    for n in np.flatnonzero(finite & ((t < 0) | (t > last) | (t != np.round(t)))):
+        problems.append(_frame_problem(n, t[n], num_frames))
+    if height is not None and width is not None:
+        for n in np.flatnonzero(finite & ((x < 0) | (x > width) | (y < 0) | (y > height))):
+            problems.append(
+                f'query {n}: (x, y) = ({x[n]:g}, {y[n]:g}) is outside the '
+                f'{width}x{height} frame (x in [0, {width}], y in [0, {height}])'
+            )
     if problems:
         shown = problems[:10]
         more = (

@@ -29,7 +29,7 @@ import numpy as np
 from fgvc.apis import OnlineTracker
 from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
 from fgvc.apis.predictor import check_short_side
-from fgvc.apis.queries import parse_queries
+from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.fileio import OpenCVPath, is_utf8, shown
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
 
@@ -143,20 +143,8 @@ def queries_by_frame(spec: str, height: int, width: int) -> Dict[int, Tuple[list
     """``{t: (ids, xy [n, 2])}``: the queries of each frame, ids their rows,
     every one checked against the stream's ``height`` x ``width`` frames."""
     queries = parse_queries(spec, height, width)
-    if len(queries) == 0:
-        raise ValueError('No query points given')
-    frames, x, y = queries.T
-    if not np.isfinite(queries).all():
-        raise ValueError('query coordinates must be finite numbers')
-    if (frames < 0).any() or (frames != np.round(frames)).any():
-        raise ValueError('query frames must be whole numbers >= 0')
-    outside = np.flatnonzero((x < 0) | (x > width) | (y < 0) | (y > height))
-    if len(outside):
-        n = outside[0]
-        raise ValueError(
-            f'{len(outside)} query point(s) lie outside the {width}x{height} frames of the '
-            f'stream, e.g. query {n}: (x, y) = ({x[n]:g}, {y[n]:g})'
-        )
+    validate_queries(queries, None, height, width)  # a stream's length is not known
+    frames = queries[:, 0]
     out = {}
     for t in np.unique(frames).astype(int).tolist():
         rows = np.flatnonzero(frames == t)

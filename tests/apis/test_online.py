@@ -110,6 +110,8 @@ def test_memory_is_bounded_by_the_propagation_window():
 
 def test_bad_input_is_named(predictor):
     tracker = OnlineTracker(predictor)
+    with pytest.raises(ValueError, match=r'query 0 \(0.0, nan, 1.0\) is not finite'):
+        tracker.add_points([[np.nan, 1.0]])
     tracker.add_points([[1.0, 1.0]], ids=[7])
     with pytest.raises(ValueError, match='in use'):
         tracker.add_points([[2.0, 2.0]], ids=[7])
@@ -118,7 +120,7 @@ def test_bad_input_is_named(predictor):
     with pytest.raises(ValueError, match='uint8'):
         tracker.step(np.zeros((SIZE, SIZE), np.uint8))
     tracker.step(np.zeros((SIZE, SIZE, 3), np.uint8))
-    with pytest.raises(ValueError, match='outside'):
+    with pytest.raises(ValueError, match=f'query 0: .* is outside the {SIZE}x{SIZE} frame'):
         tracker.add_points([[SIZE + 5.0, 1.0]])
     with pytest.raises(ValueError, match='started at'):
         tracker.step(np.zeros((SIZE, SIZE + 8, 3), np.uint8))

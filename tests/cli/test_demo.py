@@ -330,6 +330,15 @@ def test_query_specs():
     with pytest.raises(ValueError, match='frame 0.5'):
         validate_queries(np.array([[0.5, 1, 1]]), 5, 10, 10)
     validate_queries(np.array([[4, 10, 10], [0, 0, 0]]), 5, 10, 10)  # edges are inside
+    # a stream: no last frame, and no frame size before its first frame
+    validate_queries(np.array([[10**6, 10, 10]]), None, 10, 10)
+    with pytest.raises(ValueError, match=r'frame -1 is not a frame index \(a whole number >= 0\)'):
+        validate_queries(np.array([[-1, 1, 1]]), None, 10, 10)
+    with pytest.raises(ValueError, match='frame 2.5 is not a frame index'):
+        validate_queries(np.array([[2.5, 1, 1]]), None, None, None)
+    with pytest.raises(ValueError, match=r'\(11, 1\) is outside the 10x10 frame'):
+        validate_queries(np.array([[0, 11, 1]]), None, 10, 10)
+    validate_queries(np.array([[0, 11, 1]]), None, None, None)
 
 
 def test_encoder_size_keeps_aspect_and_never_enlarges():

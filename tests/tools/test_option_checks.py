@@ -153,8 +153,8 @@ def test_stream_queries_and_options_are_checked_before_anything_is_written(tmp_p
     video = write_avi(str(tmp_path / 'clip.avi'), moving_frames(0, frames=6))
     out = tmp_path / 'out'
     cases = [
-        (['--queries', '0,5,5;3,400,5'], 'query point(s) lie outside the 48x32 frames'),
-        (['--queries=-1,5,5'], 'query frames must be whole numbers >= 0'),
+        (['--queries', '0,5,5;3,400,5'], 'query 1: (x, y) = (400, 5) is outside the 48x32 frame'),
+        (['--queries=-1,5,5'], 'frame -1 is not a frame index (a whole number >= 0)'),
         (['--max-frames', '0'], '--max-frames must be at least 1, got 0'),
     ]
     for flags, message in cases:
