@@ -17,7 +17,7 @@ raster and tracks mapped back.
 import copy
 import os.path as osp
 import warnings
-from typing import Iterator, Optional, Tuple, Union
+from typing import Iterator, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -49,6 +49,8 @@ DEFAULT_MAX_MEMORY_MB = 1024
 UNTRAINED_SEED = 0
 #: The stage ``on_progress`` hears while the encoder is adapted (steps, not frames).
 ADAPTING = 'adapting the encoder'
+#: The arguments whose errors a caller may name otherwise (``option_names``).
+_NAMED_ARGUMENTS = ('device', 'short_side', 'adapt_steps', 'encoder_onnx', 'save_adapted')
 QUICKSTART_HINT = (
     'Train one with `bash tools/quickstart.sh` (a few minutes on CPU): it leaves '
     'work_dirs/quickstart/<config name>/train/last_checkpoint; pass that file or its folder '
@@ -64,38 +66,39 @@ def untrained_encoder_message(reason: str = 'no checkpoint given') -> str:
     )
 
 
-def resolve_device(device: str) -> torch.device:
+def resolve_device(device: str, name: str = 'device') -> torch.device:
     """``device`` ('auto': CUDA when available, else CPU) as a torch device;
-    ``ValueError`` naming it when it is not one or is not available here."""
+    ``ValueError`` naming it (as ``name``, how the caller calls the option)
+    when it is not one or is not available here."""
     if device == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try:
         resolved = torch.device(device)
     except (RuntimeError, ValueError, TypeError):
         raise ValueError(
-            f"--device {device!r} is not a device ('auto', 'cpu', 'cuda', 'cuda:1')"
+            f"{name} {device!r} is not a device ('auto', 'cpu', 'cuda', 'cuda:1')"
         ) from None
     if resolved.type == 'cuda':
         if not torch.cuda.is_available():
             raise ValueError(
-                f'--device {device}: CUDA is not available here (no GPU visible, or torch '
-                f'{torch.__version__} is built without CUDA); use --device cpu'
+                f'{name} {device}: CUDA is not available here (no GPU visible, or torch '
+                f'{torch.__version__} is built without CUDA); use {name} cpu'
             )
         if resolved.index is not None and resolved.index >= torch.cuda.device_count():
             raise ValueError(
-                f'--device {device}: there are {torch.cuda.device_count()} CUDA device(s)'
+                f'{name} {device}: there are {torch.cuda.device_count()} CUDA device(s)'
             )
     elif resolved.type != 'cpu':
-        raise ValueError(f"--device {device}: only 'cpu' and 'cuda' devices are supported")
+        raise ValueError(f"{name} {device}: only 'cpu' and 'cuda' devices are supported")
     return resolved
 
 
-def check_short_side(short_side: Optional[int]) -> None:
-    """``ValueError`` unless the encoder input short side is None or at least
-    :data:`SIZE_MULTIPLE` pixels."""
+def check_short_side(short_side: Optional[int], name: str = 'short_side') -> None:
+    """``ValueError`` naming ``name`` unless the encoder input short side is
+    None or at least :data:`SIZE_MULTIPLE` pixels."""
     if short_side is not None and not short_side >= SIZE_MULTIPLE:
         raise ValueError(
-            f'--short-side must be at least {SIZE_MULTIPLE} pixels (the encoder input is a '
+            f'{name} must be at least {SIZE_MULTIPLE} pixels (the encoder input is a '
             f'multiple of {SIZE_MULTIPLE}), got {short_side}'
         )
 
@@ -183,6 +186,9 @@ class Predictor:
             ``DenseMatcher``, ...) replacing the config's in every task,
             with the config's options that it takes (:func:`with_matcher`);
             None keeps the config's.
+        option_names: how errors name these arguments, by argument (e.g. a
+            command line's flags, ``{'device': '--device'}``); an argument
+            left out is named as itself.
     """
 
     def __init__(
@@ -204,16 +210,18 @@ class Predictor:
         save_adapted: Optional[str] = None,
         on_progress: Optional[ProgressCallback] = None,
         matcher: Optional[str] = None,
+        option_names: Optional[Mapping[str, str]] = None,
     ):
         register_all_modules()
-        check_short_side(short_side)
-        self.device = resolve_device(device)
+        named = {k: (option_names or {}).get(k, k) for k in _NAMED_ARGUMENTS}
+        check_short_side(short_side, named['short_side'])
+        self.device = resolve_device(device, named['device'])
         self.config = Config.fromfile(config) if isinstance(config, str) else config
-        check_adaptation_options(adapt_steps, self.config.get('adaptation'), 'adapt_steps')
+        check_adaptation_options(adapt_steps, self.config.get('adaptation'), named['adapt_steps'])
         if encoder_onnx is not None and adapt_steps:
             raise ValueError(
                 f'Adaptation fine-tunes the PyTorch encoder, which the ONNX encoder {encoder_onnx} '
-                'replaces: track with 0 adaptation steps, or without --encoder-onnx'
+                f'replaces: give {named["adapt_steps"]} 0, or no {named["encoder_onnx"]}'
             )
         if encoder_onnx is not None and checkpoint == DEFAULT_WEIGHTS:
             checkpoint = None  # the exported encoder holds the weights
@@ -232,8 +240,9 @@ class Predictor:
             and osp.realpath(save_adapted) == osp.realpath(self.checkpoint)
         ):
             raise ValueError(
-                f'--save-adapted {save_adapted} is the checkpoint being read ({self.checkpoint}): '
-                'writing it would replace the trained weights; choose another path'
+                f'{named["save_adapted"]} {save_adapted} is the checkpoint being read '
+                f'({self.checkpoint}): writing it would replace the trained weights; choose '
+                'another path'
             )
         self.short_side = short_side
         self.point_task = point_task

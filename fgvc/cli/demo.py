@@ -157,7 +157,7 @@ def check_args(args: argparse.Namespace, batch: bool) -> None:
     would ignore, outputs that would replace an input. Sets the defaults of
     options left out; ``ValueError`` names the first problem."""
     check_adaptation_args(args)  # the count named as the flag, before work
-    check_short_side(args.short_side)
+    check_short_side(args.short_side, '--short-side')
     check_drawing_args(args)
     if args.resume and not batch:
         raise ValueError('--resume applies to several videos (batch mode); one video was given')

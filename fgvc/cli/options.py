@@ -26,6 +26,16 @@ USER_ERRORS = (OSError, ValueError, KeyError, IndexError)
 INTERRUPTED = 130
 DEFAULT_ADAPT_SEED = 0
 DEFAULT_PORT = 29500
+#: The flags of :func:`add_predictor_args` and :func:`add_adaptation_args`
+#: (and ``--save-adapted``) by :class:`~fgvc.apis.Predictor` argument, for
+#: its errors (``option_names``).
+PREDICTOR_FLAGS = {
+    'device': '--device',
+    'short_side': '--short-side',
+    'encoder_onnx': '--encoder-onnx',
+    'adapt_steps': '--adapt',
+    'save_adapted': '--save-adapted',
+}
 
 
 def one_line(error: BaseException) -> str:
@@ -222,6 +232,7 @@ def predictor_from_args(args: argparse.Namespace, **options) -> Predictor:
         encoder_onnx=args.encoder_onnx,
         warn_untrained=False,
         trust_checkpoint=args.trust_pickle,
+        option_names=PREDICTOR_FLAGS,
         **options,
     )
 

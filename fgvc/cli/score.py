@@ -54,7 +54,7 @@ def score(args: argparse.Namespace) -> None:
         protocol=args.protocol,
         trust_pickle=args.trust_pickle,
     )
-    check_scoring_options(cfg, args.predictions, args.raster)
+    check_scoring_options(cfg, args.predictions, args.raster, '--raster')
     with work_dir_lock(args.work_dir):
         metrics = score_predictions(cfg, args.predictions, args.trust_pickle, args.raster)
     print(format_table(args.task, metrics))

@@ -110,7 +110,7 @@ def check_args(args: argparse.Namespace) -> None:
         raise ValueError(
             '--realtime paces reading a file; a camera or stream comes at its own pace'
         )
-    check_short_side(args.short_side)
+    check_short_side(args.short_side, '--short-side')
     check_distinct_paths(
         {'--out': args.out},
         {

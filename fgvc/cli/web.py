@@ -9,9 +9,17 @@ command says what to install (``pip install "fgvc[web]"``).
 import argparse
 import sys
 
-from .options import add_checkpoint_arg, add_predictor_args, check_encoder_args, one_line_errors
+from .options import (
+    PREDICTOR_FLAGS,
+    add_checkpoint_arg,
+    add_predictor_args,
+    check_encoder_args,
+    one_line_errors,
+)
 
 DEFAULT_HOST = '127.0.0.1'
+#: The flags that name Predictor arguments here (the page sets the adaptation).
+WEB_FLAGS = {k: PREDICTOR_FLAGS[k] for k in ('device', 'short_side', 'encoder_onnx')}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,6 +54,7 @@ def main(argv=None) -> None:
             args.trust_pickle,
             cfg_options=args.cfg_options,
             encoder_onnx=args.encoder_onnx,
+            option_names=WEB_FLAGS,
         )
     print(f'Weights: {demo.weights}. Runs are written to {demo.work_dir}')
     launch(demo, args.host, args.port)

@@ -37,17 +37,21 @@ def load_prediction_source(path: str, trust_pickle: bool = False):
 
 
 def check_scoring_options(
-    cfg: Config, predictions: str, raster_hw: Optional[Sequence[int]] = None
+    cfg: Config,
+    predictions: str,
+    raster_hw: Optional[Sequence[int]] = None,
+    raster_name: str = 'raster_hw',
 ) -> None:
     """Refuse, before anything is read, what the task would ignore: a raster
-    or a predictions pickle for another task than TAP-Vid's."""
+    (called ``raster_name`` by the caller) or a predictions pickle for another
+    task than TAP-Vid's."""
     points = METRICS.get(cfg.test_evaluator['type']) is TapVidMetric
     if not points and raster_hw is not None:
-        raise ValueError('--raster applies to TAP-Vid tracks (davis, kinetics) only')
+        raise ValueError(f'{raster_name} applies to TAP-Vid tracks (davis, kinetics) only')
     if not points and predictions.endswith('.pkl'):
         raise ValueError(f'{predictions}: a predictions pickle holds TAP-Vid tracks only')
     if raster_hw is not None and min(raster_hw) < 1:
-        raise ValueError(f'--raster needs a height and width >= 1, got {list(raster_hw)}')
+        raise ValueError(f'{raster_name} needs a height and width >= 1, got {list(raster_hw)}')
 
 
 def score_predictions(

@@ -1,15 +1,18 @@
 """Predictor options for front ends: progress reported to a callback, and the
 matcher chosen by name (the config's options that it takes kept)."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from fgvc.apis import Predictor
 from fgvc.apis.outputs import DRAWING, write_track_outputs
 from fgvc.apis.predictor import ADAPTING, with_matcher
 from fgvc.apis.progress import ProgressBar
+from fgvc.cli.options import PREDICTOR_FLAGS
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
 from fgvc.fileio.video_reader import open_video
 from fgvc.propagation import CoarseToFineMatcher, DenseMatcher, LocalMatcher
@@ -106,3 +109,30 @@ def test_predictor_matcher_replaces_the_configs_in_every_task(frames):
     local, dense = by_type['LocalMatcher'], by_type['DenseMatcher']
     np.testing.assert_allclose(local[0], dense[0], atol=MATCHERS_AGREE_PX)
     np.testing.assert_array_equal(local[1], dense[1])
+
+
+def test_errors_name_the_argument_or_the_name_the_caller_gives_it(tmp_path):
+    """The library names its own arguments; a front end passes its flags
+    (``option_names``), as the command-line tools do."""
+    checkpoint = tmp_path / 'encoder.pth'
+    torch.save(dict(state_dict={}), checkpoint)
+    cases = [
+        (dict(device='gpu0'), "device 'gpu0' is not a device", "--device 'gpu0' is not"),
+        (dict(short_side=4), 'short_side must be at least 8', '--short-side must be at least 8'),
+        (dict(adapt_steps=-1), 'adapt_steps needs a step count', '--adapt needs a step count'),
+        (
+            dict(adapt_steps=1, encoder_onnx='e.onnx'),
+            'give adapt_steps 0, or no encoder_onnx',
+            'give --adapt 0, or no --encoder-onnx',
+        ),
+        (
+            dict(checkpoint=str(checkpoint), adapt_steps=1, save_adapted=str(checkpoint)),
+            f'save_adapted {checkpoint} is the checkpoint being read',
+            f'--save-adapted {checkpoint} is the checkpoint being read',
+        ),
+    ]
+    for options, message, flagged in cases:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            Predictor(RAW_CONFIG, **options)
+        with pytest.raises(ValueError, match=re.escape(flagged)):
+            Predictor(RAW_CONFIG, **options, option_names=PREDICTOR_FLAGS)

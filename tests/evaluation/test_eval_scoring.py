@@ -7,12 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.cli.score import main as score_main
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.evaluation.predictions import read_keypoint_predictions, read_point_predictions
+from fgvc.evaluation.scoring import check_scoring_options
 from fgvc.evaluation.summary import summary_metrics
+from fgvc.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')
@@ -92,3 +95,15 @@ def test_a_predictions_pickle_needs_trust(tmp_path):
     path.write_bytes(b'not read')
     with pytest.raises(ValueError, match='preds.pkl is a pickle: loading it can run any code'):
         load_prediction_source(str(path))
+
+
+def test_scoring_errors_name_the_raster_argument_or_the_callers_name():
+    register_all_modules()
+    tap_vid = Config(dict(test_evaluator=dict(type='TapVidMetric')))
+    with pytest.raises(ValueError, match=r'raster_hw needs a height and width >= 1, got \[0, 9\]'):
+        check_scoring_options(tap_vid, 'predictions', (0, 9))
+    with pytest.raises(ValueError, match=r'--raster needs a height and width >= 1'):
+        check_scoring_options(tap_vid, 'predictions', (0, 9), '--raster')
+    keypoints = Config(dict(test_evaluator=dict(type='JhmdbPCKMetric')))
+    with pytest.raises(ValueError, match='raster_hw applies to TAP-Vid tracks'):
+        check_scoring_options(keypoints, 'predictions', (9, 9))
