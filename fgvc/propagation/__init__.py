@@ -8,7 +8,7 @@ from .local_attention import LocalMatcher, local_candidates, propagate_labels
 from .masks import segment_video
 from .matcher import Candidates, Matcher, check_option
 from .memory import ExactMemory, KeyframeMemory, MemoryPolicy
-from .occlusion import occluded, occlusion_from_peaks
+from .occlusion import occluded, occlusion_from_peaks, peaks_at
 from .points import PointStep, PointStream, step_points, track_points_with_peaks
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     'occluded',
     'occlusion_from_peaks',
     'peak_window_points',
+    'peaks_at',
     'propagate_labels',
     'propagate_labels_dense',
     'segment_video',

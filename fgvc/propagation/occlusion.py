@@ -23,8 +23,12 @@ def occlusion_from_peaks(
         query_frames: ``[N]`` integer query frame of every point.
         threshold: relative confidence below which a point is occluded.
     """
-    query_peaks = peaks.gather(1, query_frames.long()[:, None])
-    return occluded(peaks, query_peaks, threshold)
+    return occluded(peaks, peaks_at(peaks, query_frames), threshold)
+
+
+def peaks_at(peaks: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+    """``[N, 1]``: each point's peak ``peaks`` ``[N, T]`` in its frame ``frames`` ``[N]``."""
+    return peaks.gather(1, frames.long()[:, None])
 
 
 def occluded(peaks: torch.Tensor, query_peaks: torch.Tensor, threshold: float) -> torch.Tensor:

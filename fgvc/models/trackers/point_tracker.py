@@ -10,7 +10,7 @@ from fgvc.propagation import (
     MemoryPolicy,
     PointStream,
     occluded,
-    occlusion_from_peaks,
+    peaks_at,
     step_points,
     track_points_with_peaks,
 )
@@ -42,7 +42,7 @@ class PointTracker(PropagationTracker):
         backbone: the encoder's config.
         occlusion_threshold: predict a point occluded where its label's
             relative confidence falls below this value
-            (:func:`fgvc.propagation.occlusion_from_peaks`); None predicts
+            (:func:`fgvc.propagation.occluded`); None predicts
             every point visible everywhere.
         occluded_everywhere: predict no visibility at all: every point is
             occluded in every frame, as the authors' release reports (its
@@ -112,15 +112,18 @@ class PointTracker(PropagationTracker):
             cfg = replace(cfg, memory=memory)
         query_points = query_points.to(features[0])
         tracks, peaks = track_points_with_peaks(features, query_points, raster_hw, cfg)
+        return tracks, self._occlusion(peaks, peaks_at(peaks, query_points[:, 0].round()))
+
+    def _occlusion(self, peaks: torch.Tensor, query_peaks: torch.Tensor) -> torch.Tensor:
+        """Predicted occlusion (bool, shaped like ``peaks``) from label peaks
+        and the peaks at the query frames (:func:`fgvc.propagation.occluded`):
+        all True with ``occluded_everywhere``, all False without an
+        ``occlusion_threshold``."""
         if self.occluded_everywhere or self.occlusion_threshold is None:
-            occluded = torch.full(
-                tracks.shape[:2], self.occluded_everywhere, dtype=torch.bool, device=tracks.device
+            return torch.full(
+                peaks.shape, self.occluded_everywhere, dtype=torch.bool, device=peaks.device
             )
-        else:
-            occluded = occlusion_from_peaks(
-                peaks, query_points[:, 0].round(), self.occlusion_threshold
-            )
-        return tracks, occluded
+        return occluded(peaks, query_peaks, self.occlusion_threshold)
 
     def start_stream(self, raster_hw: Tuple[int, int]) -> PointStream:
         """The state of a stream of frames of the raster ``raster_hw`` (H, W),
@@ -148,15 +151,7 @@ class PointTracker(PropagationTracker):
         features = self.encode(frame[None])[0]
         out = []
         for group in step_points(state, features, new_points):
-            if self.occluded_everywhere or self.occlusion_threshold is None:
-                visible = torch.full(
-                    (len(group.xy),),
-                    not self.occluded_everywhere,
-                    dtype=torch.bool,
-                    device=group.xy.device,
-                )
-            else:
-                visible = ~occluded(group.peaks, group.query_peaks, self.occlusion_threshold)
+            visible = ~self._occlusion(group.peaks, group.query_peaks)
             out.append(TrackedPoints(group.key, group.xy, visible))
         return out
 
