@@ -14,7 +14,9 @@ import torch
 
 from .ranking import top_k
 
-#: Maps upsampled whole at once where a peak window cannot be trusted.
+#: Maps upsampled whole at once where a peak window cannot be trusted (and,
+#: in :mod:`.points`, raster-sized Gaussians drawn at once). It changes no
+#: result (each map is read on its own); it bounds those maps to this many rasters.
 WHOLE_MAPS_AT_ONCE = 8
 
 

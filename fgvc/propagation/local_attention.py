@@ -44,7 +44,10 @@ from .matcher import Candidates, Matcher, check_option, merge_candidates
 from .ranking import top_k
 from .workers import run_all, scratch
 
-#: Most affinities per chunk of the two-stage top-k selection.
+#: Most affinities per chunk of the two-stage top-k selection. It changes no
+#: result (the selection is exact: tests/propagation/test_ranking.py); it trades
+#: the chunk maxima kept (L / CHUNK a row and memory frame) against the
+#: candidates gathered (k CHUNK a row).
 CHUNK = 16
 #: Bias of excluded pairs; anything below ``-EXCLUDED / 2`` becomes -inf.
 EXCLUDED = 1e4

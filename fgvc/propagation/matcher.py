@@ -20,6 +20,8 @@ import torch
 from .ranking import top_k
 
 #: Target pixels whose labels are gathered at once in :func:`weighted_labels`.
+#: It changes no result (each pixel's sum is its own); it bounds the gathered
+#: labels to ``N x GATHER_CHUNK x k`` values (N labels, k candidates).
 GATHER_CHUNK = 1024
 
 
