@@ -5,10 +5,12 @@ a tool with one line (:func:`one_line_errors`)."""
 import argparse
 import contextlib
 import os.path as osp
+import re
 import sys
-from typing import Iterator, Mapping, Optional
+from typing import Iterator, Mapping, Optional, Tuple
 
 from mmengine.config import DictAction
+from mmengine.registry.build_functions import build_from_cfg
 
 from fgvc.apis.predictor import (
     DEFAULT_CONFIG,
@@ -47,11 +49,53 @@ def one_line(error: BaseException) -> str:
     return lines[0] + (' ' + '; '.join(lines[1:]) if lines[1:] else '')
 
 
+def _innermost_build(error: BaseException) -> Optional[Tuple[str, Mapping]]:
+    """``(class name, arguments)`` of the innermost object mmengine was
+    building from a config (``build_from_cfg``) when ``error`` was raised,
+    or None when it was raised outside such a build."""
+    found, tb = None, error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is build_from_cfg.__code__:
+            obj_cls, args = frame.f_locals.get('obj_cls'), frame.f_locals.get('args')
+            if obj_cls is not None and isinstance(args, Mapping):
+                found = (getattr(obj_cls, '__name__', str(obj_cls)), args)
+        tb = tb.tb_next
+    return found
+
+
+def config_build_error(error: TypeError) -> Optional[str]:
+    """The one-line message of a ``TypeError`` that a config caused: a key
+    given to a class built from the config (mmengine's ``build_from_cfg``)
+    that its constructor does not take, or a required one it lacks at that
+    call; None for any other ``TypeError`` (a programming error keeps its
+    traceback)."""
+    build = _innermost_build(error)
+    if build is None:
+        return None
+    name, args = build
+    unexpected = re.search(r"got an unexpected keyword argument '(\w+)'", str(error))
+    if unexpected and unexpected.group(1) in args:
+        return (
+            f'the config gives {name} the key {unexpected.group(1)!r}, which it does not take '
+            f'({error}): check the config and --cfg-options'
+        )
+    last = error.__traceback__
+    while last.tb_next is not None:
+        last = last.tb_next
+    missing = re.search(r'missing \d+ required .*argument', str(error))
+    if missing and last.tb_frame.f_code is build_from_cfg.__code__:
+        return f'the config cannot build {name} ({error}): check the config and --cfg-options'
+    return None
+
+
 @contextlib.contextmanager
 def one_line_errors(traceback: bool = False) -> Iterator[None]:
     """End the tool with ``error: <message>`` on one line (exit status 1) on
-    the input's errors (:data:`USER_ERRORS`), and with ``interrupted`` (exit
-    status 130) on Ctrl-C; with ``traceback`` (``--verbose``) errors propagate."""
+    the input's errors (:data:`USER_ERRORS`, and a config's keys that a class
+    built from it does not take: :func:`config_build_error`), and with
+    ``interrupted`` (exit status 130) on Ctrl-C; with ``traceback``
+    (``--verbose``) errors propagate."""
     try:
         yield
     except KeyboardInterrupt:
@@ -63,6 +107,11 @@ def one_line_errors(traceback: bool = False) -> Iterator[None]:
         if traceback:
             raise
         sys.exit(f'error: {one_line(error)}')
+    except TypeError as error:
+        message = None if traceback else config_build_error(error)
+        if message is None:
+            raise
+        sys.exit(f'error: {message}')
 
 
 def check_distinct_paths(

@@ -132,6 +132,21 @@ def test_test_and_train_tools_refuse_options_they_would_ignore(tmp_path, monkeyp
     assert not (tmp_path / 'w').exists()
 
 
+def test_a_config_key_the_dataset_does_not_take_is_one_line(tmp_path, monkeypatch):
+    """A --cfg-options key for another task's dataset reaches the constructor
+    of this one: one line naming the class and the key, not a traceback."""
+    argv = ['test.py', RAW_CONFIG, 'none', '--task', 'jhmdb', '--data-root', str(tmp_path)]
+    argv += ['--work-dir', str(tmp_path / 'w'), '--cfg-options']
+    monkeypatch.setattr(sys, 'argv', [*argv, 'test_dataloader.dataset.davis_root=../DAVIS'])
+    with pytest.raises(SystemExit) as error:
+        load_tool('test').main()
+    assert exit_message(error) == (
+        "error: the config gives JhmdbDataset the key 'davis_root', which it does not take "
+        "(BaseDataset.__init__() got an unexpected keyword argument 'davis_root'): check the "
+        'config and --cfg-options'
+    )
+
+
 def test_export_to_a_missing_folder_or_onto_its_checkpoint(tmp_path):
     export = load_tool('export')
     missing = tmp_path / 'nowhere' / 'encoder.onnx'
