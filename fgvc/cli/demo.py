@@ -40,8 +40,13 @@ import time
 from typing import Dict, List
 
 from fgvc.apis import Predictor
-from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
-from fgvc.apis.outputs import (
+from fgvc.apis.predictor import check_short_side
+from fgvc.apis.queries import parse_queries, queries_in_video
+from fgvc.apis.weights import names_no_file
+from fgvc.fileio import read_index_png, shown
+from fgvc.fileio.video_reader import open_video
+from fgvc.outputs.batch import FAILED, expand_videos, is_batch, process_videos, video_name
+from fgvc.outputs.files import (
     DEFAULT_ALPHA,
     DEFAULT_RADIUS,
     DEFAULT_TRAIL,
@@ -50,11 +55,6 @@ from fgvc.apis.outputs import (
     track_into,
     write_mask_outputs,
 )
-from fgvc.apis.predictor import check_short_side
-from fgvc.apis.queries import parse_queries, queries_in_video
-from fgvc.apis.weights import names_no_file
-from fgvc.fileio import read_index_png, shown
-from fgvc.fileio.video_reader import open_video
 
 from .options import (
     add_adaptation_args,

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from fgvc.apis import Predictor
-from fgvc.apis.outputs import DRAWING, write_track_outputs
 from fgvc.apis.predictor import ADAPTING, with_matcher
 from fgvc.apis.progress import ProgressBar
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
 from fgvc.fileio.video_reader import open_video
+from fgvc.outputs.files import DRAWING, write_track_outputs
 from fgvc.propagation import CoarseToFineMatcher, DenseMatcher, LocalMatcher
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,6 +15,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, 
 
 import numpy as np
 
+from fgvc.apis.progress import ProgressBar, ProgressCallback
 from fgvc.fileio import (
     FOLDER_MODE,
     current_umask,
@@ -26,8 +27,6 @@ from fgvc.fileio import (
 )
 from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
-
-from .progress import ProgressBar, ProgressCallback
 
 #: The files of a point-tracking run and of a mask run (masks/<video name>/ and the overlay).
 TRACKS_NPZ, TRACKS_CSV, TRACKS_MP4 = 'tracks.npz', 'tracks.csv', 'tracks.mp4'
@@ -84,13 +83,13 @@ def _check_replaceable(out_dir: str, overwrite: bool) -> None:
     if not overwrite:
         raise FileExistsError(
             f'Output folder {out_dir} exists and is not empty: choose another '
-            f'one or allow replacing it (--overwrite)'
+            f'one or allow replacing it (overwrite=True)'
         )
     manifest = osp.join(out_dir, MANIFEST)
     if osp.islink(out_dir) or not osp.isfile(manifest):
         raise FileExistsError(
             f'Refusing to replace {out_dir}: it was not written by this tool (no {MANIFEST}); '
-            'remove it yourself or choose another --out'
+            'remove it yourself or choose another output folder'
         )
     with open(manifest) as f:
         listed = set(json.load(f).get('files', []))
@@ -139,7 +138,7 @@ def staged_output_dir(
     lock = osp.join(parent, f'.{name}.lock')
     busy = (
         f'Another run is writing to {out_dir} (it holds {lock}): wait for it or choose '
-        'another --out'
+        'another output folder'
     )
     with exclusive_lock(lock, busy), _terminate_as_interrupt():
         _check_replaceable(out_dir, overwrite)
