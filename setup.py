@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent
 CONSOLE_SCRIPTS = [
     'fgvc-demo = fgvc.cli.demo:main',
     'fgvc-track-stream = fgvc.cli.track_stream:main',
+    'fgvc-train = fgvc.cli.train:main',
     'fgvc-test = fgvc.cli.evaluate:main',
     'fgvc-eval-real = fgvc.cli.eval_real:main',
     'fgvc-score = fgvc.cli.score:main',

@@ -4,7 +4,6 @@
 Usage: torchrun --nproc_per_node N dist_train_check.py CONFIG WORK_DIR RESULT_JSON
 """
 
-import importlib.util
 import json
 import sys
 from argparse import Namespace
@@ -14,21 +13,12 @@ import torch
 import torch.distributed as dist
 from mmengine.runner import Runner
 
+from fgvc.cli.train import build_config
 from fgvc.utils import finish_distributed, init_distributed, register_all_modules
-
-TRAIN_TOOL = Path(__file__).resolve().parents[1] / 'tools' / 'train.py'
-
-
-def load_train_tool():
-    spec = importlib.util.spec_from_file_location('train_tool', TRAIN_TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:
     config, work_dir, result = sys.argv[1:4]
-    train_tool = load_train_tool()
     register_all_modules()
     args = Namespace(
         config=config,
@@ -39,7 +29,7 @@ def main() -> None:
         launcher='pytorch',
         port=0,
     )
-    cfg = train_tool.build_config(args)
+    cfg = build_config(args)
     init_distributed('pytorch')
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -1,11 +1,14 @@
 """Inference cost of the propagation matchers, measured side by side in one process.
 
-By default: the three matchers on a generated 192x192 video of 20 frames
-with 100 points (the untrained full-width ResNet-18 of
-configs/eval/res18_d1_eval.py), then their per-stage profile; a few minutes
-on two idle CPU cores, most of it the dense matcher. The heavy workloads are
-opt-in; each option's help gives its time on two idle cores of an AMD EPYC
-(docs/performance.md). Example, a TAP-Vid-DAVIS-sized run::
+With no options it runs the matcher comparison only: the three matchers
+(local, coarse_to_fine, dense) track 100 points queried in frame 0 of a
+generated 192x192 video of 20 frames, on the features of the untrained
+full-width ResNet-18 of configs/eval/res18_d1_eval.py, then their per-stage
+profile over 8 frames. On two idle CPU cores that takes a few minutes, most
+of it the dense matcher (docs/performance.md: at --size 256 the comparison
+alone took 3.4 minutes, 180 s of it dense). The heavy workloads are opt-in;
+each option's help gives its time on two idle cores of an AMD EPYC
+(docs/performance.md). Example, a TAP-Vid-DAVIS-sized run:
 
     python tools/benchmark.py --size 256 --frames 20 --predictor-frames 24 --vos-frames 70
 """
@@ -31,10 +34,12 @@ FRAME_OPTIONS = {
 }
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Each option's default, and the description as it is written."""
+
+
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     parser.add_argument(
         '--size', type=int, default=DEFAULTS.size, help='input height and width (256: TAP-Vid)'
     )
@@ -42,7 +47,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--frames',
         type=int,
         default=DEFAULTS.frames,
-        help='frames of the comparison (256x256, 20 frames: about 3.5 minutes, 180 s of it dense)',
+        help='frames of the comparison (at --size 256, 20 frames took about 3.4 minutes on two '
+        'idle cores, 180 s of it dense)',
     )
     parser.add_argument('--points', type=int, default=DEFAULTS.points)
     parser.add_argument(

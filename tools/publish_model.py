@@ -14,9 +14,9 @@ then use the zoo's default model when no checkpoint is given.
 
 import argparse
 
-from fgvc.apis.publish import describe_publication, publish_checkpoint
 from fgvc.cli.options import add_trust_flag, one_line_errors
 from fgvc.models.zoo import ZOO_ENV
+from fgvc.zoo.publish import describe_publication, publish_checkpoint
 
 
 def parse_args(argv=None) -> argparse.Namespace:

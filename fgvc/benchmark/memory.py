@@ -4,6 +4,7 @@ import contextlib
 import ctypes
 import gc
 import re
+import resource
 import subprocess
 import sys
 from typing import Iterator
@@ -11,6 +12,15 @@ from typing import Iterator
 import torch
 
 MIB = 2**20
+KIB_PER_MIB = 2**10  # getrusage's ru_maxrss is in KiB on Linux
+
+
+def peak_rss_mib(children: bool = False) -> float:
+    """The peak resident set size so far, in MiB, of this process or with
+    ``children`` of its largest child process that has ended and been waited
+    for (``getrusage``'s ``ru_maxrss``)."""
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / KIB_PER_MIB
 
 
 class PeakMemory:

@@ -40,8 +40,13 @@ import time
 from typing import Dict, List
 
 from fgvc.apis import Predictor
-from fgvc.apis.batch import FAILED, expand_videos, is_batch, process_videos, video_name
-from fgvc.apis.outputs import (
+from fgvc.apis.predictor import check_short_side
+from fgvc.apis.queries import parse_queries, queries_in_video
+from fgvc.apis.weights import names_no_file
+from fgvc.fileio import read_index_png, shown
+from fgvc.fileio.video_reader import open_video
+from fgvc.outputs.batch import FAILED, expand_videos, is_batch, process_videos, video_name
+from fgvc.outputs.files import (
     DEFAULT_ALPHA,
     DEFAULT_RADIUS,
     DEFAULT_TRAIL,
@@ -50,11 +55,6 @@ from fgvc.apis.outputs import (
     track_into,
     write_mask_outputs,
 )
-from fgvc.apis.predictor import check_short_side
-from fgvc.apis.queries import parse_queries, queries_in_video
-from fgvc.apis.weights import names_no_file
-from fgvc.fileio import read_index_png, shown
-from fgvc.fileio.video_reader import open_video
 
 from .options import (
     add_adaptation_args,
@@ -68,6 +68,8 @@ from .options import (
 )
 
 DEFAULT_QUERIES = 'grid:8'
+#: The options naming the output folder and its replacement, for its errors.
+OUTPUT_OPTIONS = dict(out_name='--out', overwrite_name='--overwrite')
 DEFAULT_OUT_ROOT = osp.join('work_dirs', 'demo')
 
 
@@ -206,7 +208,7 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
     start = time.time()
     if args.mask:
         masks = predictor.iter_segment(reader, read_index_png(args.mask))
-        with staged_output_dir(out_dir, args.overwrite, source) as staging:
+        with staged_output_dir(out_dir, args.overwrite, source, **OUTPUT_OPTIONS) as staging:
             count = write_mask_outputs(staging, reader, masks, name, fps, args.alpha, progress=True)
         outputs = [
             f'masks/{name}/%05d.png  {count} DAVIS palette PNGs (object ids)',
@@ -216,7 +218,7 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
         points = 0
     else:
         queries = queries_in_video(args.queries, reader)
-        with staged_output_dir(out_dir, args.overwrite, source) as staging:
+        with staged_output_dir(out_dir, args.overwrite, source, **OUTPUT_OPTIONS) as staging:
             _, visibility = track_into(
                 staging, predictor, reader, queries, fps, args.radius, args.trail, progress=True
             )

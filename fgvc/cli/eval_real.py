@@ -20,7 +20,6 @@ import argparse
 import json
 import os.path as osp
 import re
-import resource
 from typing import Dict, List, NamedTuple, Optional
 
 from mmengine.config import Config
@@ -28,6 +27,7 @@ from mmengine.logging import MessageHub
 
 from fgvc.apis.predictor import DEFAULT_CONFIG, encoder_size
 from fgvc.apis.weights import is_untrained_arg, names_no_file
+from fgvc.benchmark.memory import peak_rss_mib
 from fgvc.datasets.davis import only_resolution
 from fgvc.engine.adaptation import check_adaptation_options
 
@@ -48,7 +48,7 @@ BENCHMARKS = {
 }
 #: Reference rows -> the registered tracker that makes them.
 REFERENCES = {'static': 'StaticTracker', 'dis': 'DISTracker'}
-KIB_PER_GIB = 2**20  # ru_maxrss is in KiB on Linux
+MIB_PER_GIB = 2**10
 #: Encoder input short side of every row unless ``--short-side`` says otherwise.
 DEFAULT_SHORT_SIDE = 120
 DEFAULT_WORK_DIR = osp.join('work_dirs', 'eval_real')
@@ -154,7 +154,7 @@ def evaluate_rows(
         results[row.name] = scores
         print(f'{row.name}: ' + ', '.join(f'{k} {v:.4f}' for k, v in scores.items()), flush=True)
     if cost is not None:
-        cost['peak_rss_gb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / KIB_PER_GIB
+        cost['peak_rss_gb'] = peak_rss_mib() / MIB_PER_GIB
     return dict(results=results, adaptation_cost=cost)
 
 

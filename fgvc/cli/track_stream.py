@@ -27,10 +27,10 @@ import cv2
 import numpy as np
 
 from fgvc.apis import OnlineTracker
-from fgvc.apis.outputs import CSV_DECIMALS, CSV_HEADER
 from fgvc.apis.predictor import check_short_side
 from fgvc.apis.queries import parse_queries, validate_queries
 from fgvc.fileio import OpenCVPath, is_utf8, shown
+from fgvc.outputs.files import CSV_DECIMALS, CSV_HEADER
 from fgvc.visualization import Mp4Writer, draw_track_frame, track_colours
 
 from .options import (

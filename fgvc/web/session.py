@@ -14,8 +14,16 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 from fgvc.apis import Predictor
-from fgvc.apis.batch import video_name
-from fgvc.apis.outputs import (
+from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE
+from fgvc.apis.progress import ProgressCallback
+from fgvc.apis.queries import parse_queries, queries_in_video
+from fgvc.apis.weights import DEFAULT_WEIGHTS
+from fgvc.datasets.synthetic import generate_video, get_preset
+from fgvc.datasets.synthetic.writers.davis import object_labels
+from fgvc.fileio import read_index_png, write_palette_png
+from fgvc.fileio.video_reader import VideoReader, open_video
+from fgvc.outputs.batch import video_name
+from fgvc.outputs.files import (
     DEFAULT_ALPHA,
     DEFAULT_RADIUS,
     DEFAULT_TRAIL,
@@ -28,14 +36,6 @@ from fgvc.apis.outputs import (
     track_into,
     write_mask_outputs,
 )
-from fgvc.apis.predictor import DEFAULT_CONFIG, DEFAULT_SHORT_SIDE
-from fgvc.apis.progress import ProgressCallback
-from fgvc.apis.queries import parse_queries, queries_in_video
-from fgvc.apis.weights import DEFAULT_WEIGHTS
-from fgvc.datasets.synthetic import generate_video, get_preset
-from fgvc.datasets.synthetic.writers.davis import object_labels
-from fgvc.fileio import read_index_png, write_palette_png
-from fgvc.fileio.video_reader import VideoReader, open_video
 from fgvc.visualization import draw_track_frame, track_colours, write_mp4
 
 #: The matchers offered, the config's first.

@@ -9,12 +9,12 @@ import pytest
 import torch
 
 from fgvc.apis import Predictor
-from fgvc.apis.outputs import DRAWING, write_track_outputs
 from fgvc.apis.predictor import ADAPTING, with_matcher
 from fgvc.apis.progress import ProgressBar
 from fgvc.cli.options import PREDICTOR_FLAGS
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
 from fgvc.fileio.video_reader import open_video
+from fgvc.outputs.files import DRAWING, write_track_outputs
 from fgvc.propagation import CoarseToFineMatcher, DenseMatcher, LocalMatcher
 
 ROOT = Path(__file__).resolve().parents[2]

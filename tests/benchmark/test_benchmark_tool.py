@@ -6,6 +6,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 import torch
 
 from fgvc.benchmark.end_to_end import timed_encoding
@@ -42,6 +43,25 @@ def test_defaults_are_the_comparison_only():
     assert (args.size, args.frames) == (192, 20)
     assert args.predictor_frames == args.vos_frames == args.spread_frames == 0
     assert args.scaling_sizes == [] and args.correlation_radius < 0
+
+
+def test_the_help_says_what_the_default_run_does_and_how_long_it_takes(capsys):
+    tool = load_tool()
+    args = tool.parse_args([])
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--help'])
+    text = ' '.join(capsys.readouterr().out.split())
+    default_run = text[text.index('With no options') :]
+    for stated in (
+        f'{args.points} points queried in frame 0',
+        f'{args.size}x{args.size} video of {args.frames} frames',
+        f'per-stage profile over {args.profile_frames} frames',
+        'takes a few minutes',
+    ):
+        assert stated in default_run, stated
+    assert set(args.modes) == {'local', 'coarse_to_fine', 'dense'} and not args.late_queries
+    # the measured time quoted for --frames names the size it was measured at
+    assert '--frames FRAMES frames of the comparison (at --size 256, 20 frames' in text
 
 
 def test_timed_encoding_leaves_the_model_as_it_was():

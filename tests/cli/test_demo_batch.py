@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fgvc.apis.batch import expand_videos, is_batch, output_folders
-from fgvc.apis.outputs import MANIFEST
+from fgvc.outputs.batch import expand_videos, is_batch, output_folders
+from fgvc.outputs.files import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fgvc.apis.outputs import MANIFEST, staged_output_dir
 from fgvc.cli.demo import main as demo_main
 from fgvc.fileio import write_rgb
+from fgvc.outputs.files import MANIFEST, staged_output_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 RAW_CONFIG = str(ROOT / 'configs/eval/raw_patch_eval.py')

@@ -1,8 +1,9 @@
 """The package's layers, read from the import statements of every module.
 
 tools/ (the scripts) -> fgvc.cli -> (fgvc.benchmark, fgvc.web: what the
-scripts run) -> fgvc.apis -> (fgvc.datasets, fgvc.evaluation, fgvc.engine,
-fgvc.visualization) -> fgvc.utils -> fgvc.models -> fgvc.propagation ->
+scripts run) -> fgvc.outputs (what the demos write) -> fgvc.apis ->
+(fgvc.datasets, fgvc.evaluation, fgvc.engine, fgvc.visualization, fgvc.zoo)
+-> fgvc.utils -> fgvc.models -> fgvc.propagation ->
 (fgvc.fileio, fgvc.registry) -> fgvc:
 a module imports only from its own package or from a lower layer (the
 packages of one layer do not import each other), and no chain of imports
@@ -19,8 +20,9 @@ LAYERS = [
     ('tools',),
     ('fgvc.cli',),
     ('fgvc.benchmark', 'fgvc.web'),
+    ('fgvc.outputs',),
     ('fgvc.apis',),
-    ('fgvc.datasets', 'fgvc.evaluation', 'fgvc.engine', 'fgvc.visualization'),
+    ('fgvc.datasets', 'fgvc.evaluation', 'fgvc.engine', 'fgvc.visualization', 'fgvc.zoo'),
     # checkpoint loading fits weights to the models (fgvc.models.backbones.fitting)
     ('fgvc.utils',),
     ('fgvc.models',),

@@ -26,6 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOL_COMMANDS = {
     'demo.py': 'fgvc-demo',
     'track_stream.py': 'fgvc-track-stream',
+    'train.py': 'fgvc-train',
     'test.py': 'fgvc-test',
     'eval_real.py': 'fgvc-eval-real',
     'score.py': 'fgvc-score',

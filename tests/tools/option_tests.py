@@ -341,15 +341,15 @@ OPTION_TESTS = {
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
         ],
         '--name': [
-            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/zoo/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
         ],
         '--zoo': [
-            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/zoo/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
         ],
         '--train-config': [
-            'tests/apis/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
+            'tests/zoo/test_publish.py::test_the_entry_records_weights_encoder_and_provenance',
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest',
         ],
     },

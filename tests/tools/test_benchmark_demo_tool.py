@@ -5,9 +5,10 @@ import re
 
 import av
 import numpy as np
-from tool_runs import EVAL_CONFIG, crafted_checkpoint, load_tool, run_tool
+from tool_runs import EVAL_CONFIG, crafted_checkpoint, run_tool
 
 from fgvc.apis import Predictor
+from fgvc.benchmark.demo import write_video
 
 
 def frames_of(path) -> np.ndarray:
@@ -39,10 +40,9 @@ def test_the_generated_video_and_the_demo_run_follow_every_option(tmp_path):
     assert marker.exists()  # the demo loaded the crafted checkpoint, trusted
     with np.load(work / 'demo_out' / 'tracks.npz') as tracks:
         assert tracks['tracks'].shape == (4, 4, 2)  # 4 frames, a 2x2 grid
-    # the scene of --seed 3, generated again by the tool's own writer; another seed differs
+    # the scene of --seed 3, generated again by the benchmark's writer; another seed differs
     generated = frames_of(video)
     assert generated.shape == (4, 32, 48, 3)
-    write_video = load_tool('benchmark_demo').write_video
     for seed in (3, 4):
         write_video(str(tmp_path / f'seed{seed}.mp4'), 4, 32, 48, seed)
     np.testing.assert_array_equal(frames_of(tmp_path / 'seed3.mp4'), generated)

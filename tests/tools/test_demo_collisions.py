@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from tool_runs import RAW_CONFIG, load_tool, moving_frames, write_avi
 
-from fgvc.apis.batch import output_folders
-from fgvc.apis.outputs import read_manifest
 from fgvc.fileio import path_sha256
+from fgvc.outputs.batch import output_folders
+from fgvc.outputs.files import read_manifest
 
 demo = load_tool('demo')
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from tool_runs import RAW_CONFIG, moving_frames, non_utf8, run_tool, write_avi
 
-from fgvc.apis.outputs import MANIFEST
 from fgvc.fileio import read_rgb, shown, write_rgb
 from fgvc.fileio.video_reader import open_video
+from fgvc.outputs.files import MANIFEST
 from fgvc.visualization import write_images, write_mp4
 
 FRAMES = 4

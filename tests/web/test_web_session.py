@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fgvc.apis.outputs import DEFAULT_RADIUS
 from fgvc.cli import web as web_cli
 from fgvc.fileio import read_index_png
+from fgvc.outputs.files import DEFAULT_RADIUS
 from fgvc.visualization import draw_track_frame, track_colours
 from fgvc.web import WebDemo
 from fgvc.web.session import (

@@ -74,6 +74,17 @@ def split_tapvid_pickles(
     return count
 
 
+def split_tapvid_path(
+    source: str, out_dir: str, fmt: str = 'npz', progress: bool = False, trust: bool = False
+) -> int:
+    """:func:`split_tapvid_pickles` of ``source``: a TAP-Vid pickle or a folder
+    of them (its ``*.pkl``); ``FileNotFoundError`` when it holds none."""
+    files = [source] if osp.isfile(source) else sorted(glob(osp.join(source, '*.pkl')))
+    if not files:
+        raise FileNotFoundError(f'No TAP-Vid pickles at {source}')
+    return split_tapvid_pickles(files, out_dir, fmt, progress=progress, trust=trust)
+
+
 def subset_files(source: str) -> Dict[str, List[str]]:
     """The pickles of each subset found in ``source``."""
     found = {}

@@ -14,11 +14,9 @@ download this way.
 """
 
 import argparse
-import os.path as osp
-from glob import glob
 
 from fgvc.cli.options import add_trust_flag, one_line_errors
-from fgvc.datasets.prepare.tapvid import FORMATS, split_tapvid_pickles
+from fgvc.datasets.prepare.tapvid import FORMATS, split_tapvid_path
 
 
 def main():
@@ -31,16 +29,9 @@ def main():
     add_trust_flag(parser, 'a TAP-Vid pickle')
     args = parser.parse_args()
     with one_line_errors():
-        split(args)
-
-
-def split(args: argparse.Namespace) -> None:
-    files = [args.src] if osp.isfile(args.src) else sorted(glob(osp.join(args.src, '*.pkl')))
-    if not files:
-        raise FileNotFoundError(f'No TAP-Vid pickles at {args.src}')
-    count = split_tapvid_pickles(
-        files, args.out_dir, args.format, progress=True, trust=args.trust_pickle
-    )
+        count = split_tapvid_path(
+            args.src, args.out_dir, args.format, progress=True, trust=args.trust_pickle
+        )
     print(f'Wrote {count} per-video {args.format} files to {args.out_dir}')
 
 

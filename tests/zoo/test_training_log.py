@@ -1,4 +1,4 @@
-"""The training-log summary (fgvc.apis.training_log) of a work dir with two
+"""The training-log summary (fgvc.zoo.training_log) of a work dir with two
 starts of tools/train.py: an interrupted one and the run resumed from its
 checkpoint, written here with known values so that every number has an
 exact reference."""
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from fgvc.apis.training_log import (
+from fgvc.zoo.training_log import (
     format_duration,
     summarise_training,
     training_log_markdown,

@@ -7,7 +7,7 @@ folder, records each outcome in ``summary.csv`` as it goes, and carries on
 past a video that fails.
 
 Output folders belong to one input each: a folder's manifest records the
-input's path and fingerprint (:func:`fgvc.apis.outputs.source_record`). A
+input's path and fingerprint (:func:`fgvc.outputs.files.source_record`). A
 later run gives an input the folder whose manifest names it, and a new input
 a name no other input or existing folder has (:func:`assign_output_folders`),
 so reordered, added or same-named inputs never share or swap folders, and
@@ -26,7 +26,7 @@ from typing import Callable, Collection, Dict, List, Optional, Sequence
 from fgvc.fileio import atomic_write, shown
 from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VIDEO_EXTENSIONS
 
-from .outputs import read_manifest, source_record
+from .files import read_manifest, source_record
 
 #: A text file listing videos, one path a line (relative paths from the list's folder).
 LIST_EXTENSIONS = ('.txt', '.lst')

@@ -6,7 +6,7 @@ a float32 safetensors file whose metadata holds the encoder config (so the
 file loads on its own too), and recorded in the zoo's manifest with its
 sha256, the encoder config, the training config and command, the
 checkpoint's epoch and iteration, and a summary of the training logs
-(:mod:`fgvc.apis.training_log`), written beside the weights as
+(:mod:`fgvc.zoo.training_log`), written beside the weights as
 ``<name>.md``. The manifest is written last and atomically: it never names
 a file that is not complete.
 """

@@ -15,6 +15,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, 
 
 import numpy as np
 
+from fgvc.apis.progress import ProgressBar, ProgressCallback
 from fgvc.fileio import (
     FOLDER_MODE,
     current_umask,
@@ -26,8 +27,6 @@ from fgvc.fileio import (
 )
 from fgvc.fileio.video_reader import FRAME_EXTENSIONS, VideoReader
 from fgvc.visualization import Mp4Writer, draw_track_frame, overlay_masks, track_colours
-
-from .progress import ProgressBar, ProgressCallback
 
 #: The files of a point-tracking run and of a mask run (masks/<video name>/ and the overlay).
 TRACKS_NPZ, TRACKS_CSV, TRACKS_MP4 = 'tracks.npz', 'tracks.csv', 'tracks.mp4'
@@ -76,21 +75,22 @@ def source_record(video: str) -> Dict[str, str]:
     return dict(source=osp.abspath(video), source_sha256=path_sha256(video, FRAME_EXTENSIONS))
 
 
-def _check_replaceable(out_dir: str, overwrite: bool) -> None:
+def _check_replaceable(out_dir: str, overwrite: bool, out_name: str, overwrite_name: str) -> None:
     """Refuse to write over anything but a missing or empty folder, or with
-    ``overwrite`` a folder this module wrote whose files are all its own."""
+    ``overwrite`` a folder this module wrote whose files are all its own; the
+    errors call the two ``out_name`` and ``overwrite_name``."""
     if not osp.lexists(out_dir) or (osp.isdir(out_dir) and not os.listdir(out_dir)):
         return
     if not overwrite:
         raise FileExistsError(
             f'Output folder {out_dir} exists and is not empty: choose another '
-            f'one or allow replacing it (--overwrite)'
+            f'one or allow replacing it ({overwrite_name})'
         )
     manifest = osp.join(out_dir, MANIFEST)
     if osp.islink(out_dir) or not osp.isfile(manifest):
         raise FileExistsError(
             f'Refusing to replace {out_dir}: it was not written by this tool (no {MANIFEST}); '
-            'remove it yourself or choose another --out'
+            f'remove it yourself or choose another {out_name}'
         )
     with open(manifest) as f:
         listed = set(json.load(f).get('files', []))
@@ -121,7 +121,11 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 @contextlib.contextmanager
 def staged_output_dir(
-    out_dir: str, overwrite: bool = False, source: Optional[Mapping[str, str]] = None
+    out_dir: str,
+    overwrite: bool = False,
+    source: Optional[Mapping[str, str]] = None,
+    out_name: str = 'out_dir',
+    overwrite_name: str = 'overwrite',
 ) -> Iterator[str]:
     """Yield a hidden temporary folder beside ``out_dir`` to write into; on
     success it gets a manifest (:data:`MANIFEST`, listing its files and the
@@ -131,7 +135,9 @@ def staged_output_dir(
 
     ``overwrite`` replaces only a folder written here (a manifest listing every
     file in it), never anything else; a second run writing to the same
-    ``out_dir`` at the same time fails at once (an exclusive lock).
+    ``out_dir`` at the same time fails at once (an exclusive lock). The
+    errors call ``out_dir`` and ``overwrite`` by the caller's names for them,
+    ``out_name`` and ``overwrite_name`` (e.g. a tool's options).
     """
     out_dir = osp.abspath(out_dir)
     parent, name = osp.split(out_dir)
@@ -139,10 +145,10 @@ def staged_output_dir(
     lock = osp.join(parent, f'.{name}.lock')
     busy = (
         f'Another run is writing to {out_dir} (it holds {lock}): wait for it or choose '
-        'another --out'
+        f'another {out_name}'
     )
     with exclusive_lock(lock, busy), _terminate_as_interrupt():
-        _check_replaceable(out_dir, overwrite)
+        _check_replaceable(out_dir, overwrite, out_name, overwrite_name)
         staging = tempfile.mkdtemp(prefix=f'.{name}.partial-', dir=parent)
         os.chmod(staging, FOLDER_MODE & ~current_umask())  # mkdtemp's folder is private
         try:

@@ -1,4 +1,4 @@
-"""Publishing a training checkpoint into a zoo (fgvc.apis.publish,
+"""Publishing a training checkpoint into a zoo (fgvc.zoo.publish,
 tools/publish_model.py): the weights file, the manifest entry and the
 training-log summary, checked against the checkpoint and the run's own logs."""
 
@@ -10,9 +10,9 @@ import safetensors
 import torch
 from zoo_utils import TINY_MODEL, TINY_TRAIN_CONFIG, TINY_WIDTH
 
-from fgvc.apis.publish import publish_checkpoint
 from fgvc.models.zoo import MANIFEST, Zoo, sha256_of
 from fgvc.utils import CheckpointMismatchError, load_checkpoint
+from fgvc.zoo.publish import publish_checkpoint
 
 
 def test_the_entry_records_weights_encoder_and_provenance(tiny_zoo):
