@@ -18,7 +18,9 @@ KIB_PER_MIB = 2**10  # getrusage's ru_maxrss is in KiB on Linux
 def peak_rss_mib(children: bool = False) -> float:
     """The peak resident set size so far, in MiB, of this process or with
     ``children`` of its largest child process that has ended and been waited
-    for (``getrusage``'s ``ru_maxrss``)."""
+    for (``getrusage``'s ``ru_maxrss``). Linux carries the mark across
+    ``exec``: a process exec'd from a vfork of a larger one (Python's
+    ``subprocess``) starts at that one's peak."""
     who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
     return resource.getrusage(who).ru_maxrss / KIB_PER_MIB
 

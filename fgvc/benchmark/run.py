@@ -94,7 +94,7 @@ def run_benchmark(options: Optional[BenchmarkOptions] = None) -> Dict:
     options = options or BenchmarkOptions()
     register_all_modules()
     check_options(options, MATCHERS)
-    device = resolve_device(options.device)
+    device = resolve_device(options.device, '--device')
     torch.manual_seed(options.seed)
     model, weights = _encoder(options, device)
     scaling = len(options.scaling_sizes) >= 2
