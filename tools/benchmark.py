@@ -4,9 +4,9 @@ With no options it runs the matcher comparison only: the three matchers
 (local, coarse_to_fine, dense) track 100 points queried in frame 0 of a
 generated 192x192 video of 20 frames, on the features of the untrained
 full-width ResNet-18 of configs/eval/res18_d1_eval.py, then their per-stage
-profile over 8 frames. On two idle CPU cores that takes a few minutes, most
-of it the dense matcher (docs/performance.md: at --size 256 the comparison
-alone took 3.4 minutes, 180 s of it dense). The heavy workloads are opt-in;
+profile over 8 frames. That takes about 4 minutes (240 s on one thread
+beside another one-thread job, 2026-12-03), most of it the dense matcher
+(docs/performance.md). The heavy workloads are opt-in;
 each option's help gives its time on two idle cores of an AMD EPYC
 (docs/performance.md). Example, a TAP-Vid-DAVIS-sized run:
 

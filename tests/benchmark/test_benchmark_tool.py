@@ -56,7 +56,7 @@ def test_the_help_says_what_the_default_run_does_and_how_long_it_takes(capsys):
         f'{args.points} points queried in frame 0',
         f'{args.size}x{args.size} video of {args.frames} frames',
         f'per-stage profile over {args.profile_frames} frames',
-        'takes a few minutes',
+        'takes about 4 minutes',
     ):
         assert stated in default_run, stated
     assert set(args.modes) == {'local', 'coarse_to_fine', 'dense'} and not args.late_queries
