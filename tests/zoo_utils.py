@@ -7,7 +7,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 from train_utils import REPO_ROOT, generate_tiny, write_tiny_config
+
+from fgvc.fileio.video_reader import open_video
 
 #: The published model's name, and the encoder width the tiny config trains.
 TINY_MODEL, TINY_WIDTH = 'tiny_r18', 8
@@ -61,3 +64,20 @@ def publish_tiny_model(folder: Path) -> TinyZoo:
     return TinyZoo(
         zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout, Path(config)
     )
+
+
+def zoo_clip(zoo: TinyZoo, folder: Path) -> dict:
+    """A generated YouTube-VOS-style sequence of the zoo's tiny data: its frame
+    folder (``frames_dir``), its ``frames`` and the same frames as a lossless
+    .avi in ``folder`` (``avi``) for the stream tool."""
+    frames_dir = sorted((zoo.data_root / 'YouTube-VOS/train/JPEGImages').iterdir())[0]
+    reader = open_video(str(frames_dir))
+    frames = reader.read(0, len(reader))
+    avi = folder / 'clip.avi'
+    writer = cv2.VideoWriter(
+        str(avi), cv2.VideoWriter_fourcc(*'FFV1'), 10, (frames.shape[2], frames.shape[1])
+    )
+    for frame in frames:
+        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    writer.release()
+    return dict(frames_dir=frames_dir, frames=frames, avi=avi)

@@ -13,7 +13,6 @@ import pickle
 import shutil
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -27,13 +26,12 @@ from tool_runs import (
     load_tool,
 )
 from train_utils import train_in_process
-from zoo_utils import TINY_WIDTH
+from zoo_utils import TINY_WIDTH, zoo_clip
 
 from fgvc.cli.evaluate import main as evaluate_main
 from fgvc.datasets import BadjaDataset, DavisVOSDataset, FlyingThingsPairs
 from fgvc.datasets.synthetic import generate_datasets, get_preset
 from fgvc.fileio import TRUST_FLAG, load_pickle
-from fgvc.fileio.video_reader import open_video
 from fgvc.utils import load_checkpoint
 
 #: Tracks of the ONNX and the PyTorch encoder (they differ by ~1e-5 px; the
@@ -90,17 +88,7 @@ def trained(tiny_zoo) -> dict:
 def clip(tiny_zoo, tmp_path_factory) -> dict:
     """A generated YouTube-VOS-style sequence: its frame folder, and the same
     frames as a lossless .avi for the stream tool."""
-    frames_dir = sorted((tiny_zoo.data_root / 'YouTube-VOS/train/JPEGImages').iterdir())[0]
-    reader = open_video(str(frames_dir))
-    frames = reader.read(0, len(reader))
-    avi = tmp_path_factory.mktemp('stream') / 'clip.avi'
-    writer = cv2.VideoWriter(
-        str(avi), cv2.VideoWriter_fourcc(*'FFV1'), 10, (frames.shape[2], frames.shape[1])
-    )
-    for frame in frames:
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return dict(frames_dir=frames_dir, frames=frames, avi=avi)
+    return zoo_clip(tiny_zoo, tmp_path_factory.mktemp('stream'))
 
 
 @pytest.fixture(scope='module')

@@ -6,16 +6,14 @@ has a default. The zoo is a temporary one (``tiny_zoo`` in conftest.py)."""
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import torch
-from zoo_utils import TINY_MODEL, TINY_WIDTH, load_tool
+from zoo_utils import TINY_MODEL, TINY_WIDTH, load_tool, zoo_clip
 
 from fgvc.apis import Predictor
 from fgvc.apis.queries import grid_queries
 from fgvc.cli import eval_real
-from fgvc.fileio.video_reader import open_video
 from fgvc.models.zoo import ZOO_ENV, Zoo
 
 demo, track_stream, export = (load_tool(n) for n in ('demo', 'track_stream', 'export'))
@@ -28,17 +26,7 @@ UNTRAINED_CHANNELS, TINY_CHANNELS = 4 * 64, 4 * TINY_WIDTH
 def clip(tiny_zoo, tmp_path_factory):
     """A generated YouTube-VOS-style sequence of the tiny data: its frame
     folder, and the same frames as a lossless .avi for the stream tool."""
-    frames_dir = sorted((tiny_zoo.data_root / 'YouTube-VOS/train/JPEGImages').iterdir())[0]
-    reader = open_video(str(frames_dir))
-    frames = reader.read(0, len(reader))
-    avi = tmp_path_factory.mktemp('stream') / 'clip.avi'
-    writer = cv2.VideoWriter(
-        str(avi), cv2.VideoWriter_fourcc(*'FFV1'), 10, (frames.shape[2], frames.shape[1])
-    )
-    for frame in frames:
-        writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-    writer.release()
-    return dict(frames_dir=frames_dir, frames=frames, avi=avi)
+    return zoo_clip(tiny_zoo, tmp_path_factory.mktemp('stream'))
 
 
 @pytest.fixture
