@@ -69,6 +69,19 @@ def test_visible_points_not_finite_or_outside_the_frame_are_named(tmp_path, bad)
         first_item(path)
 
 
+def run_split_tool(path: Path, out: Path) -> subprocess.CompletedProcess:
+    """tools/data/tapvid/split_pickle.py PATH OUT --format npz, in a subprocess."""
+    return subprocess.run(
+        [sys.executable, 'tools/data/tapvid/split_pickle.py', str(path), str(out)]
+        + ['--format', 'npz'],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_occluded_points_are_not_checked(tmp_path):
     points, occluded = good_points(), np.zeros((3, FRAMES), bool)
     points[1, 2], occluded[1, 2] = np.nan, True
@@ -158,21 +171,7 @@ def test_a_visible_badja_joint_that_is_not_finite_is_named(generated, tmp_path):
 def test_unsafe_tapvid_names_stop_the_split_tool_and_the_dataset(tmp_path, name):
     path = write_pickle(tmp_path / 'v.pkl', {name: video(good_points(), np.zeros((3, FRAMES)))})
     out = tmp_path / 'deep' / 'out'
-    result = subprocess.run(
-        [
-            sys.executable,
-            'tools/data/tapvid/split_pickle.py',
-            str(path),
-            str(out),
-            '--format',
-            'npz',
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_split_tool(path, out)
     assert result.returncode != 0
     assert f'Unsafe TAP-Vid video name {name!r} in {path}' in result.stderr
     assert sorted(p.name for p in tmp_path.rglob('*') if p.is_file()) == ['v.pkl']
@@ -184,21 +183,7 @@ def test_split_tool_writes_npz_that_read_as_the_pickle(tmp_path):
     videos = {'cat': video(good_points(), np.zeros((3, FRAMES), bool))}
     path = write_pickle(tmp_path / 'v.pkl', videos)
     out = tmp_path / 'npz'
-    subprocess.run(
-        [
-            sys.executable,
-            'tools/data/tapvid/split_pickle.py',
-            str(path),
-            str(out),
-            '--format',
-            'npz',
-        ],
-        cwd=ROOT,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    assert run_split_tool(path, out).returncode == 0
     from_npz, from_pickle = first_item(out), first_item(path)
     assert from_npz['data_samples'].video_name == 'cat'
     np.testing.assert_array_equal(from_npz['inputs'], from_pickle['inputs'])
