@@ -16,6 +16,7 @@ model = dict(
             # The release's label: a softmax of the teacher's affinities.
             loss=dict(label='teacher'),
             teacher=dict(
+                _delete_=True,
                 type='ResNet',
                 depth=18,
                 base_channels=32,
