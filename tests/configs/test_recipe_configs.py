@@ -10,7 +10,10 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import PARAM_SCHEDULERS
 from recipe_options import FULL_SCALE_OPTIONS, OPTIONS, RELEASE_BLUR, release_choice, resolved
+from safetensors.torch import load_file
 from torch import nn
+
+from fgvc.registry import MODELS
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs'
 RELEASE = CONFIGS / 'train' / 'mixed_train_res18_d1_l2_rec_ytv_fly.py'
@@ -18,6 +21,7 @@ OURS = CONFIGS / 'train' / 'mixed_train_res18_d1_l2_rec_ytv_fly_ours.py'
 RELEASE_TWINS = [
     CONFIGS / 'quickstart' / 'release_recipe_ytv_fly.py',
     CONFIGS / 'quickstart' / 'release_recipe_real_fly.py',
+    CONFIGS / 'quickstart' / 'release_recipe_real_fly_teacher.py',
 ]
 OURS_QUICKSTARTS = [
     CONFIGS / 'quickstart' / 'mixed_train_res18_d1_l2_rec_ytv_fly.py',
@@ -113,3 +117,18 @@ def test_gradient_clipping_of_ours_and_none_in_the_release(path, clipped):
     wrapper.step()
     expected = 1e4 if clipped else 5e4  # ours clips to max_norm 1e4
     assert layer.weight.grad.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_the_teacher_twin_loads_the_shipped_encoder_as_its_frozen_teacher(monkeypatch):
+    monkeypatch.chdir(CONFIGS.parent)  # the config names the weights from the repository root
+    cfg = Config.fromfile(str(CONFIGS / 'quickstart' / 'release_recipe_real_fly_teacher.py'))
+    tracker = MODELS.build(cfg.model)
+    tracker.init_weights()
+    teacher = tracker.losses['sup_loss'].teacher
+    shipped = load_file(cfg.teacher_checkpoint)
+    state = teacher.state_dict()
+    assert sorted(state) == sorted(shipped)
+    for key, value in shipped.items():
+        assert torch.equal(state[key], value), key
+    assert not any(p.requires_grad for p in teacher.parameters())
+    assert cfg.model.losses.sup_loss.teacher_norm_dim == 2
