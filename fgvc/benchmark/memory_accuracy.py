@@ -28,6 +28,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine import Config
+from tqdm import tqdm
 
 from fgvc.apis.predictor import DEFAULT_CONFIG as EVAL_CONFIG
 from fgvc.apis.predictor import untrained_encoder_message
@@ -125,10 +126,11 @@ def _dataset(cfg: Config, check: str, root: str, options: AccuracyOptions):
     return DATASETS.build(dataset)
 
 
-def _clips(dataset, options: AccuracyOptions) -> Iterator[Tuple[torch.Tensor, dict]]:
-    """Each clip's uint8 frames ``[T, H, W, 3]`` and its sample's fields (cut to ``max_frames``)."""
+def _clips(dataset, options: AccuracyOptions, check: str) -> Iterator[Tuple[torch.Tensor, dict]]:
+    """Each clip's uint8 frames ``[T, H, W, 3]`` and its sample's fields (cut
+    to ``max_frames``), with a progress bar named after ``check``."""
     count = len(dataset) if options.max_videos is None else min(options.max_videos, len(dataset))
-    for index in range(count):
+    for index in tqdm(range(count), desc=check, unit='clip'):
         item = dataset[index]
         frames, sample = item['inputs'], item['data_samples'].to_dict()
         stop = options.max_frames or len(frames)
@@ -337,7 +339,7 @@ def run_accuracy(options: AccuracyOptions) -> Dict[str, Dict[str, float]]:
         suited = suited_policies(policies, model.propagation.precede_frames)
         per_clip = [
             SCORES[check](model, clip, suited, options, device)
-            for clip in _clips(_dataset(cfg, check, root, options), options)
+            for clip in _clips(_dataset(cfg, check, root, options), options, check)
         ]
         table[check] = {
             name: float(np.mean([scores[name][0] for scores in per_clip]))

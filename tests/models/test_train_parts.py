@@ -127,7 +127,8 @@ def test_every_config_builds(path, tiny_root, tmp_path):
     if sup.get('weight') and sup.get('teacher'):
         teacher = MODELS.build({**sup.teacher, 'init_cfg': None})
         checkpoint = tmp_path / 'teacher.pth'
-        state = {f'backbone.{k}': v for k, v in teacher.state_dict().items()}
+        prefix = sup.teacher.init_cfg.get('prefix', '')  # the keys as the config reads them
+        state = {f'{prefix}{k}': v for k, v in teacher.state_dict().items()}
         torch.save({'state_dict': state}, checkpoint)
         sup.teacher.init_cfg.checkpoint = str(checkpoint)
     model = MODELS.build(cfg.model)
