@@ -254,6 +254,12 @@ tasks = dict(
 # random homographies moving the corners up to `max_warp` px (sup_loss, exact
 # flow) and the alignment of the two (corr_da_loss). Crops are taken from the
 # frames at the tracking resolution; `radius` is in feature cells.
+# `bn_stats`: 'batch' normalises with the crops' batch statistics and updates
+# the running ones, 'frozen' keeps the encoder's; `trainable`: None adapts
+# every parameter, a tuple of name prefixes (e.g. ('layer3.',)) only those;
+# `anchor`: dict(weight, temperature) of the KL divergence keeping the
+# window affinities near the unadapted encoder's (weight 0: none). Measured on the dev
+# clips: docs/model_zoo.md.
 adaptation = dict(
     radius=5,
     crop_size=(64, 64),
@@ -263,6 +269,9 @@ adaptation = dict(
     max_warp=6.0,
     warp='homography',
     drop_channels=(1, 2),
+    bn_stats='batch',
+    trainable=None,
+    anchor=dict(weight=0.0, temperature=0.07),
     losses=dict(
         sup_loss=dict(
             type='FlowSupervision',

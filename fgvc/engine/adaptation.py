@@ -9,7 +9,15 @@ labels:
 * the ``synthetic`` pair: a crop and the same crop warped by a random
   homography near the identity, whose flow is therefore exact
   (:func:`random_warp`), for the flow-supervised soft labels (``sup_loss``);
-* the alignment loss between the two (``corr_da_loss``).
+* the alignment loss between the two (``corr_da_loss``);
+* optionally an anchor (``anchor``): the KL divergence of the adapted
+  encoder's window affinities on the real pair from the unadapted encoder's,
+  which keeps a few steps on one clip from undoing what training learnt.
+
+What adapts is configurable: BatchNorm may keep the encoder's running
+statistics (``bn_stats='frozen'``) instead of normalising with the tiny
+crops' batch statistics and overwriting them (``'batch'``), and only the
+parameters whose names start with one of ``trainable`` may change.
 
 Each step reads only the frames it samples, so memory does not grow with the
 video's length. The caller's model is deep-copied and never modified; the
@@ -22,6 +30,7 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.model import ModuleDict
 from mmengine.optim import build_optim_wrapper
@@ -33,11 +42,15 @@ from fgvc.fileio import atomic_write
 from fgvc.fileio.video_reader import VideoReader
 from fgvc.models.losses import encode_pairs
 from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted_losses
+from fgvc.models.losses.flow_labels import window_inside
+from fgvc.models.ops import local_correlation_fast
 
 from .warps import WARP_KINDS, random_warp, warp_with_flow
 
 __all__ = [
+    'BN_STATS',
     'adapt_encoder',
+    'affinity_anchor',
     'check_adaptation_options',
     'check_video',
     'random_warp',
@@ -62,6 +75,10 @@ REQUIRED_KEYS = (
 #: The most adaptation steps a run may ask for (about 40 minutes on 2 CPU
 #: cores at the default crop); a larger count is a typo, refused before work.
 MAX_ADAPT_STEPS = 10_000
+#: ``adaptation.bn_stats``: normalise with each step's batch statistics and
+#: update the running ones (``'batch'``, train mode), or keep the encoder's
+#: running statistics and use them (``'frozen'``, BatchNorm in eval mode).
+BN_STATS = ('batch', 'frozen')
 
 
 def _is_count(value, low: int) -> bool:
@@ -109,6 +126,32 @@ def check_adaptation_options(
         raise ValueError(f'{where}.batch_size must be an int >= 1, got {cfg["batch_size"]!r}')
     if cfg.get('warp', 'homography') not in WARP_KINDS:
         raise ValueError(f'{where}.warp must be one of {WARP_KINDS}, got {cfg["warp"]!r}')
+    _check_scope(cfg, where)
+
+
+def _check_scope(cfg: Mapping, where: str) -> None:
+    """Raise an error naming the option when ``bn_stats``, ``trainable`` or
+    ``anchor`` (what adaptation may change, all optional) is malformed."""
+    if cfg.get('bn_stats', 'batch') not in BN_STATS:
+        raise ValueError(f'{where}.bn_stats must be one of {BN_STATS}, got {cfg["bn_stats"]!r}')
+    trainable = cfg.get('trainable')
+    if trainable is not None and (
+        isinstance(trainable, str) or not all(isinstance(t, str) and t for t in trainable)
+    ):
+        raise ValueError(
+            f'{where}.trainable must be None (every parameter) or a list of parameter-name '
+            f"prefixes such as ('layer4.',), got {trainable!r}"
+        )
+    anchor = cfg.get('anchor')
+    if anchor is not None and (
+        set(anchor) != {'weight', 'temperature'}
+        or anchor['weight'] < 0
+        or anchor['temperature'] <= 0
+    ):
+        raise ValueError(
+            f'{where}.anchor must be None or dict(weight >= 0, temperature > 0) (weight 0: no '
+            f'anchor), got {anchor!r}'
+        )
 
 
 def check_video(num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]) -> None:
@@ -174,17 +217,89 @@ def _build_parts(cfg: Mapping, backbone: nn.Module, device: torch.device) -> Mod
     return build_loss_parts(cfg['losses'], cfg['radius'], channels, 'adaptation.losses').to(device)
 
 
+def affinity_anchor(
+    adapted: Tuple[Tensor, Tensor],
+    frozen: Tuple[Tensor, Tensor],
+    radius: int,
+    temperature: float,
+) -> Tensor:
+    """Mean over target cells of KL(frozen || adapted) between window affinities.
+
+    Each encoder's affinity of target cell p to reference cell p + d (d in
+    the radius-``radius`` window, on the map) is the softmax over d of
+    ``<f_tgt(p), f_ref(p + d)> / temperature`` with unit feature vectors, as
+    label propagation reads it. ``adapted`` and ``frozen`` are each
+    ``(reference, target)`` features ``[B, C, h, w]`` of the same frames.
+    """
+    inside = window_inside(adapted[0].shape[-2:], radius, adapted[0].device).unsqueeze(0)
+
+    def log_affinity(ref: Tensor, tgt: Tensor) -> Tensor:
+        ref, tgt = F.normalize(ref, dim=1), F.normalize(tgt, dim=1)
+        logits = local_correlation_fast(tgt, ref, radius) / temperature
+        return logits.masked_fill(~inside, float('-inf')).log_softmax(dim=1)
+
+    log_q = log_affinity(*adapted)
+    log_p = log_affinity(*frozen)
+    terms = log_p.exp() * (log_p - log_q)
+    return terms.masked_fill(~inside, 0.0).sum(dim=1).mean()
+
+
+def _anchor(cfg: Mapping) -> Optional[Mapping]:
+    """The config's anchor when it has a weight, else None."""
+    anchor = cfg.get('anchor')
+    return anchor if anchor is not None and anchor['weight'] else None
+
+
 def _losses(
-    backbone: nn.Module, parts: ModuleDict, sampler: '_Sampler', cfg: Mapping, device: torch.device
+    backbone: nn.Module,
+    parts: ModuleDict,
+    sampler: '_Sampler',
+    cfg: Mapping,
+    device: torch.device,
+    frozen: Optional[nn.Module] = None,
 ) -> Dict[str, Tensor]:
-    """Each part's weighted loss on one freshly drawn batch."""
+    """Each part's weighted loss on one freshly drawn batch, with the
+    ``anchor_loss`` against the ``frozen`` encoder when the config has one."""
     pairs, samples = sampler.batch()
-    branches = loss_branches(parts)
+    branches = set(loss_branches(parts))
+    anchor = _anchor(cfg)
+    if anchor is not None:
+        branches.add('real')
     pairs = {b: p.to(device) for b, p in pairs.items() if b in branches}
     for sample in samples:
         sample.flow, sample.flow_back = sample.flow.to(device), sample.flow_back.to(device)
     batch = encode_pairs(backbone, pairs, samples, cfg['radius'], cfg['drop_channels'])
-    return weighted_losses(parts, batch)
+    losses = weighted_losses(parts, batch)
+    if anchor is not None and frozen is not None:
+        with torch.no_grad():
+            reference = encode_pairs(frozen, {'real': batch.inputs['real']}, samples, 0, (), ())
+        losses['anchor_loss'] = anchor['weight'] * affinity_anchor(
+            batch.features['real'], reference.features['real'], cfg['radius'], anchor['temperature']
+        )
+    return losses
+
+
+def _train_mode(backbone: nn.Module, bn_stats: str) -> None:
+    """Train mode, BatchNorm layers in eval mode when their statistics are frozen."""
+    backbone.train()
+    if bn_stats == 'frozen':
+        for module in backbone.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
+
+
+def _freeze_all_but(backbone: nn.Module, prefixes: Optional[Sequence[str]]) -> None:
+    """Stop gradients of the parameters whose names start with none of ``prefixes``."""
+    if prefixes is None:
+        return
+    names = [n for n, _ in backbone.named_parameters()]
+    if not any(n.startswith(tuple(prefixes)) for n in names):
+        raise ValueError(
+            f'adaptation.trainable {tuple(prefixes)} names no parameter of the encoder '
+            f'(its parameters start with e.g. {sorted({n.split(".")[0] for n in names})})'
+        )
+    for name, param in backbone.named_parameters():
+        param.requires_grad_(name.startswith(tuple(prefixes)))
 
 
 def _optim_wrapper_cfg(cfg: Mapping) -> dict:
@@ -226,7 +341,11 @@ def adapt_encoder(
             (loss-part configs as in training), ``crop_size`` (h, w),
             ``batch_size``, ``lr`` or ``optim_wrapper``, ``frame_gaps``
             (min, max), ``max_warp`` (pixels), ``warp`` (``'homography'``
-            or ``'affine'``), ``drop_channels``.
+            or ``'affine'``), ``drop_channels``; optionally ``bn_stats``
+            (:data:`BN_STATS`, default ``'batch'``), ``trainable``
+            (parameter-name prefixes; default None: all) and ``anchor``
+            (``dict(weight, temperature)`` of :func:`affinity_anchor`;
+            default None).
         input_size: (h, w) the frames are resized to before cropping (the
             tracking resolution); None keeps the preprocessor's.
         seed: Seeds the sampling, the colour dropout and the heads.
@@ -242,14 +361,20 @@ def adapt_encoder(
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         parts = _build_parts(cfg, adapted.backbone, device)
+        frozen = copy.deepcopy(model.backbone).eval() if _anchor(cfg) else None
+        grads = [p.requires_grad for p in adapted.backbone.parameters()]
+        _freeze_all_but(adapted.backbone, cfg.get('trainable'))
         trained = ModuleDict(dict(backbone=adapted.backbone, parts=parts))
         optim_wrapper = build_optim_wrapper(trained, _optim_wrapper_cfg(cfg))
         sampler = _Sampler(video, prepare, cfg, np.random.default_rng(seed))
         trained.train()
+        _train_mode(adapted.backbone, cfg.get('bn_stats', 'batch'))
         with torch.enable_grad():
             for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
-                losses = _losses(adapted.backbone, parts, sampler, cfg, device)
+                losses = _losses(adapted.backbone, parts, sampler, cfg, device, frozen)
                 optim_wrapper.update_params(sum(losses.values()))
+        for param, grad in zip(adapted.backbone.parameters(), grads):
+            param.requires_grad_(grad)
     adapted.eval()
     return adapted
 

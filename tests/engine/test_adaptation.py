@@ -302,3 +302,17 @@ def test_test_tool_refuses_a_negative_step_count(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit, match='--adapt needs a step count >= 0, got -3'):
         load_tool('test').main()
     assert not (tmp_path / 'w').exists()
+
+
+@pytest.mark.parametrize(
+    'scope',
+    [
+        dict(bn_stats='frozen'),
+        dict(bn_stats='frozen', anchor=dict(weight=1.0, temperature=0.07)),
+    ],
+)
+def test_adaptation_with_frozen_statistics_brings_tracks_closer_to_the_known_motion(scope):
+    frames = moving_video()
+    model = tracker()
+    adapted = adapt_encoder(model, ArrayVideo(frames), steps=40, cfg=dict(ADAPTATION, **scope))
+    assert track_error(adapted, frames) < track_error(model, frames)

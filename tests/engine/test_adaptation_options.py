@@ -42,6 +42,11 @@ OPTIONS = dict(
         (1, dict(crop_size=(16,)), ValueError, 'adaptation.crop_size'),
         (1, dict(batch_size=0), ValueError, 'adaptation.batch_size'),
         (1, dict(warp='twirl'), ValueError, "adaptation.warp .* got 'twirl'"),
+        (1, dict(bn_stats='running'), ValueError, "adaptation.bn_stats .* got 'running'"),
+        (1, dict(trainable='layer4.'), ValueError, 'adaptation.trainable must be None'),
+        (1, dict(trainable=('',)), ValueError, 'adaptation.trainable must be None'),
+        (1, dict(anchor=dict(weight=1.0)), ValueError, 'adaptation.anchor must be None'),
+        (1, dict(anchor=dict(weight=1.0, temperature=0)), ValueError, 'adaptation.anchor'),
     ],
 )
 def test_bad_options_are_named(steps, change, error, message):
