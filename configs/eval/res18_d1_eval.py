@@ -269,9 +269,9 @@ adaptation = dict(
     max_warp=6.0,
     warp='homography',
     drop_channels=(1, 2),
-    bn_stats='batch',
+    bn_stats='frozen',
     trainable=None,
-    anchor=dict(weight=0.0, temperature=0.07),
+    anchor=dict(weight=10.0, temperature=0.07),
     losses=dict(
         sup_loss=dict(
             type='FlowSupervision',
