@@ -258,8 +258,8 @@ tasks = dict(
 # the running ones, 'frozen' keeps the encoder's; `trainable`: None adapts
 # every parameter, a tuple of name prefixes (e.g. ('layer3.',)) only those;
 # `anchor`: dict(weight, temperature) of the KL divergence keeping the
-# window affinities near the unadapted encoder's (weight 0: none). Measured on the dev
-# clips: docs/model_zoo.md.
+# window affinities near the unadapted encoder's (weight 0: none). Measured
+# on the dev clips: docs/model_zoo.md.
 adaptation = dict(
     radius=5,
     crop_size=(64, 64),

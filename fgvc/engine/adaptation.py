@@ -42,7 +42,7 @@ from fgvc.fileio import atomic_write
 from fgvc.fileio.video_reader import VideoReader
 from fgvc.models.losses import encode_pairs
 from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted_losses
-from fgvc.models.losses.flow_labels import window_inside
+from fgvc.models.losses.flow_labels import off_map_logits, window_inside
 from fgvc.models.ops import local_correlation_fast
 
 from .warps import WARP_KINDS, random_warp, warp_with_flow
@@ -140,7 +140,7 @@ def _check_scope(cfg: Mapping, where: str) -> None:
     ):
         raise ValueError(
             f'{where}.trainable must be None (every parameter) or a list of parameter-name '
-            f"prefixes such as ('layer4.',), got {trainable!r}"
+            f"prefixes such as ('layer3.',), got {trainable!r}"
         )
     anchor = cfg.get('anchor')
     if anchor is not None and (
@@ -231,23 +231,17 @@ def affinity_anchor(
     label propagation reads it. ``adapted`` and ``frozen`` are each
     ``(reference, target)`` features ``[B, C, h, w]`` of the same frames.
     """
-    inside = window_inside(adapted[0].shape[-2:], radius, adapted[0].device).unsqueeze(0)
+    inside = window_inside(adapted[0].shape[-2:], radius, adapted[0].device)
 
     def log_affinity(ref: Tensor, tgt: Tensor) -> Tensor:
         ref, tgt = F.normalize(ref, dim=1), F.normalize(tgt, dim=1)
         logits = local_correlation_fast(tgt, ref, radius) / temperature
-        return logits.masked_fill(~inside, float('-inf')).log_softmax(dim=1)
+        return off_map_logits(logits, inside, 'mask').log_softmax(dim=1)
 
     log_q = log_affinity(*adapted)
     log_p = log_affinity(*frozen)
     terms = log_p.exp() * (log_p - log_q)
     return terms.masked_fill(~inside, 0.0).sum(dim=1).mean()
-
-
-def _anchor(cfg: Mapping) -> Optional[Mapping]:
-    """The config's anchor when it has a weight, else None."""
-    anchor = cfg.get('anchor')
-    return anchor if anchor is not None and anchor['weight'] else None
 
 
 def _losses(
@@ -259,18 +253,18 @@ def _losses(
     frozen: Optional[nn.Module] = None,
 ) -> Dict[str, Tensor]:
     """Each part's weighted loss on one freshly drawn batch, with the
-    ``anchor_loss`` against the ``frozen`` encoder when the config has one."""
+    ``anchor_loss`` against the ``frozen`` encoder when one is given."""
     pairs, samples = sampler.batch()
     branches = set(loss_branches(parts))
-    anchor = _anchor(cfg)
-    if anchor is not None:
+    if frozen is not None:
         branches.add('real')
     pairs = {b: p.to(device) for b, p in pairs.items() if b in branches}
     for sample in samples:
         sample.flow, sample.flow_back = sample.flow.to(device), sample.flow_back.to(device)
     batch = encode_pairs(backbone, pairs, samples, cfg['radius'], cfg['drop_channels'])
     losses = weighted_losses(parts, batch)
-    if anchor is not None and frozen is not None:
+    if frozen is not None:
+        anchor = cfg['anchor']
         with torch.no_grad():
             reference = encode_pairs(frozen, {'real': batch.inputs['real']}, samples, 0, (), ())
         losses['anchor_loss'] = anchor['weight'] * affinity_anchor(
@@ -279,13 +273,11 @@ def _losses(
     return losses
 
 
-def _train_mode(backbone: nn.Module, bn_stats: str) -> None:
-    """Train mode, BatchNorm layers in eval mode when their statistics are frozen."""
-    backbone.train()
-    if bn_stats == 'frozen':
-        for module in backbone.modules():
-            if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                module.eval()
+def _freeze_bn_stats(backbone: nn.Module) -> None:
+    """BatchNorm layers to eval mode: they use and keep their running statistics."""
+    for module in backbone.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.eval()
 
 
 def _freeze_all_but(backbone: nn.Module, prefixes: Optional[Sequence[str]]) -> None:
@@ -361,14 +353,16 @@ def adapt_encoder(
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         parts = _build_parts(cfg, adapted.backbone, device)
-        frozen = copy.deepcopy(model.backbone).eval() if _anchor(cfg) else None
+        anchor = cfg.get('anchor')
+        frozen = copy.deepcopy(model.backbone).eval() if anchor and anchor['weight'] else None
         grads = [p.requires_grad for p in adapted.backbone.parameters()]
         _freeze_all_but(adapted.backbone, cfg.get('trainable'))
         trained = ModuleDict(dict(backbone=adapted.backbone, parts=parts))
         optim_wrapper = build_optim_wrapper(trained, _optim_wrapper_cfg(cfg))
         sampler = _Sampler(video, prepare, cfg, np.random.default_rng(seed))
         trained.train()
-        _train_mode(adapted.backbone, cfg.get('bn_stats', 'batch'))
+        if cfg.get('bn_stats', 'batch') == 'frozen':
+            _freeze_bn_stats(adapted.backbone)
         with torch.enable_grad():
             for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
                 losses = _losses(adapted.backbone, parts, sampler, cfg, device, frozen)
