@@ -57,11 +57,12 @@ train_dataloader = dict(
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end={{_base_.warmup_iters}}),
+    # No `end`: the Runner ends it at train_cfg.max_epochs, so a zoo config
+    # with another schedule only sets max_epochs.
     dict(
         type='CosineAnnealingLR',
         by_epoch=True,
         begin=0,
-        end=max_epochs,
         eta_min_ratio=1e-3,
         convert_to_iter_based=True,
     ),

@@ -14,15 +14,4 @@ max_epochs = 12
 
 model = dict(backbone=dict(base_channels=width))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end={{_base_.warmup_iters}}),
-    dict(
-        type='CosineAnnealingLR',
-        by_epoch=True,
-        begin=0,
-        end=max_epochs,
-        eta_min_ratio=1e-3,
-        convert_to_iter_based=True,
-    ),
-]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=12))
