@@ -55,15 +55,31 @@ def publish_tiny_model(folder: Path) -> TinyZoo:
         '--train-config',
         TINY_TRAIN_CONFIG,
     ]
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
-    for command in (train, publish):
-        result = subprocess.run(
-            [sys.executable, *command], capture_output=True, text=True, cwd=REPO_ROOT, env=env
-        )
-        assert result.returncode == 0, f'{command[0]} failed:\n{result.stderr[-3000:]}'
+    run_tool(train)
+    result = run_tool(publish)
     return TinyZoo(
         zoo_dir, work_dir, work_dir / 'epoch_1.pth', data_root, result.stdout, Path(config)
     )
+
+
+def run_tool(command: list) -> subprocess.CompletedProcess:
+    """Run a tool of the repository (script path and arguments) on one thread."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [sys.executable, *command], capture_output=True, text=True, cwd=REPO_ROOT, env=env
+    )
+    assert result.returncode == 0, f'{command[0]} failed:\n{result.stderr[-3000:]}'
+    return result
+
+
+def train_second_stage(zoo: TinyZoo, folder: Path) -> Path:
+    """Train one more epoch of the tiny config starting from the zoo's
+    checkpoint (``load_from``), as a training in stages does; its work dir."""
+    config = folder / 'tiny_second_stage.py'
+    config.write_text(f"_base_ = ['{zoo.config}']\nload_from = '{zoo.checkpoint}'\n")
+    work_dir = folder / 'second_stage'
+    run_tool([str(REPO_ROOT / 'tools/train.py'), str(config), '--work-dir', str(work_dir)])
+    return work_dir
 
 
 def zoo_clip(zoo: TinyZoo, folder: Path) -> dict:

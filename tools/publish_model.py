@@ -2,13 +2,18 @@
 
     python tools/publish_model.py CKPT --name NAME [--default] [--train-config CFG]
                                   [--train-command CMD] [--work-dir DIR] [--zoo DIR]
+                                  [--after EARLIER_CKPT [EARLIER_CONFIG]] ...
 
 CKPT is a checkpoint file, its ``last_checkpoint`` file or training work dir.
 The encoder's weights are written as ``fgvc/weights/NAME.safetensors``
 (float32), its sha256, encoder config, training config and command are
 recorded in ``fgvc/weights/zoo.json``, and a summary of the training logs
 (losses per epoch, wall time) goes to ``fgvc/weights/NAME.md``. ``--zoo`` (or
-``FGVC_ZOO``) writes into another zoo folder. ``Predictor()`` and the tools
+``FGVC_ZOO``) writes into another zoo folder. A training in stages (each
+starting from the weights the one before saved, its ``load_from``) names the
+checkpoint each earlier stage ended with (and, unless it is found like
+``--train-config``, its config), first stage first, with ``--after``: their
+logs are summarised too. ``Predictor()`` and the tools
 then use the zoo's default model when no checkpoint is given.
 """
 
@@ -34,8 +39,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument('--work-dir', help="training logs to summarise (default: CKPT's folder)")
     parser.add_argument('--zoo', help=f'zoo folder (default: ${ZOO_ENV} or fgvc/weights)')
+    parser.add_argument(
+        '--after',
+        action='append',
+        default=[],
+        nargs='+',
+        metavar='EARLIER',
+        help='checkpoint an earlier training stage ended with, which this one started from '
+        "(its load_from), and optionally that stage's config; repeat for more stages, "
+        'first stage first',
+    )
     add_trust_flag(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if any(len(values) > 2 for values in args.after):
+        parser.error('--after takes a checkpoint and at most its config')
+    args.after = [(values[0], values[1] if len(values) == 2 else None) for values in args.after]
+    return args
 
 
 def main(argv=None) -> None:
@@ -50,6 +69,7 @@ def main(argv=None) -> None:
             work_dir=args.work_dir,
             make_default=args.default,
             trust=args.trust_checkpoint,
+            earlier_stages=args.after,
         )
     print(describe_publication(publication))
 

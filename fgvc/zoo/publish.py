@@ -15,7 +15,7 @@ import datetime
 import glob
 import os.path as osp
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -28,7 +28,7 @@ from fgvc.resources import config_root as shipped_config_root
 from fgvc.utils import EncoderCheckpoint, register_all_modules, save_weights
 from fgvc.utils.checkpoint import stored_backbone_config
 
-from .training_log import format_duration, summarise_training, training_log_markdown
+from .training_log import TrainingLog, format_duration, summarise_training, training_log_markdown
 
 #: Backbone settings that only matter while training (or name other files):
 #: left out of the zoo's encoder config.
@@ -85,8 +85,11 @@ def find_training_config(
     return osp.relpath(matches[0], osp.dirname(osp.abspath(config_root)))
 
 
-def summary_markdown(name: str, entry: Dict[str, Any], log: str) -> str:
-    """The ``<name>.md`` beside the weights: provenance and the training log."""
+def summary_markdown(
+    name: str, entry: Dict[str, Any], logs: Sequence[Tuple[Dict[str, Any], TrainingLog]]
+) -> str:
+    """The ``<name>.md`` beside the weights: provenance and the training log of
+    each stage (``logs``: the stage's record and its log, first stage first)."""
     encoder = ', '.join(f'{k}={v!r}' for k, v in entry['encoder'].items())
     source = entry['source']
     rows = [
@@ -102,7 +105,57 @@ def summary_markdown(name: str, entry: Dict[str, Any], log: str) -> str:
         ('published', entry['published']),
     ]
     table = '\n'.join(f'| {key} | {value} |' for key, value in rows)
-    return f'# Model zoo: {name}\n\n| | |\n|---|---|\n{table}\n\n## Training log\n\n{log}'
+    text = f'# Model zoo: {name}\n\n| | |\n|---|---|\n{table}\n\n## Training log\n\n'
+    if len(logs) == 1:
+        return text + training_log_markdown(logs[0][1])
+    total = entry['training']
+    text += (
+        f'{len(logs)} stages, each starting from the weights the one before saved (its '
+        f'`load_from`): {total["iterations"]} iterations in all, '
+        f'{format_duration(total["iteration_time_s"])} of iterations, '
+        f'{format_duration(total["elapsed_s"])} elapsed.\n'
+    )
+    for number, (stage, log) in enumerate(logs, 1):
+        text += (
+            f'\n### Stage {number}: `{stage["train_config"]}`, up to `{stage["checkpoint"]}`\n\n'
+            + training_log_markdown(log)
+        )
+    return text
+
+
+def _stage(
+    path: str, meta: Dict[str, Any], work_dir: str, train_config: Optional[str]
+) -> Tuple[Dict[str, Any], TrainingLog]:
+    """One training stage's record (config, checkpoint, training numbers) and log."""
+    log = summarise_training(work_dir, int(meta.get('iter', 0)), meta.get('epoch'))
+    train_config = train_config or find_training_config(work_dir)
+    if train_config is None:
+        raise ValueError(
+            f'Which config trained {path}? None under configs/ is named like the copy in '
+            f'{work_dir}: pass train_config (--train-config)'
+        )
+    record = dict(
+        train_config=train_config,
+        checkpoint=osp.basename(path),
+        epoch=meta.get('epoch'),
+        iter=meta.get('iter'),
+        training=log.record(),
+    )
+    return record, log
+
+
+def _total(records: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """The training numbers of all stages together."""
+    if len(records) == 1:
+        return records[0]
+    elapsed = [r['elapsed_s'] for r in records]
+    return dict(
+        epochs=sum(r['epochs'] or 0 for r in records),
+        iterations=sum(r['iterations'] for r in records),
+        runs=sum(r['runs'] for r in records),
+        iteration_time_s=round(sum(r['iteration_time_s'] for r in records), 1),
+        elapsed_s=None if None in elapsed else round(sum(elapsed), 1),
+    )
 
 
 def publish_checkpoint(
@@ -114,6 +167,7 @@ def publish_checkpoint(
     work_dir: Optional[str] = None,
     make_default: bool = False,
     trust: bool = False,
+    earlier_stages: Sequence[Tuple[str, Optional[str]]] = (),
 ) -> Publication:
     """Write the encoder of a training checkpoint into a zoo as model ``name``.
 
@@ -131,6 +185,12 @@ def publish_checkpoint(
         make_default: make it the zoo's default model (the first model
             published into a zoo becomes the default anyway).
         trust: allow full unpickling of the checkpoint.
+        earlier_stages: for a training in stages (each starting from the
+            weights the one before saved, its ``load_from``), the checkpoint
+            each earlier stage ended with and its training config (None: found
+            like ``train_config``), first stage first. Their logs are
+            summarised too, the manifest records each stage under ``stages``
+            and its ``training`` sums them.
 
     Raises:
         ValueError: the checkpoint stores no encoder config, or a bad name.
@@ -148,14 +208,13 @@ def publish_checkpoint(
         k: v.to(WEIGHTS_DTYPE) if v.is_floating_point() else v
         for k, v in holder.backbone.state_dict().items()
     }
-    work_dir = work_dir or osp.dirname(path)
-    log = summarise_training(work_dir, int(meta.get('iter', 0)), meta.get('epoch'))
-    train_config = train_config or find_training_config(work_dir)
-    if train_config is None:
-        raise ValueError(
-            f'Which config trained {path}? None under configs/ is named like the copy in '
-            f'{work_dir}: pass train_config (--train-config)'
-        )
+    stages: List[Tuple[Dict[str, Any], TrainingLog]] = []
+    for earlier, earlier_config in earlier_stages:
+        before = EncoderCheckpoint(earlier, trust)
+        stages.append(_stage(before.path, before.meta, osp.dirname(before.path), earlier_config))
+    stages.append(_stage(path, meta, work_dir or osp.dirname(path), train_config))
+    train_config = stages[-1][0]['train_config']
+    configs = [stage['train_config'] for stage, _ in stages]
 
     location = str(zoo_location(zoo_dir))
     weights_file = osp.join(location, f'{name}.safetensors')
@@ -170,19 +229,22 @@ def publish_checkpoint(
         dtype=str(WEIGHTS_DTYPE).replace('torch.', ''),
         encoder=encoder,
         train_config=train_config,
-        train_command=train_command or f'python tools/train.py {train_config}',
+        train_command=train_command
+        or ' && '.join(f'python tools/train.py {config}' for config in configs),
         source=dict(
             checkpoint=osp.basename(path),
             epoch=meta.get('epoch'),
             iter=meta.get('iter'),
             experiment=meta.get('experiment_name'),
         ),
-        training=log.record(),
+        training=_total([stage['training'] for stage, _ in stages]),
         log_summary=f'{name}.md',
         published=datetime.date.today().isoformat(),
     )
+    if len(stages) > 1:
+        entry['stages'] = [stage for stage, _ in stages]
     summary_file = osp.join(location, entry['log_summary'])
-    atomic_write(summary_file, summary_markdown(name, entry, training_log_markdown(log)).encode())
+    atomic_write(summary_file, summary_markdown(name, entry, stages).encode())
     add_model(location, name, entry, make_default)
     return Publication(
         Zoo(location).get(name), weights_file, entry['size_bytes'], summary_file, entry
