@@ -99,6 +99,13 @@ def test_unknown_branch_and_unlogged_name_are_refused():
         MODELS.build(cfg.model)
 
 
+def wrapped(dataset_cfg):
+    """The dataset a config's wrappers (RepeatDataset) hold."""
+    while 'dataset' in dataset_cfg:
+        dataset_cfg = dataset_cfg.dataset
+    return dataset_cfg
+
+
 def config_paths() -> list:
     paths = sorted((REPO_ROOT / 'configs').rglob('*.py'))
     return [p for p in paths if '_base_' not in p.parts]
@@ -138,13 +145,13 @@ def test_every_config_builds(path, tiny_root, tmp_path):
         torch.testing.assert_close(loaded, teacher.conv1.weight)
     assert set(model.losses) == {n for n, c in cfg.model.losses.items() if c.weight}
     dataset_cfg = cfg.train_dataloader.dataset
-    dataset_cfg.labelled.data_root = str(tiny_root / 'FlyingThings3D')
-    dataset_cfg.labelled.views = ('left',)
+    labelled = wrapped(dataset_cfg.labelled)
+    labelled.data_root = str(tiny_root / 'FlyingThings3D')
+    labelled.views = ('left',)
     real_root = str(tiny_root / 'YouTube-VOS' / 'train')
-    if dataset_cfg.unlabelled.type == 'ConcatDataset':  # several real sources
-        for source in dataset_cfg.unlabelled.datasets:
-            source.data_root = real_root
-            source.pop('split', None)
-    else:
-        dataset_cfg.unlabelled.data_root = real_root
+    unlabelled = dataset_cfg.unlabelled
+    sources = unlabelled.datasets if unlabelled.type == 'ConcatDataset' else [unlabelled]
+    for source in map(wrapped, sources):  # several real sources
+        source.data_root = real_root
+        source.pop('split', None)
     assert len(DATASETS.build(dataset_cfg)) > 0
