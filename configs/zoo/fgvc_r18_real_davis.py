@@ -1,4 +1,5 @@
-# Model-zoo recipe, second stage: the shipped half-width model
+# Model-zoo recipe, a second stage (tried; the default uses
+# ./fgvc_r18_real_davisonly.py): the first-stage half-width model
 # (./fgvc_r18_real.py, epoch 8) trained on for 4 more epochs (1,800 steps)
 # with the DAVIS-2016 training sequences weighted up among the real footage.
 # The first stage draws its unlabelled pairs uniformly from the 108

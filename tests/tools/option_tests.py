@@ -328,6 +328,10 @@ OPTION_TESTS = {
         ],
     },
     'tools/publish_model.py': {
+        '--after': [
+            'tests/tools/test_publish_tool.py::test_a_training_in_stages_records_each_stage_and_their_sum',
+            'tests/tools/test_publish_tool.py::test_after_takes_a_checkpoint_and_at_most_its_config',
+        ],
         '--default': [
             'tests/tools/test_publish_tool.py::test_default_command_work_dir_and_trust_reach_the_manifest'
         ],
