@@ -26,6 +26,20 @@ real_pipeline = [
     dict(type='PairRandomFlip', prob=0.5),
     dict(type='PairGaussianBlur', prob=0.8, sigma=(0.1, 1.0)),
 ]
+# The unlabelled footage, named so that later stages can reuse it.
+real_footage = dict(
+    type='RealVideoPairs',
+    data_root='data/real-unlabelled',
+    frame_steps=(1, 2),
+    pipeline=real_pipeline,
+)
+davis_train = dict(
+    type='RealVideoPairs',
+    data_root='data/DAVIS2016-train-240p',
+    split='train',
+    frame_steps=(1, 2),
+    pipeline=real_pipeline,
+)
 train_dataloader = dict(
     dataset=dict(
         labelled=dict(
@@ -33,25 +47,7 @@ train_dataloader = dict(
             directions=('forward',),
             pipeline=fly_pipeline,
         ),
-        unlabelled=dict(
-            _delete_=True,
-            type='ConcatDataset',
-            datasets=[
-                dict(
-                    type='RealVideoPairs',
-                    data_root='data/real-unlabelled',
-                    frame_steps=(1, 2),
-                    pipeline=real_pipeline,
-                ),
-                dict(
-                    type='RealVideoPairs',
-                    data_root='data/DAVIS2016-train-240p',
-                    split='train',
-                    frame_steps=(1, 2),
-                    pipeline=real_pipeline,
-                ),
-            ],
-        ),
+        unlabelled=dict(_delete_=True, type='ConcatDataset', datasets=[real_footage, davis_train]),
     )
 )
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)

@@ -16,28 +16,12 @@ max_epochs = 4
 davis_repeats = 4
 load_from = first_stage
 
-real_pipeline = {{_base_.real_pipeline}}
 train_dataloader = dict(
     dataset=dict(
         unlabelled=dict(
             datasets=[
-                dict(
-                    type='RealVideoPairs',
-                    data_root='data/real-unlabelled',
-                    frame_steps=(1, 2),
-                    pipeline=real_pipeline,
-                ),
-                dict(
-                    type='RepeatDataset',
-                    times=davis_repeats,
-                    dataset=dict(
-                        type='RealVideoPairs',
-                        data_root='data/DAVIS2016-train-240p',
-                        split='train',
-                        frame_steps=(1, 2),
-                        pipeline=real_pipeline,
-                    ),
-                ),
+                {{_base_.real_footage}},
+                dict(type='RepeatDataset', times=davis_repeats, dataset={{_base_.davis_train}}),
             ],
         ),
     )

@@ -6,20 +6,13 @@
 # columns; docs/model_zoo.md has the numbers.
 _base_ = ['./fgvc_r18_real_davis.py']
 
-real_pipeline = {{_base_.real_pipeline}}
 train_dataloader = dict(
     dataset=dict(
         unlabelled=dict(
             _delete_=True,
             type='RepeatDataset',
             times={{_base_.davis_repeats}},
-            dataset=dict(
-                type='RealVideoPairs',
-                data_root='data/DAVIS2016-train-240p',
-                split='train',
-                frame_steps=(1, 2),
-                pipeline=real_pipeline,
-            ),
+            dataset={{_base_.davis_train}},
         ),
     )
 )
