@@ -40,6 +40,15 @@ davis_train = dict(
     frame_steps=(1, 2),
     pipeline=real_pipeline,
 )
+# The quickstart's small-motion generated pairs: the labelled set of the
+# real-data recipe, tried by second stages (./fgvc_r18_real_small.py).
+small_pairs = dict(
+    type='FlyingThingsPairs',
+    data_root='data/synthetic/FlyingThings3D',
+    split='TRAIN',
+    views=('left',),
+    pipeline=fly_pipeline,
+)
 train_dataloader = dict(
     dataset=dict(
         labelled=dict(

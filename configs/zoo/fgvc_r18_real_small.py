@@ -16,13 +16,7 @@ train_dataloader = dict(
             _delete_=True,
             type='RepeatDataset',
             times=small_repeats,
-            dataset=dict(
-                type='FlyingThingsPairs',
-                data_root='data/synthetic/FlyingThings3D',
-                split='TRAIN',
-                views=('left',),
-                pipeline={{_base_.fly_pipeline}},
-            ),
+            dataset={{_base_.small_pairs}},
         ),
     )
 )

@@ -1,0 +1,18 @@
+# Model-zoo recipe, second stage variant: ./fgvc_r18_real_davisonly.py (DAVIS
+# train alone as unlabelled pairs) with ./fgvc_r18_real_small.py's labelled
+# pairs (the quickstart's small-motion generated set), the two data choices of
+# the real-data recipe that scored highest on JHMDB. See docs/model_zoo.md.
+_base_ = ['./fgvc_r18_real_davisonly.py']
+
+small_repeats = 4
+
+train_dataloader = dict(
+    dataset=dict(
+        labelled=dict(
+            _delete_=True,
+            type='RepeatDataset',
+            times=small_repeats,
+            dataset={{_base_.small_pairs}},
+        ),
+    )
+)
