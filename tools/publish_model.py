@@ -13,7 +13,9 @@ recorded in ``fgvc/weights/zoo.json``, and a summary of the training logs
 starting from the weights the one before saved, its ``load_from``) names the
 checkpoint each earlier stage ended with (and, unless it is found like
 ``--train-config``, its config), first stage first, with ``--after``: their
-logs are summarised too. ``Predictor()`` and the tools
+logs are summarised too. ``--after zoo:NAME`` says the training started from
+the zoo model NAME's weights (a config whose encoder ``init_cfg`` loads
+``fgvc/weights/NAME.safetensors``): that model's records are its stages. ``Predictor()`` and the tools
 then use the zoo's default model when no checkpoint is given.
 """
 
@@ -45,9 +47,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=[],
         nargs='+',
         metavar='EARLIER',
-        help='checkpoint an earlier training stage ended with, which this one started from '
-        "(its load_from), and optionally that stage's config; repeat for more stages, "
-        'first stage first',
+        help='checkpoint an earlier training stage ended with, which this one started from, '
+        "and optionally that stage's config, or zoo:NAME for a zoo model it started from; "
+        'repeat for more stages, first stage first',
     )
     add_trust_flag(parser)
     args = parser.parse_args(argv)

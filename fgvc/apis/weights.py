@@ -20,15 +20,13 @@ then loaded by the same strict loader as any checkpoint.
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
-from fgvc.models.zoo import Zoo, ZooDir, ZooModel
+from fgvc.models.zoo import ZOO_PREFIX, Zoo, ZooDir, ZooModel
 from fgvc.utils import EncoderCheckpoint
 
 #: The checkpoint argument that means the zoo's default model.
 DEFAULT_WEIGHTS = 'default'
 #: The checkpoint argument (any case) that means the untrained encoder.
 UNTRAINED = 'none'
-#: Prefix of a checkpoint argument naming a zoo model.
-ZOO_PREFIX = 'zoo:'
 #: How tools' ``--checkpoint`` help describes the choices.
 CHECKPOINT_HELP = (
     'encoder weights: a checkpoint file, its last_checkpoint file or a training work dir; '

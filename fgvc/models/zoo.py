@@ -50,6 +50,8 @@ ZOO_ENV = 'FGVC_ZOO'
 MANIFEST = 'zoo.json'
 #: Where the package keeps its zoo: ``fgvc/weights``.
 PACKAGE, PACKAGE_FOLDER = 'fgvc', 'weights'
+#: How a checkpoint argument names a zoo model: ``zoo:NAME``.
+ZOO_PREFIX = 'zoo:'
 #: Hex digits of the sha256 that messages show.
 SHA256_PREFIX = 12
 #: What a model name may be: it names files, so no separators.

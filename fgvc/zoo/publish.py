@@ -22,7 +22,16 @@ from mmengine.config import Config
 from torch import nn
 
 from fgvc.fileio import atomic_write
-from fgvc.models.zoo import Zoo, ZooModel, add_model, check_name, sha256_of, zoo_location
+from fgvc.models.zoo import (
+    SHA256_PREFIX,
+    ZOO_PREFIX,
+    Zoo,
+    ZooModel,
+    add_model,
+    check_name,
+    sha256_of,
+    zoo_location,
+)
 from fgvc.registry import MODELS
 from fgvc.resources import config_root as shipped_config_root
 from fgvc.utils import EncoderCheckpoint, register_all_modules, save_weights
@@ -86,10 +95,12 @@ def find_training_config(
 
 
 def summary_markdown(
-    name: str, entry: Dict[str, Any], logs: Sequence[Tuple[Dict[str, Any], TrainingLog]]
+    name: str, entry: Dict[str, Any], logs: Sequence[Tuple[Dict[str, Any], Optional[TrainingLog]]]
 ) -> str:
     """The ``<name>.md`` beside the weights: provenance and the training log of
-    each stage (``logs``: the stage's record and its log, first stage first)."""
+    each stage (``logs``: the stage's record and its log, first stage first;
+    a stage of a zoo model the training started from has no log here, its
+    record names the model whose summary has it)."""
     encoder = ', '.join(f'{k}={v!r}' for k, v in entry['encoder'].items())
     source = entry['source']
     rows = [
@@ -110,15 +121,25 @@ def summary_markdown(
         return text + training_log_markdown(logs[0][1])
     total = entry['training']
     text += (
-        f'{len(logs)} stages, each starting from the weights the one before saved (its '
-        f'`load_from`): {total["iterations"]} iterations in all, '
+        f'{len(logs)} stages, each starting from the weights the one before ended with: '
+        f'{total["iterations"]} iterations in all, '
         f'{format_duration(total["iteration_time_s"])} of iterations, '
         f'{format_duration(total["elapsed_s"])} elapsed.\n'
     )
     for number, (stage, log) in enumerate(logs, 1):
         text += (
             f'\n### Stage {number}: `{stage["train_config"]}`, up to `{stage["checkpoint"]}`\n\n'
-            + training_log_markdown(log)
+        )
+        if log is not None:
+            text += training_log_markdown(log)
+            continue
+        shipped = stage['zoo_model']
+        training = stage['training']
+        text += (
+            f'Trained before, as (part of) the zoo model `{shipped["name"]}` (sha256 '
+            f'`{shipped["sha256"][:SHA256_PREFIX]}`): {training["iterations"]} iterations, '
+            f'{format_duration(training["elapsed_s"])} elapsed; its losses per epoch are in '
+            f'[{shipped["log_summary"]}]({shipped["log_summary"]}).\n'
         )
     return text
 
@@ -142,6 +163,25 @@ def _stage(
         training=log.record(),
     )
     return record, log
+
+
+def _zoo_stages(spec: str, zoo_dir: str) -> List[Tuple[Dict[str, Any], None]]:
+    """The stage records of the zoo model ``spec`` (``zoo:NAME``) a training
+    started from: its own ``stages``, or the model as one stage; each names
+    the model, whose summary holds their logs."""
+    model = Zoo(zoo_dir).get(spec[len(ZOO_PREFIX) :])
+    entry = model.record
+    records = entry.get('stages') or [
+        dict(
+            train_config=entry['train_config'],
+            checkpoint=entry['source']['checkpoint'],
+            epoch=entry['source']['epoch'],
+            iter=entry['source']['iter'],
+            training=entry['training'],
+        )
+    ]
+    shipped = dict(name=model.name, sha256=model.sha256, log_summary=entry['log_summary'])
+    return [(dict(record, zoo_model=shipped), None) for record in records]
 
 
 def _total(records: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
@@ -186,11 +226,14 @@ def publish_checkpoint(
             published into a zoo becomes the default anyway).
         trust: allow full unpickling of the checkpoint.
         earlier_stages: for a training in stages (each starting from the
-            weights the one before saved, its ``load_from``), the checkpoint
-            each earlier stage ended with and its training config (None: found
-            like ``train_config``), first stage first. Their logs are
-            summarised too, the manifest records each stage under ``stages``
-            and its ``training`` sums them.
+            weights the one before ended with), the checkpoint each earlier
+            stage ended with and its training config (None: found like
+            ``train_config``), first stage first. Their logs are summarised
+            too, the manifest records each stage under ``stages`` and its
+            ``training`` sums them. ``zoo:NAME`` instead of a checkpoint: the
+            training started from that model of the zoo (its weights, e.g. by
+            an ``init_cfg`` of type ``Pretrained``); its manifest records are
+            taken as the earlier stages, and the summary points at its log.
 
     Raises:
         ValueError: the checkpoint stores no encoder config, or a bad name.
@@ -208,15 +251,18 @@ def publish_checkpoint(
         k: v.to(WEIGHTS_DTYPE) if v.is_floating_point() else v
         for k, v in holder.backbone.state_dict().items()
     }
-    stages: List[Tuple[Dict[str, Any], TrainingLog]] = []
+    location = str(zoo_location(zoo_dir))
+    stages: List[Tuple[Dict[str, Any], Optional[TrainingLog]]] = []
     for earlier, earlier_config in earlier_stages:
+        if earlier.startswith(ZOO_PREFIX):
+            stages.extend(_zoo_stages(earlier, location))
+            continue
         before = EncoderCheckpoint(earlier, trust)
         stages.append(_stage(before.path, before.meta, osp.dirname(before.path), earlier_config))
     stages.append(_stage(path, meta, work_dir or osp.dirname(path), train_config))
     train_config = stages[-1][0]['train_config']
     configs = [stage['train_config'] for stage, _ in stages]
 
-    location = str(zoo_location(zoo_dir))
     weights_file = osp.join(location, f'{name}.safetensors')
     cfg_text = Config(dict(model=dict(backbone=encoder))).pretty_text
     # One metadata key: safetensors writes its metadata map in no fixed order,

@@ -62,3 +62,19 @@ def test_default_predictor_loads_the_shipped_model_and_beats_the_untrained_encod
     untrained = Predictor(checkpoint=None, device='cpu', short_side=None)
     video = moving_texture()
     assert mean_error(trained, video) < mean_error(untrained, video)
+
+
+@pytest.mark.parametrize('name', PACKAGE_ZOO.names)
+def test_every_shipped_model_loads_by_name_and_beats_the_untrained_encoder(monkeypatch, name):
+    """``zoo:NAME`` for each model of the package's zoo: its file matches the
+    manifest's sha256, loads strictly with its own encoder config, and tracks."""
+    monkeypatch.delenv(ZOO_ENV)
+    model = PACKAGE_ZOO.get(name)
+    with model.verified_file():  # sha256 checked against the manifest
+        pass
+    shipped = Predictor(checkpoint=f'zoo:{name}', device='cpu', short_side=None)
+    assert shipped.weights.model == model and model.short_sha256 in shipped.weights.description
+    torch.manual_seed(0)
+    untrained = Predictor(checkpoint=None, device='cpu', short_side=None)
+    video = moving_texture()
+    assert mean_error(shipped, video) < mean_error(untrained, video)

@@ -109,3 +109,41 @@ def test_bad_checkpoints_are_refused_and_nothing_is_written(tiny_zoo, tmp_path):
     with pytest.raises(ValueError, match='zoo model name'):
         publish_checkpoint(str(tiny_zoo.checkpoint), '../x', str(zoo_dir))
     assert not zoo_dir.exists() or not any(zoo_dir.iterdir())
+
+
+def test_a_stage_started_from_a_zoo_model_records_that_model(tiny_zoo, tmp_path):
+    """``earlier_stages=[('zoo:NAME', None)]``: the zoo model's record is the
+    first stage (its sha256 and log summary named), the totals add up."""
+    zoo_dir = tmp_path / 'zoo'
+    shutil.copytree(tiny_zoo.zoo_dir, zoo_dir)
+    first = Zoo(zoo_dir).get(TINY_MODEL)
+    published = publish_checkpoint(
+        str(tiny_zoo.checkpoint),
+        'second',
+        str(zoo_dir),
+        train_config=TINY_TRAIN_CONFIG,
+        earlier_stages=[(f'zoo:{TINY_MODEL}', None)],
+    )
+    entry = published.entry
+    before, after = entry['stages']
+    assert before['zoo_model'] == {
+        'name': TINY_MODEL,
+        'sha256': first.sha256,
+        'log_summary': f'{TINY_MODEL}.md',
+    }
+    assert before['training'] == first.record['training'] and 'zoo_model' not in after
+    iterations = first.record['training']['iterations'] + after['training']['iterations']
+    assert entry['training']['iterations'] == iterations
+    assert entry['train_command'] == ' && '.join([f'python tools/train.py {TINY_TRAIN_CONFIG}'] * 2)
+    text = (zoo_dir / 'second.md').read_text()
+    assert f'zoo model `{TINY_MODEL}` (sha256 `{first.short_sha256}`)' in text
+    assert f'[{TINY_MODEL}.md]({TINY_MODEL}.md)' in text and '### Stage 2' in text
+    with pytest.raises(ValueError, match=f"No model 'absent'.*it has: .*{TINY_MODEL}"):
+        publish_checkpoint(
+            str(tiny_zoo.checkpoint),
+            'third',
+            str(zoo_dir),
+            train_config=TINY_TRAIN_CONFIG,
+            earlier_stages=[('zoo:absent', None)],
+        )
+    assert 'third' not in Zoo(zoo_dir).names
