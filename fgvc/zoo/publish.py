@@ -255,6 +255,11 @@ def publish_checkpoint(
     stages: List[Tuple[Dict[str, Any], Optional[TrainingLog]]] = []
     for earlier, earlier_config in earlier_stages:
         if earlier.startswith(ZOO_PREFIX):
+            if earlier_config is not None:
+                raise ValueError(
+                    f'{earlier} names a zoo model, whose manifest records its configs: '
+                    f'drop {earlier_config}'
+                )
             stages.extend(_zoo_stages(earlier, location))
             continue
         before = EncoderCheckpoint(earlier, trust)

@@ -146,4 +146,12 @@ def test_a_stage_started_from_a_zoo_model_records_that_model(tiny_zoo, tmp_path)
             train_config=TINY_TRAIN_CONFIG,
             earlier_stages=[('zoo:absent', None)],
         )
+    with pytest.raises(ValueError, match='records its configs: drop x.py'):
+        publish_checkpoint(
+            str(tiny_zoo.checkpoint),
+            'third',
+            str(zoo_dir),
+            train_config=TINY_TRAIN_CONFIG,
+            earlier_stages=[(f'zoo:{TINY_MODEL}', 'x.py')],
+        )
     assert 'third' not in Zoo(zoo_dir).names
