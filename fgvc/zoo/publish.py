@@ -155,14 +155,27 @@ def _stage(
             f'Which config trained {path}? None under configs/ is named like the copy in '
             f'{work_dir}: pass train_config (--train-config)'
         )
-    record = dict(
-        train_config=train_config,
-        checkpoint=osp.basename(path),
-        epoch=meta.get('epoch'),
-        iter=meta.get('iter'),
-        training=log.record(),
+    record = _stage_record(
+        train_config, osp.basename(path), meta.get('epoch'), meta.get('iter'), log.record()
     )
     return record, log
+
+
+def _stage_record(
+    train_config: str,
+    checkpoint: str,
+    epoch: Optional[int],
+    iteration: Optional[int],
+    training: Dict[str, Any],
+) -> Dict[str, Any]:
+    """A stage as the manifest's ``stages`` list records it."""
+    return dict(
+        train_config=train_config,
+        checkpoint=checkpoint,
+        epoch=epoch,
+        iter=iteration,
+        training=training,
+    )
 
 
 def _zoo_stages(spec: str, zoo_dir: str) -> List[Tuple[Dict[str, Any], None]]:
@@ -171,13 +184,14 @@ def _zoo_stages(spec: str, zoo_dir: str) -> List[Tuple[Dict[str, Any], None]]:
     the model, whose summary holds their logs."""
     model = Zoo(zoo_dir).get(spec[len(ZOO_PREFIX) :])
     entry = model.record
+    source = entry['source']
     records = entry.get('stages') or [
-        dict(
-            train_config=entry['train_config'],
-            checkpoint=entry['source']['checkpoint'],
-            epoch=entry['source']['epoch'],
-            iter=entry['source']['iter'],
-            training=entry['training'],
+        _stage_record(
+            entry['train_config'],
+            source['checkpoint'],
+            source['epoch'],
+            source['iter'],
+            entry['training'],
         )
     ]
     shipped = dict(name=model.name, sha256=model.sha256, log_summary=entry['log_summary'])
