@@ -2,9 +2,11 @@
 
 from typing import Any, Callable, List, Optional, Tuple, Union
 
+from mmengine.logging import MessageHub, MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.visualization import Visualizer
 
 from fgvc.utils import CheckpointMismatchError, load_model_state
 from fgvc.utils.checkpoint import use_strict_pretrained
@@ -30,6 +32,24 @@ class StrictRunner(Runner):
     def __init__(self, *args, **kwargs) -> None:
         use_strict_pretrained()
         super().__init__(*args, **kwargs)
+
+    # mmengine names an experiment after its config and start second, and
+    # looks its logger, message hub and visualizer up by that name: a second
+    # run started in the same second of one process would log to the first's
+    # console handler and files. A name already taken gets a suffix.
+    @property
+    def _experiment_name(self) -> str:
+        return self._unique_experiment_name
+
+    @_experiment_name.setter
+    def _experiment_name(self, name: str) -> None:
+        unique, number = name, 1
+        while any(
+            kind.check_instance_created(unique) for kind in (MMLogger, MessageHub, Visualizer)
+        ):
+            number += 1
+            unique = f'{name}_{number}'
+        self._unique_experiment_name = unique
 
     def load_checkpoint(
         self,
