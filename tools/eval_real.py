@@ -3,8 +3,8 @@
 ``tools/eval_real.py --encoder NAME=CKPT ... [--davis DIR] [--badja DIR] [--jhmdb DIR]``
 
 Each row (every encoder; with ``--adapt STEPS`` each encoder adapted to every
-clip, never reading its labels; the references ``static`` and ``dis``, the
-registered StaticTracker and DISTracker) is evaluated on each benchmark like
+clip, reading no label but the VOS first-frame mask it is given anyway; the
+references ``static`` and ``dis``, the registered StaticTracker and DISTracker) is evaluated on each benchmark like
 ``tools/test.py`` evaluates a task (the config's ``vos``, ``badja`` and
 ``jhmdb`` tasks): results in ``--work-dir``/<row>/ (``<task>_summary.json``,
 per-video records), resumable with ``--resume``, predictions written with

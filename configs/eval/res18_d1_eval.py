@@ -258,8 +258,13 @@ tasks = dict(
 # the running ones, 'frozen' keeps the encoder's; `trainable`: None adapts
 # every parameter, a tuple of name prefixes (e.g. ('layer3.',)) only those;
 # `anchor`: dict(weight, temperature) of the KL divergence keeping the
-# window affinities near the unadapted encoder's (weight 0: none). Measured
-# on the dev clips: docs/model_zoo.md.
+# window affinities near the unadapted encoder's (weight 0: none);
+# `annotation`: a video tracked from a first-frame mask (VOS) is adapted to
+# that mask instead (None: like any other video): the mask propagated from
+# frame 0 to random homography warps of it (corners moved up to `max_warp`
+# px, gain and offset jittered by up to `jitter`) through window affinities
+# of `radius` cells must match the warped mask; Adam at its own `lr`.
+# Measured on the dev clips: docs/model_zoo.md.
 adaptation = dict(
     radius=5,
     crop_size=(64, 64),
@@ -272,6 +277,7 @@ adaptation = dict(
     bn_stats='frozen',
     trainable=None,
     anchor=dict(weight=10.0, temperature=0.07),
+    annotation=dict(lr=3e-4, radius=8, temperature=0.07, max_warp=16.0, jitter=0.2, batch_size=2),
     losses=dict(
         sup_loss=dict(
             type='FlowSupervision',

@@ -292,9 +292,16 @@ class Predictor:
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 
-    def model_for(self, task: str, reader: VideoReader, input_hw: Tuple[int, int]):
+    def model_for(
+        self,
+        task: str,
+        reader: VideoReader,
+        input_hw: Tuple[int, int],
+        first_mask: Optional[np.ndarray] = None,
+    ):
         """The task's model, or a copy adapted to ``reader`` (frames at
-        ``input_hw``) with ``adapt_steps`` steps."""
+        ``input_hw``, and ``first_mask`` when the config's
+        ``adaptation.annotation`` asks for it) with ``adapt_steps`` steps."""
         model = self.model(task)
         if not self.adapt_steps:
             return model
@@ -308,6 +315,7 @@ class Predictor:
             input_size=input_hw,
             seed=self.adapt_seed,
             progress=self.progress,
+            first_mask=first_mask,
         )
         if self.save_adapted:
             save_encoder(adapted, self.save_adapted, cfg.model.backbone)
@@ -407,7 +415,7 @@ class Predictor:
     @torch.no_grad()
     def _segment(self, reader: VideoReader, mask: np.ndarray) -> Iterator[Tuple[int, np.ndarray]]:
         input_hw = self.encoder_size(reader)
-        model = self.model_for(self.mask_task, reader, input_hw)
+        model = self.model_for(self.mask_task, reader, input_hw, mask)
         num_objects = int(np.where(mask == VOID, 0, mask).max())
         with self._bar(len(reader), 'segmenting') as bar:
             features = self._features(model, reader, input_hw, bar)

@@ -237,8 +237,8 @@ def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the vide
         default=0,
         metavar='STEPS',
         help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps (at most '
-        f"{MAX_ADAPT_STEPS}) before tracking (self-supervised, the config's `adaptation` "
-        'settings; labels never read)',
+        f"{MAX_ADAPT_STEPS}) before tracking (the config's `adaptation` settings: "
+        'self-supervised, or, for masks, learning the first-frame mask; no later label read)',
     )
     parser.add_argument(
         '--adapt-seed',

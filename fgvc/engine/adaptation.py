@@ -19,6 +19,12 @@ statistics (``bn_stats='frozen'``) instead of normalising with the tiny
 crops' batch statistics and overwriting them (``'batch'``), and only the
 parameters whose names start with one of ``trainable`` may change.
 
+A video tracked from a first-frame mask (VOS) is adapted to that mask
+instead, when ``annotation`` is set (:mod:`fgvc.engine.annotation`): the
+mask propagated to random warps of its frame must land where the warp moved
+it. That objective alone, with its own learning rate, replaces the ones
+above for such a video; ``bn_stats`` and ``trainable`` still apply.
+
 Each step reads only the frames it samples, so memory does not grow with the
 video's length. The caller's model is deep-copied and never modified; the
 same seed gives the same adapted weights.
@@ -45,6 +51,7 @@ from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted
 from fgvc.models.losses.flow_labels import off_map_logits, window_inside
 from fgvc.models.ops import local_correlation_fast
 
+from .annotation import ANNOTATION_KEYS, annotation_loss, mask_one_hot
 from .warps import WARP_KINDS, random_warp, warp_with_flow
 
 __all__ = [
@@ -141,6 +148,17 @@ def _check_scope(cfg: Mapping, where: str) -> None:
         raise ValueError(
             f'{where}.trainable must be None (every parameter) or a list of parameter-name '
             f"prefixes such as ('layer3.',), got {trainable!r}"
+        )
+    annotation = cfg.get('annotation')
+    if annotation is not None and (
+        set(annotation) != set(ANNOTATION_KEYS)
+        or not annotation['lr'] > 0
+        or not _is_count(annotation['radius'], 1)
+        or not _is_count(annotation['batch_size'], 1)
+    ):
+        raise ValueError(
+            f'{where}.annotation must be None (off) or dict({", ".join(ANNOTATION_KEYS)}) with '
+            f'lr > 0, radius and batch_size >= 1, got {annotation!r}'
         )
     anchor = cfg.get('anchor')
     if anchor is not None and (
@@ -316,6 +334,7 @@ def adapt_encoder(
     input_size: Optional[Sequence[int]] = None,
     seed: int = 0,
     progress: bool = False,
+    first_mask: Optional[np.ndarray] = None,
 ) -> nn.Module:
     """A copy of ``model`` (a tracker with ``backbone`` and ``data_preprocessor``)
     whose encoder is fine-tuned for ``steps`` steps on ``video``.
@@ -342,6 +361,12 @@ def adapt_encoder(
             tracking resolution); None keeps the preprocessor's.
         seed: Seeds the sampling, the colour dropout and the heads.
         progress: Show a progress bar.
+        first_mask: ``[H, W]`` integer object ids of frame 0 (0 background),
+            the input of semi-supervised VOS; with ``cfg['annotation']``
+            (``dict(lr, radius, temperature, max_warp, jitter, batch_size)``)
+            the encoder is adapted to it alone
+            (:func:`fgvc.engine.annotation.annotation_loss`, Adam at the
+            annotation's ``lr``) instead of the self-supervised losses.
     """
     check_adaptation_options(steps, cfg)
     adapted = copy.deepcopy(model)
@@ -352,21 +377,35 @@ def adapt_encoder(
     device = next(adapted.backbone.parameters()).device
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
-        parts = _build_parts(cfg, adapted.backbone, device)
-        anchor = cfg.get('anchor')
-        frozen = copy.deepcopy(model.backbone).eval() if anchor and anchor['weight'] else None
+        rng = np.random.default_rng(seed)
+        annotation = cfg.get('annotation') if first_mask is not None else None
+        if annotation is not None:
+            parts, frozen = ModuleDict(), None
+            frame = prepare(torch.from_numpy(np.ascontiguousarray(video.read(0, 1)[0])))
+            one_hot = mask_one_hot(first_mask, frame.shape[-2:]).to(frame)
+            optimiser = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=annotation['lr']))
+        else:
+            parts = _build_parts(cfg, adapted.backbone, device)
+            anchor = cfg.get('anchor')
+            frozen = copy.deepcopy(model.backbone).eval() if anchor and anchor['weight'] else None
+            optimiser = _optim_wrapper_cfg(cfg)
         grads = [p.requires_grad for p in adapted.backbone.parameters()]
         _freeze_all_but(adapted.backbone, cfg.get('trainable'))
         trained = ModuleDict(dict(backbone=adapted.backbone, parts=parts))
-        optim_wrapper = build_optim_wrapper(trained, _optim_wrapper_cfg(cfg))
-        sampler = _Sampler(video, prepare, cfg, np.random.default_rng(seed))
+        optim_wrapper = build_optim_wrapper(trained, optimiser)
+        sampler = _Sampler(video, prepare, cfg, rng)
         trained.train()
         if cfg.get('bn_stats', 'batch') == 'frozen':
             _freeze_bn_stats(adapted.backbone)
         with torch.enable_grad():
             for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
-                losses = _losses(adapted.backbone, parts, sampler, cfg, device, frozen)
-                optim_wrapper.update_params(sum(losses.values()))
+                if annotation is not None:
+                    loss = annotation_loss(adapted.backbone, frame, one_hot, annotation, rng)
+                else:
+                    loss = sum(
+                        _losses(adapted.backbone, parts, sampler, cfg, device, frozen).values()
+                    )
+                optim_wrapper.update_params(loss)
         for param, grad in zip(adapted.backbone.parameters(), grads):
             param.requires_grad_(grad)
     adapted.eval()

@@ -17,9 +17,10 @@ from .adaptation import adapt_encoder, check_adaptation_options
 @HOOKS.register_module()
 class TestTimeAdaptationHook(Hook):
     """Before each test video, load into the model's encoder a copy adapted to
-    that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`); after
-    it, restore the original weights. Only the frames are read, never the
-    labels. mmengine's test loop runs hooks without gradients; the
+    that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`) and,
+    with ``annotation`` in ``cfg``, its first-frame mask (the input of
+    semi-supervised VOS); after it, restore the original weights. No later
+    frame's labels are read. mmengine's test loop runs hooks without gradients; the
     adaptation enables them for itself. After the loop, the seconds per step
     are in the message hub's info ``adaptation_seconds_per_step``.
 
@@ -49,8 +50,11 @@ class TestTimeAdaptationHook(Hook):
         if len(inputs) != 1:
             raise ValueError(f'Adaptation runs per video: use batch_size=1, got {len(inputs)}')
         video = ArrayVideo(inputs[0].cpu().numpy())
+        first_mask = getattr(data_batch['data_samples'][0], 'first_mask', None)
         start = time.perf_counter()
-        adapted = adapt_encoder(model, video, self.steps, self.cfg, seed=self.seed)
+        adapted = adapt_encoder(
+            model, video, self.steps, self.cfg, seed=self.seed, first_mask=first_mask
+        )
         self._seconds += time.perf_counter() - start
         self._videos += 1
         self._original = copy.deepcopy(model.backbone.state_dict())

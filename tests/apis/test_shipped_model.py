@@ -80,3 +80,23 @@ def test_every_shipped_model_loads_by_name_and_beats_the_untrained_encoder(monke
     shipped = Predictor(checkpoint=f'zoo:{name}', device='cpu', short_side=None)
     assert shipped.weights.model == model and model.short_sha256 in shipped.weights.description
     assert mean_error(shipped, moving_texture()) < untrained_error()
+
+
+@pytest.mark.skipif(not PACKAGE_ZOO.names, reason='no model is shipped yet')
+def test_mask_adaptation_brings_the_default_models_masks_closer_to_the_known_motion(monkeypatch):
+    """Adapted to the first-frame mask (the config's ``adaptation.annotation``),
+    the default model segments the generated moving layer better than without
+    adaptation: mean IoU over frames 1.. against the renderer's own layer map
+    (measured: 0.887 without, 0.914 after 20 steps)."""
+    monkeypatch.delenv(ZOO_ENV)
+    offsets = np.asarray(VELOCITY) * np.arange(FRAMES)[:, None]
+    frames, ids = render(make_moving_layer_scene(HEIGHT, WIDTH, offsets, LAYER_BOX, seed=0))
+    inside = ids[0][LAYER_BOX[1] + LAYER_BOX[3] // 2, LAYER_BOX[0] + LAYER_BOX[2] // 2]
+    truth = ids == inside
+
+    def mean_iou(adapt_steps: int) -> float:
+        predictor = Predictor(device='cpu', short_side=None, adapt_steps=adapt_steps)
+        masks = predictor.segment(frames, truth[0].astype(np.uint8)) == 1
+        return float(((masks & truth).sum((1, 2)) / (masks | truth).sum((1, 2)))[1:].mean())
+
+    assert mean_iou(20) > mean_iou(0) + 0.01
