@@ -20,9 +20,10 @@ class TestTimeAdaptationHook(Hook):
     that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`) and,
     with ``annotation`` in ``cfg``, its first-frame mask (the input of
     semi-supervised VOS); after it, restore the original weights. No later
-    frame's labels are read. mmengine's test loop runs hooks without gradients; the
-    adaptation enables them for itself. After the loop, the seconds per step
-    are in the message hub's info ``adaptation_seconds_per_step``.
+    frame's labels are read. mmengine's test loop runs hooks without
+    gradients; the adaptation enables them for itself. After the loop, the
+    seconds per step are in the message hub's info
+    ``adaptation_seconds_per_step``.
 
     Args:
         steps: Adaptation steps per video.

@@ -1,18 +1,17 @@
 """Adaptation supervised by the annotation the tracker is given anyway.
 
-Semi-supervised VOS is given the first frame's mask. ``annotation_loss``
-teaches the encoder that mask on its own
-frame: the frame is warped by a random homography near the identity (exact
-flow, :func:`fgvc.engine.warps.random_warp`) and given a random gain and
-offset; the annotation's one-hot label map is propagated from the frame to
-its warp through the encoder's window affinities (softmax over the
-radius-``radius`` window of ``<f_warp(p), f_frame(p + d)> / temperature``
-with unit features, as label propagation reads them); the loss is the
-cross-entropy of the propagated labels against the warped label map, over
-the feature cells the warp keeps inside the frame. Only the annotated frame
-is read, never a later frame's labels. (Query points drawn as labelled discs
-were tried the same way and cost BADJA PCK: docs/model_zoo.md.)
-"""
+Semi-supervised VOS is given the first frame's mask; ``annotation_loss``
+teaches the encoder that mask on its own frame. The frame is warped by a
+random homography near the identity (exact flow,
+:func:`fgvc.engine.warps.random_warp`) and given a random gain and offset;
+the mask's one-hot label map is propagated from the frame to its warp
+through the encoder's window affinities (softmax over the radius-``radius``
+window of ``<f_warp(p), f_frame(p + d)> / temperature`` with unit features,
+as label propagation reads them); the loss is the cross-entropy of the
+propagated labels against the warped label map, over the feature cells the
+warp keeps inside the frame. Only the annotated frame is read, never a later
+frame's labels. (Query points drawn as labelled discs were tried the same
+way and cost BADJA PCK: docs/model_zoo.md.)"""
 
 from typing import Mapping, Sequence
 
@@ -87,4 +86,6 @@ def annotation_loss(
     cross_entropy = -(target_labels * propagated.clamp_min(1e-6).log()).sum(dim=1)
     # a cell whose labels do not sum to about 1 lies partly outside the warped frame
     kept = target_labels.sum(dim=1) > 0.9
+    if not kept.any():  # a warp this large leaves no whole cell: no signal, not NaN
+        return cross_entropy.sum() * 0.0
     return cross_entropy[kept].mean()

@@ -93,3 +93,12 @@ def test_test_loop_hook_adapts_a_vos_video_to_its_first_mask():
     direct = adapt_encoder(tracker(), ArrayVideo(frames), 2, WITH_MASK, seed=0, first_mask=mask)
     assert all(torch.equal(v, adapted['mask'][k]) for k, v in direct.backbone.state_dict().items())
     assert any(not torch.equal(v, adapted['none'][k]) for k, v in adapted['mask'].items())
+
+
+def test_a_warp_that_keeps_no_whole_cell_gives_zero_loss_not_nan():
+    model = tracker()
+    frame = model.data_preprocessor.normalize(torch.from_numpy(moving_video()[0]))
+    one_hot = mask_one_hot(disc_mask(frame.shape[-1]), frame.shape[-2:])
+    huge = dict(ANNOTATION, max_warp=1000.0)
+    loss = annotation_loss(model.backbone, frame, one_hot, huge, np.random.default_rng(0))
+    assert torch.isfinite(loss) and loss.item() == 0.0
