@@ -11,7 +11,7 @@ as label propagation reads them); the loss is the cross-entropy of the
 propagated labels against the warped label map, over the feature cells the
 warp keeps inside the frame. Only the annotated frame is read, never a later
 frame's labels. (Query points drawn as labelled discs were tried the same
-way and cost BADJA PCK: docs/model_zoo.md.)"""
+way and did not lift both PCK columns: docs/model_zoo.md.)"""
 
 from typing import Mapping, Sequence
 
