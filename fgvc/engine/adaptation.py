@@ -383,7 +383,7 @@ def adapt_encoder(
             parts, frozen = ModuleDict(), None
             frame = prepare(torch.from_numpy(np.ascontiguousarray(video.read(0, 1)[0])))
             one_hot = mask_one_hot(first_mask, frame.shape[-2:]).to(frame)
-            optimiser = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=annotation['lr']))
+            optimiser = _optim_wrapper_cfg(dict(lr=annotation['lr']))
         else:
             parts = _build_parts(cfg, adapted.backbone, device)
             anchor = cfg.get('anchor')

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from fgvc.fileio.images import VOID
 from fgvc.models.losses.flow_labels import off_map_logits, window_inside
+from fgvc.models.losses.reconstruction_loss import reconstruct
 from fgvc.models.ops import local_correlation_fast
 
 from .warps import random_warp, warp_with_flow
@@ -41,15 +42,6 @@ def mask_one_hot(first_mask: np.ndarray, size: Sequence[int]) -> Tensor:
     labels = torch.where(labels == VOID, 0, labels)
     resized = F.interpolate(labels[None, None].float(), size=tuple(size), mode='nearest')[0, 0]
     return F.one_hot(resized.long(), int(labels.max()) + 1).permute(2, 0, 1).float()
-
-
-def _window_labels(labels: Tensor, radius: int) -> Tensor:
-    """``[B, K, h, w]`` -> ``[B, K, (2r+1)^2, h, w]``: each cell's window of
-    labels, in :func:`local_correlation_fast`'s displacement order."""
-    batch, classes, height, width = labels.shape
-    side = 2 * radius + 1
-    windows = F.unfold(F.pad(labels, (radius,) * 4), side)
-    return windows.view(batch, classes, side * side, height, width)
 
 
 def annotation_loss(
@@ -82,7 +74,7 @@ def annotation_loss(
     inside = window_inside(cells, radius, frame.device)
     logits = local_correlation_fast(target, source, radius) / cfg['temperature']
     affinity = off_map_logits(logits, inside, 'mask').softmax(dim=1)
-    propagated = (_window_labels(source_labels, radius) * affinity[:, None]).sum(dim=2)
+    propagated = reconstruct(affinity, source_labels, radius)
     cross_entropy = -(target_labels * propagated.clamp_min(1e-6).log()).sum(dim=1)
     # a cell whose labels do not sum to about 1 lies partly outside the warped frame
     kept = target_labels.sum(dim=1) > 0.9

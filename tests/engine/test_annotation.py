@@ -11,9 +11,10 @@ from test_adaptation import ADAPTATION, moving_video, tracker
 
 from fgvc.engine import adaptation_hook
 from fgvc.engine.adaptation import adapt_encoder, check_adaptation_options
-from fgvc.engine.annotation import _window_labels, annotation_loss, mask_one_hot
+from fgvc.engine.annotation import annotation_loss, mask_one_hot
 from fgvc.fileio.images import VOID
 from fgvc.fileio.video_reader import ArrayVideo
+from fgvc.models.losses.reconstruction_loss import gather_window
 from fgvc.models.ops import local_correlation_fast
 
 ANNOTATION = dict(lr=1e-3, radius=3, temperature=0.07, max_warp=4.0, jitter=0.2, batch_size=2)
@@ -26,10 +27,11 @@ def disc_mask(size: int) -> np.ndarray:
 
 
 def test_window_labels_are_in_the_correlation_order():
-    """Brute force: the label windows summed against features give the correlation."""
+    """Brute force: the windows the loss propagates labels over (gather_window, as
+    reconstruct reads them), summed against features, give the correlation."""
     torch.manual_seed(0)
     source, target = torch.randn(2, 5, 7, 9), torch.randn(2, 5, 7, 9)
-    by_windows = (target[:, :, None] * _window_labels(source, 2)).sum(dim=1)
+    by_windows = (target[:, :, None] * gather_window(source, 2)).sum(dim=1)
     assert torch.allclose(local_correlation_fast(target, source, 2), by_windows, atol=1e-5)
 
 
