@@ -172,13 +172,14 @@ def _check_scope(cfg: Mapping, where: str) -> None:
         )
 
 
-def check_video(num_frames: int, frame_hw: Sequence[int], crop: Sequence[int]) -> None:
-    """Raise ``ValueError`` naming the problem when a video cannot be adapted to."""
+def check_video(num_frames: int, frame_hw: Sequence[int], crop: Optional[Sequence[int]]) -> None:
+    """Raise ``ValueError`` naming the problem when a video cannot be adapted to
+    (``crop`` None: no crops are taken, as when adapting to a mask)."""
     if num_frames < 2:
         raise ValueError(
             f'Adaptation needs a video of at least 2 frames (pairs of frames); got {num_frames}'
         )
-    if frame_hw[0] < crop[0] or frame_hw[1] < crop[1]:
+    if crop is not None and (frame_hw[0] < crop[0] or frame_hw[1] < crop[1]):
         raise ValueError(
             f'Adaptation crops {crop[0]}x{crop[1]} (h x w) from the encoder input, but the frames '
             f'are {frame_hw[0]}x{frame_hw[1]} there: use larger frames (e.g. a larger short side) '
@@ -373,12 +374,12 @@ def adapt_encoder(
     if steps == 0:
         return adapted
     prepare, size = _prepare(model, video, input_size)
-    check_video(len(video), size, cfg['crop_size'])
+    annotation = cfg.get('annotation') if first_mask is not None else None
+    check_video(len(video), size, None if annotation is not None else cfg['crop_size'])
     device = next(adapted.backbone.parameters()).device
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        annotation = cfg.get('annotation') if first_mask is not None else None
         if annotation is not None:
             parts, frozen = ModuleDict(), None
             frame = prepare(torch.from_numpy(np.ascontiguousarray(video.read(0, 1)[0])))

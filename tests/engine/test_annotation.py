@@ -104,3 +104,16 @@ def test_a_warp_that_keeps_no_whole_cell_gives_zero_loss_not_nan():
     huge = dict(ANNOTATION, max_warp=1000.0)
     loss = annotation_loss(model.backbone, frame, one_hot, huge, np.random.default_rng(0))
     assert torch.isfinite(loss) and loss.item() == 0.0
+
+
+def test_mask_adaptation_takes_no_crops_so_frames_smaller_than_the_crop_are_fine():
+    """The crop size is the self-supervised losses' alone: with a mask, frames
+    below it adapt; without one they are still refused by name."""
+    video, model = ArrayVideo(moving_video()), tracker()
+    small = (24, 24)  # below ADAPTATION's 32x32 crops
+    mask = disc_mask(moving_video().shape[1])
+    adapted = adapt_encoder(model, video, 2, WITH_MASK, input_size=small, first_mask=mask)
+    before = model.backbone.state_dict()
+    assert any(not torch.equal(v, before[k]) for k, v in adapted.backbone.state_dict().items())
+    with pytest.raises(ValueError, match=r'crops 32x32 .* frames are 24x24'):
+        adapt_encoder(model, video, 2, WITH_MASK, input_size=small)
