@@ -24,7 +24,13 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from fgvc.engine.adaptation import adapt_encoder, check_adaptation_options, save_encoder
+from fgvc.engine.adaptation import (
+    VIDEO_KINDS,
+    adapt_encoder,
+    check_adaptation_options,
+    default_steps,
+    save_encoder,
+)
 from fgvc.evaluation.tasks import prepare_test_config
 from fgvc.fileio import VOID
 from fgvc.fileio.video_reader import VideoReader, VideoSource, open_video
@@ -166,7 +172,8 @@ class Predictor:
             run through onnxruntime instead of the PyTorch encoder
             (propagation stays in PyTorch). It holds the weights: the default
             ``checkpoint`` then loads none, :attr:`weights` names the file,
-            and it cannot be adapted (``adapt_steps`` must be 0).
+            and it cannot be adapted (``adapt_steps`` must be None or 0; None
+            adapts nothing then).
         warn_untrained: log which weights are used, and warn (``UserWarning``)
             when the default left the encoder untrained.
         trust_checkpoint: load a checkpoint holding other types with full
@@ -175,7 +182,10 @@ class Predictor:
             most :data:`fgvc.engine.adaptation.MAX_ADAPT_STEPS`) on
             each video before tracking it (the config's ``adaptation``
             settings, :mod:`fgvc.engine.adaptation`); 0 tracks with the
-            checkpoint as it is. The loaded model is never modified.
+            checkpoint as it is; None (the default) takes the config's
+            ``adaptation.default_steps`` for the kind of video (the shipped
+            config: 40 steps for a video tracked from a mask, which it learns,
+            and none for points). The loaded model is never modified.
         adapt_seed: seed of the adaptation (same seed, same adapted weights).
         save_adapted: write the encoder adapted to the latest video there
             (never the file the weights are read from, also a shipped model's).
@@ -205,7 +215,7 @@ class Predictor:
         encoder_onnx: Optional[str] = None,
         warn_untrained: bool = True,
         trust_checkpoint: bool = False,
-        adapt_steps: int = 0,
+        adapt_steps: Optional[int] = None,
         adapt_seed: int = 0,
         save_adapted: Optional[str] = None,
         on_progress: Optional[ProgressCallback] = None,
@@ -217,12 +227,7 @@ class Predictor:
         check_short_side(short_side, named['short_side'])
         self.device = resolve_device(device, named['device'])
         self.config = Config.fromfile(config) if isinstance(config, str) else config
-        check_adaptation_options(adapt_steps, self.config.get('adaptation'), named['adapt_steps'])
-        if encoder_onnx is not None and adapt_steps:
-            raise ValueError(
-                f'Adaptation fine-tunes the PyTorch encoder, which the ONNX encoder {encoder_onnx} '
-                f'replaces: give {named["adapt_steps"]} 0, or no {named["encoder_onnx"]}'
-            )
+        self._check_adapt_steps(adapt_steps, encoder_onnx, named)
         if encoder_onnx is not None and checkpoint == DEFAULT_WEIGHTS:
             checkpoint = None  # the exported encoder holds the weights
         self.adapt_steps = adapt_steps
@@ -255,6 +260,7 @@ class Predictor:
         self._models = {}
         self._task_cfgs = {}  # each task's prepared config, overrides applied
         self.model(point_task)  # config and checkpoint errors show at once
+        self._check_steps_by_kind(named)
         if encoder_onnx is not None:
             self.weights.description = f'ONNX encoder {encoder_onnx} (run by onnxruntime)'
         elif self._weights is None and not self.untrained:
@@ -264,13 +270,45 @@ class Predictor:
             if self.weights.fallback and self.untrained:
                 warnings.warn(untrained_encoder_message(self.weights.fallback), stacklevel=2)
 
+    def _check_adapt_steps(
+        self, adapt_steps: Optional[int], encoder_onnx: Optional[str], named: Mapping[str, str]
+    ) -> None:
+        """An explicit step count, before any work: in range, adaptable config, not ONNX."""
+        if adapt_steps is None:
+            return
+        check_adaptation_options(adapt_steps, self.config.get('adaptation'), named['adapt_steps'])
+        if encoder_onnx is not None and adapt_steps:
+            raise ValueError(
+                f'Adaptation fine-tunes the PyTorch encoder, which the ONNX encoder {encoder_onnx} '
+                f'replaces: give {named["adapt_steps"]} 0, or no {named["encoder_onnx"]}'
+            )
+
+    def _check_steps_by_kind(self, named: Mapping[str, str]) -> None:
+        """Each kind of video's steps (the config's default ones too) against
+        the task's config, overrides applied; a ``save_adapted`` that nothing
+        would write refused."""
+        adaptation = self._task_cfgs[self.point_task].get('adaptation')
+        steps = {kind: self.adapt_steps_for(kind) for kind in VIDEO_KINDS}
+        for kind, count in steps.items():
+            where = named['adapt_steps'] if self.adapt_steps is not None else 'default_steps'
+            check_adaptation_options(count, adaptation, f'{where} ({kind})')
+        if self.save_adapted and not any(steps.values()):
+            raise ValueError(
+                f'{named["save_adapted"]} {self.save_adapted}: no video is adapted (give '
+                f'{named["adapt_steps"]} > 0), so nothing would be written'
+            )
+
     @property
     def untrained(self) -> bool:
         """True when the encoder has weights but no checkpoint (or ONNX encoder) was given."""
         if self.encoder_onnx is not None:
             return False
-        backbone = self.model(self.point_task).backbone
-        return self.checkpoint is None and any(True for _ in backbone.parameters())
+        return self.checkpoint is None and self.has_parameters
+
+    @property
+    def has_parameters(self) -> bool:
+        """True when the encoder has weights (to load, or to adapt)."""
+        return any(True for _ in self.model(self.point_task).backbone.parameters())
 
     def model(self, task: str) -> torch.nn.Module:
         """The evaluation model of one of the config's tasks, built once."""
@@ -292,6 +330,15 @@ class Predictor:
             self._models[task] = model.to(self.device).eval()
         return self._models[task]
 
+    def adapt_steps_for(self, kind: str) -> int:
+        """The steps a video of ``kind`` (``'masks'`` or ``'points'``,
+        :data:`~fgvc.engine.adaptation.VIDEO_KINDS`) is adapted for."""
+        if self.adapt_steps is not None:
+            return self.adapt_steps
+        if self.encoder_onnx is not None or not self.has_parameters:
+            return 0  # an ONNX or parameter-free encoder cannot be fine-tuned
+        return default_steps(self._task_cfgs[self.point_task].get('adaptation'), kind)
+
     def model_for(
         self,
         task: str,
@@ -301,16 +348,18 @@ class Predictor:
     ):
         """The task's model, or a copy adapted to ``reader`` (frames at
         ``input_hw``, and ``first_mask`` when the config's
-        ``adaptation.annotation`` asks for it) with ``adapt_steps`` steps."""
+        ``adaptation.annotation`` asks for it) with :meth:`adapt_steps_for`
+        its kind of video."""
         model = self.model(task)
-        if not self.adapt_steps:
+        steps = self.adapt_steps_for('points' if first_mask is None else 'masks')
+        if not steps:
             return model
         cfg = self._task_cfgs[task]
-        report_stage(self.on_progress, ADAPTING, 0, self.adapt_steps)
+        report_stage(self.on_progress, ADAPTING, 0, steps)
         adapted = adapt_encoder(
             model,
             reader,
-            self.adapt_steps,
+            steps,
             cfg.adaptation,
             input_size=input_hw,
             seed=self.adapt_seed,
@@ -319,7 +368,7 @@ class Predictor:
         )
         if self.save_adapted:
             save_encoder(adapted, self.save_adapted, cfg.model.backbone)
-        report_stage(self.on_progress, ADAPTING, self.adapt_steps, self.adapt_steps)
+        report_stage(self.on_progress, ADAPTING, steps, steps)
         return adapted
 
     def encoder_size(self, reader: VideoReader) -> Tuple[int, int]:

@@ -22,9 +22,11 @@ VOS_HW = (240, 432)
 
 
 def benchmark_predictor(options: BenchmarkOptions, device: torch.device, short_side: int):
-    """The Predictor of the end-to-end workloads (``checkpoint``, or untrained)."""
+    """The Predictor of the end-to-end workloads (``checkpoint``, or
+    untrained), which times tracking, not test-time adaptation."""
     return Predictor(
         checkpoint=options.checkpoint,
+        adapt_steps=0,
         device=str(device),
         warn_untrained=False,
         short_side=short_side,

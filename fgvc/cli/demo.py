@@ -110,9 +110,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--resume', action='store_true', help='batch mode: skip videos whose output is complete'
     )
     add_predictor_args(parser)
-    add_adaptation_args(parser, "this video's")
+    add_adaptation_args(parser, "this video's", config_default=True)
     parser.add_argument(
-        '--save-adapted', help='with --adapt: write the adapted encoder (a checkpoint) there'
+        '--save-adapted',
+        help='write the adapted encoder (a checkpoint) there (a --mask run, or --adapt)',
     )
     parser.add_argument(
         '--fps', type=float, help="frame rate (> 0) of the output video (default: the input's)"
@@ -163,8 +164,17 @@ def check_args(args: argparse.Namespace, batch: bool) -> None:
     check_drawing_args(args)
     if args.resume and not batch:
         raise ValueError('--resume applies to several videos (batch mode); one video was given')
-    if args.save_adapted and not args.adapt:
-        raise ValueError('--save-adapted needs --adapt STEPS (> 0): nothing is adapted')
+    # Without --adapt a --mask run adapts (the config's default steps) unless
+    # the encoder is ONNX; a points run does not.
+    adapts = args.adapt if args.adapt is not None else bool(args.mask and not args.encoder_onnx)
+    if args.save_adapted and not adapts:
+        raise ValueError(
+            '--save-adapted needs --adapt STEPS (> 0), or a --mask run (adapted by default): nothing is adapted'
+        )
+    if getattr(args, 'adapt_seed_given', False) and not adapts:
+        raise ValueError(
+            '--adapt-seed is used only with --adapt STEPS (> 0), or a --mask run (adapted by default)'
+        )
     if args.encoder_onnx and args.adapt:
         raise ValueError('--adapt fine-tunes the PyTorch encoder, which --encoder-onnx replaces')
     inputs = {f'VIDEO {v}': v for v in args.videos}

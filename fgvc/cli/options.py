@@ -229,16 +229,27 @@ def add_predictor_args(
     add_trust_flag(parser)
 
 
-def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the video's") -> None:
-    """``--adapt STEPS`` and ``--adapt-seed``: test-time adaptation of the encoder."""
+def add_adaptation_args(
+    parser: argparse.ArgumentParser, frames: str = "the video's", config_default: bool = False
+) -> None:
+    """``--adapt STEPS`` and ``--adapt-seed``: test-time adaptation of the
+    encoder. Without ``--adapt`` no step is taken, or, with
+    ``config_default``, ``args.adapt`` is None: the config's
+    ``adaptation.default_steps`` for the kind of video."""
+    default = (
+        "; default: the config's adaptation.default_steps (the shipped config: 40 for --mask, 0 for points)"
+        if config_default
+        else '; default 0'
+    )
     parser.add_argument(
         '--adapt',
         type=int,
-        default=0,
+        default=None if config_default else 0,
         metavar='STEPS',
         help=f'fine-tune a copy of the encoder on {frames} frames for STEPS steps (at most '
         f"{MAX_ADAPT_STEPS}) before tracking (the config's `adaptation` settings: "
-        'self-supervised, or, for masks, learning the first-frame mask; no later label read)',
+        'self-supervised, or, for masks, learning the first-frame mask; no later label read)'
+        + default,
     )
     parser.add_argument(
         '--adapt-seed',
@@ -251,7 +262,10 @@ def add_adaptation_args(parser: argparse.ArgumentParser, frames: str = "the vide
 
 def check_adaptation_args(args: argparse.Namespace, count: bool = True) -> None:
     """The step count in range (with ``count``; a :class:`Predictor` checks
-    its own), ``--adapt-seed`` only with ``--adapt``."""
+    its own), ``--adapt-seed`` not with ``--adapt 0``. A count of None (the
+    config's default) is left to the Predictor."""
+    if args.adapt is None:
+        return
     if count:
         check_steps(args.adapt, '--adapt')
     if getattr(args, 'adapt_seed_given', False) and not args.adapt:

@@ -65,7 +65,9 @@ __all__ = [
     'self_supervised_losses',
     'warp_with_flow',
     'check_steps',
+    'default_steps',
     'MAX_ADAPT_STEPS',
+    'VIDEO_KINDS',
 ]
 
 #: What an ``adaptation`` config dict must hold (configs/eval/res18_d1_eval.py),
@@ -102,6 +104,28 @@ def check_steps(steps: int, steps_name: str = 'steps') -> None:
             f'{steps_name} needs a step count <= {MAX_ADAPT_STEPS} (more is taken for a typo), '
             f'got {steps}'
         )
+
+
+#: The kinds of video ``adaptation.default_steps`` gives a step count for: one
+#: tracked from a first-frame mask, one tracked from query points.
+VIDEO_KINDS = ('masks', 'points')
+
+
+def default_steps(cfg: Optional[Mapping], kind: str, where: str = 'adaptation') -> int:
+    """The steps a ``kind`` video (:data:`VIDEO_KINDS`) is adapted for when
+    the caller gives no count: the config's ``adaptation.default_steps[kind]``
+    (``cfg`` is the ``adaptation`` dict, called ``where``), 0 without one."""
+    steps = (cfg or {}).get('default_steps')
+    if steps is None:
+        return 0
+    if set(steps) - set(VIDEO_KINDS) or not all(
+        _is_count(v, 0) and v <= MAX_ADAPT_STEPS for v in steps.values()
+    ):
+        raise ValueError(
+            f'{where}.default_steps must be None or a dict of step counts (0 to '
+            f'{MAX_ADAPT_STEPS}) by kind of video {VIDEO_KINDS}, got {steps!r}'
+        )
+    return int(steps.get(kind, 0))
 
 
 def check_adaptation_options(
@@ -376,7 +400,13 @@ def adapt_encoder(
     prepare, size = _prepare(model, video, input_size)
     annotation = cfg.get('annotation') if first_mask is not None else None
     check_video(len(video), size, None if annotation is not None else cfg['crop_size'])
-    device = next(adapted.backbone.parameters()).device
+    parameter = next(adapted.backbone.parameters(), None)
+    if parameter is None:
+        raise ValueError(
+            f'{type(adapted.backbone).__name__} has no parameters: there is nothing to adapt '
+            '(give 0 adaptation steps)'
+        )
+    device = parameter.device
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)

@@ -78,7 +78,7 @@ class _Handlers:
         points: str,
         mask: Optional[str],
         matcher: str,
-        adapt_steps: float,
+        adapt_steps: Optional[float],
         progress=gr.Progress(),  # noqa: B008 (Gradio finds its progress tracker by this default)
     ) -> Tuple[str, List[str], str]:
         if not video:
@@ -87,13 +87,14 @@ class _Handlers:
         def report(stage: str, done: int, total: int) -> None:
             progress((done, total), desc=stage)
 
+        steps = None if adapt_steps is None else int(adapt_steps)  # empty: the config's default
         try:
             if mode == MODES[1][1]:
                 if not mask:
                     raise ValueError('No mask: upload a first-frame mask PNG, or track points')
-                result = self.demo.propagate(video, mask, matcher, int(adapt_steps), report)
+                result = self.demo.propagate(video, mask, matcher, steps, report)
             else:
-                result = self.demo.track(video, points or '', matcher, int(adapt_steps), report)
+                result = self.demo.track(video, points or '', matcher, steps, report)
         except USER_ERRORS as err:
             raise gr.Error(str(err)) from None
         return result.video, result.files, result.summary
@@ -136,7 +137,12 @@ def build_app(demo: WebDemo) -> gr.Blocks:
                 )
                 with gr.Row():
                     matcher = gr.Dropdown(list(MATCHERS), value=MATCHERS[0], label='Matcher')
-                    adapt = gr.Number(0, precision=0, minimum=0, label='Adaptation steps')
+                    adapt = gr.Number(
+                        None,
+                        precision=0,
+                        minimum=0,
+                        label="Adaptation steps (empty: the config's default for masks or points)",
+                    )
                 mode = gr.Radio(list(MODES), value=MODES[0][1], label='Track')
                 run = gr.Button('Track', variant='primary')
             with gr.Column():

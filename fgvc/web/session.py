@@ -146,18 +146,17 @@ class WebDemo:
         )
         self.work_dir = work_dir or tempfile.mkdtemp(prefix='fgvc-web-')
         os.makedirs(self.work_dir, exist_ok=True)
-        self._predictors: Dict[Tuple[str, int], Predictor] = {}
-        self.weights = weights_description(self.predictor(MATCHERS[0], 0))
+        self._predictors: Dict[Tuple[str, Optional[int]], Predictor] = {}
+        self.weights = weights_description(self.predictor(MATCHERS[0], None))
 
-    def predictor(self, matcher: str, adapt_steps: int) -> Predictor:
-        """The Predictor of a matcher and an adaptation step count, built once."""
+    def predictor(self, matcher: str, adapt_steps: Optional[int]) -> Predictor:
+        """The Predictor of a matcher and an adaptation step count (None:
+        the config's default for the kind of video), built once."""
         if matcher not in MATCHERS:
             raise ValueError(f'Unknown matcher {matcher!r}: choose one of {list(MATCHERS)}')
-        key = (matcher, int(adapt_steps))
+        key = (matcher, None if adapt_steps is None else int(adapt_steps))
         if key not in self._predictors:
-            self._predictors[key] = Predictor(
-                **self.settings, matcher=matcher, adapt_steps=int(adapt_steps)
-            )
+            self._predictors[key] = Predictor(**self.settings, matcher=matcher, adapt_steps=key[1])
         return self._predictors[key]
 
     def sample(self, preset: str, seed: int) -> Tuple[str, str]:
@@ -184,7 +183,7 @@ class WebDemo:
         video: str,
         points: str,
         matcher: str = MATCHERS[0],
-        adapt_steps: int = 0,
+        adapt_steps: Optional[int] = None,
         on_progress: Optional[ProgressCallback] = None,
     ) -> RunResult:
         """Track the points of ``points`` (``"t,x,y;..."``, pixels) through ``video``."""
@@ -210,7 +209,7 @@ class WebDemo:
         return RunResult(
             video=osp.join(out, TRACKS_MP4),
             files=[osp.join(out, TRACKS_CSV), osp.join(out, TRACKS_NPZ)],
-            summary=self._summary(what, reader, predictor, matcher, adapt_steps, start),
+            summary=self._summary(what, reader, predictor, matcher, 'points', start),
         )
 
     def propagate(
@@ -218,7 +217,7 @@ class WebDemo:
         video: str,
         mask: str,
         matcher: str = MATCHERS[0],
-        adapt_steps: int = 0,
+        adapt_steps: Optional[int] = None,
         on_progress: Optional[ProgressCallback] = None,
     ) -> RunResult:
         """Propagate the first-frame mask PNG ``mask`` (object ids, or grey
@@ -244,13 +243,13 @@ class WebDemo:
                 reader,
                 predictor,
                 matcher,
-                adapt_steps,
+                'masks',
                 start,
             ),
         )
 
     def _ready(
-        self, matcher: str, adapt_steps: int, on_progress: Optional[ProgressCallback]
+        self, matcher: str, adapt_steps: Optional[int], on_progress: Optional[ProgressCallback]
     ) -> Predictor:
         """The run's Predictor, reporting to this run's ``on_progress``."""
         predictor = self.predictor(matcher, adapt_steps)
@@ -263,7 +262,7 @@ class WebDemo:
         reader: VideoReader,
         predictor: Predictor,
         matcher: str,
-        adapt_steps: int,
+        kind: str,
         start: float,
     ) -> str:
         input_h, input_w = predictor.encoder_size(reader)
@@ -271,5 +270,5 @@ class WebDemo:
         return (
             f'Done: {what} through {len(reader)} frames of {reader.width}x{reader.height} in '
             f'{seconds:.1f} s (encoder input {input_w}x{input_h} on {predictor.device}, '
-            f'{matcher}, adaptation {int(adapt_steps)} steps). Weights: {self.weights}.'
+            f'{matcher}, adaptation {predictor.adapt_steps_for(kind)} steps). Weights: {self.weights}.'
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fgvc.apis.predictor import ADAPTING
 from fgvc.cli import web as web_cli
 from fgvc.fileio import read_index_png
 from fgvc.outputs.files import DEFAULT_RADIUS
@@ -109,3 +110,22 @@ def test_a_run_reports_its_stages_to_the_page(tmp_path):
     calls.clear()
     demo.propagate(video, mask, 'LocalMatcher', 0, report)
     assert {stage for stage, _, _ in calls} == {'segmenting', 'drawing'}
+
+
+def test_an_empty_step_count_adapts_a_mask_for_the_configs_default_and_points_not(tmp_path):
+    small = {
+        'model.backbone.base_channels': 8,
+        'adaptation.default_steps': {'masks': 2, 'points': 0},
+    }
+    demo = WebDemo(EVAL_CONFIG, work_dir=str(tmp_path), cfg_options=small, short_side=None)
+    video, mask = demo.sample('tiny', 2)
+    stages = []
+
+    def report(stage: str, done: int, total: int) -> None:
+        stages.append((stage, done, total))
+
+    masks = demo.propagate(video, mask, 'LocalMatcher', None, report)
+    assert (ADAPTING, 2, 2) in stages and 'adaptation 2 steps' in masks.summary
+    stages.clear()
+    points = demo.track(video, '0,10.5,10.5', 'LocalMatcher', None, report)
+    assert not [s for s in stages if s[0] == ADAPTING] and 'adaptation 0 steps' in points.summary
