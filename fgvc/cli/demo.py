@@ -211,9 +211,11 @@ def run(args: argparse.Namespace, predictor: Predictor) -> Dict[str, int]:
     fps = args.fps or reader.fps
     source = source_record(args.video)
     input_h, input_w = predictor.encoder_size(reader)
+    steps = predictor.adapt_steps_for('masks' if args.mask else 'points')
+    adapted = f'; adapted to it for {steps} steps first (--adapt 0 skips)' if steps else ''
     print(
         f'{shown(reader.name)}: {len(reader)} frames, {reader.width}x{reader.height}, '
-        f'{reader.fps:g} fps; encoder input {input_w}x{input_h} on {predictor.device}'
+        f'{reader.fps:g} fps; encoder input {input_w}x{input_h} on {predictor.device}{adapted}'
     )
     start = time.time()
     if args.mask:

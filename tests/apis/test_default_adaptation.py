@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mmengine.config import Config
+from PIL import Image
 
 from fgvc.apis import Predictor
+from fgvc.cli import demo
 from fgvc.cli.demo import check_args, parse_args
 from fgvc.datasets.synthetic import make_moving_layer_scene, render
 from fgvc.engine.adaptation import default_steps
@@ -127,3 +129,24 @@ def test_save_adapted_that_nothing_would_write_is_refused(tmp_path):
             warn_untrained=False,
             save_adapted=str(tmp_path / 'a.pth'),
         )
+
+
+def test_demo_says_a_mask_run_is_adapted_and_how_to_skip_it(video, tmp_path, capsys):
+    frames, mask = video
+    folder = tmp_path / 'clip'
+    folder.mkdir()
+    for t, frame in enumerate(frames):
+        Image.fromarray(frame).save(folder / f'{t:05d}.png')
+    Image.fromarray(mask * 255).save(tmp_path / 'mask.png')
+    small = [
+        'model.backbone.base_channels=8',
+        'adaptation.crop_size=[32,32]',
+        'adaptation.default_steps.masks=2',
+    ]
+    common = ['--config', EVAL_CONFIG, '--checkpoint', 'none', '--cfg-options', *small]
+    demo.main(
+        [str(folder), '--mask', str(tmp_path / 'mask.png'), '--out', str(tmp_path / 'm')] + common
+    )
+    assert 'adapted to it for 2 steps first (--adapt 0 skips)' in capsys.readouterr().out
+    demo.main([str(folder), '--out', str(tmp_path / 'p')] + common)
+    assert 'adapted to it' not in capsys.readouterr().out
