@@ -289,8 +289,8 @@ class Predictor:
         would write refused."""
         adaptation = self._task_cfgs[self.point_task].get('adaptation')
         steps = {kind: self.adapt_steps_for(kind) for kind in VIDEO_KINDS}
+        where = named['adapt_steps'] if self.adapt_steps is not None else 'default_steps'
         for kind, count in steps.items():
-            where = named['adapt_steps'] if self.adapt_steps is not None else 'default_steps'
             check_adaptation_options(count, adaptation, f'{where} ({kind})')
         if self.save_adapted and not any(steps.values()):
             raise ValueError(

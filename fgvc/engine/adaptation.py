@@ -111,20 +111,21 @@ def check_steps(steps: int, steps_name: str = 'steps') -> None:
 VIDEO_KINDS = ('masks', 'points')
 
 
-def default_steps(cfg: Optional[Mapping], kind: str, where: str = 'adaptation') -> int:
+def default_steps(cfg: Optional[Mapping], kind: str) -> int:
     """The steps a ``kind`` video (:data:`VIDEO_KINDS`) is adapted for when
-    the caller gives no count: the config's ``adaptation.default_steps[kind]``
-    (``cfg`` is the ``adaptation`` dict, called ``where``), 0 without one."""
+    the caller gives no count: the ``adaptation`` dict ``cfg``'s
+    ``default_steps[kind]``, 0 without one."""
     steps = (cfg or {}).get('default_steps')
     if steps is None:
         return 0
-    if set(steps) - set(VIDEO_KINDS) or not all(
-        _is_count(v, 0) and v <= MAX_ADAPT_STEPS for v in steps.values()
-    ):
+    unknown = set(steps) - set(VIDEO_KINDS)
+    if unknown:
         raise ValueError(
-            f'{where}.default_steps must be None or a dict of step counts (0 to '
-            f'{MAX_ADAPT_STEPS}) by kind of video {VIDEO_KINDS}, got {steps!r}'
+            f'adaptation.default_steps gives step counts by kind of video {VIDEO_KINDS}, '
+            f'not {sorted(unknown)}'
         )
+    for name, count in steps.items():
+        check_steps(count, f'adaptation.default_steps.{name}')
     return int(steps.get(kind, 0))
 
 
