@@ -50,7 +50,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         const='auto',
         default=None,
         help='resume from CKPT (a checkpoint, a last_checkpoint file or a work dir), or '
-        'without a value from the latest checkpoint in the work dir',
+        'without a value from the latest checkpoint in the work dir (none there yet: start '
+        "as without --resume, from the config's load_from if it has one)",
     )
     add_trust_flag(parser, 'checkpoints (--resume, load_from, pretrained weights)')
     parser.add_argument(
@@ -75,13 +76,16 @@ def build_config(args: argparse.Namespace) -> Config:
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    stage_start = cfg.get('load_from')
     if args.resume is not None:
         cfg.resume, cfg.load_from = True, None if args.resume == 'auto' else args.resume
     if cfg.get('resume') and not cfg.get('load_from'):
         # mmengine's own lookup reads last_checkpoint as an absolute path
         found = find_resume_checkpoint(cfg.work_dir)
-        cfg.resume, cfg.load_from = found is not None, found
-    elif cfg.get('load_from'):
+        # Nothing to resume yet: the run starts, from the config's load_from
+        # (where a later training stage starts) when it has one.
+        cfg.resume, cfg.load_from = found is not None, found or stage_start
+    if cfg.get('load_from'):
         cfg.load_from = resolve_checkpoint(cfg.load_from)
     if args.launcher != 'none' and not torch.cuda.is_available():
         # DistributedDataParallel on CPU processes takes no device ids.
