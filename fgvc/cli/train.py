@@ -84,8 +84,10 @@ def build_config(args: argparse.Namespace) -> Config:
         found = find_resume_checkpoint(cfg.work_dir)
         # Nothing to resume yet: the run starts, from the config's load_from
         # (where a later training stage starts) when it has one.
-        cfg.resume, cfg.load_from = found is not None, found or stage_start
-    if cfg.get('load_from'):
+        cfg.resume, cfg.load_from = found is not None, found
+        if found is None and stage_start:
+            cfg.load_from = resolve_checkpoint(stage_start)
+    elif cfg.get('load_from'):
         cfg.load_from = resolve_checkpoint(cfg.load_from)
     if args.launcher != 'none' and not torch.cuda.is_available():
         # DistributedDataParallel on CPU processes takes no device ids.
