@@ -82,9 +82,9 @@ def build_config(args: argparse.Namespace) -> Config:
     if cfg.get('resume') and not cfg.get('load_from'):
         # mmengine's own lookup reads last_checkpoint as an absolute path
         found = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = found is not None, found
         # Nothing to resume yet: the run starts, from the config's load_from
         # (where a later training stage starts) when it has one.
-        cfg.resume, cfg.load_from = found is not None, found
         if found is None and stage_start:
             cfg.load_from = resolve_checkpoint(stage_start)
     elif cfg.get('load_from'):
