@@ -264,6 +264,13 @@ tasks = dict(
 # frame 0 to random homography warps of it (corners moved up to `max_warp`
 # px, gain and offset jittered by up to `jitter`) through window affinities
 # of `radius` cells must match the warped mask; Adam at its own `lr`.
+# `points`: a video tracked from query points is adapted to the points' own
+# tracks instead (None: like any other video): the unadapted encoder follows
+# discs of `disc_radius` px around the queries frame to frame, then discs of
+# frames `frame_gaps` apart, propagated one to the other through window
+# affinities of `radius` cells, must match; `anchor` weighs the KL divergence
+# from the unadapted affinities, and `query_warps` (None: off) adds the query
+# frame's discs learnt on its warps as a mask is; Adam at its own `lr`.
 # `default_steps`: the steps a Predictor (and tools/demo.py) without an
 # explicit count adapts a video for, by kind: a mask video gains 16.6 J&F on
 # the DAVIS dev clips with 40, points gain nothing that holds (0). Evaluation
@@ -283,6 +290,16 @@ adaptation = dict(
     trainable=None,
     anchor=dict(weight=10.0, temperature=0.07),
     annotation=dict(lr=3e-4, radius=8, temperature=0.07, max_warp=16.0, jitter=0.2, batch_size=2),
+    points=dict(
+        lr=3e-4,
+        radius=8,
+        temperature=0.07,
+        disc_radius=3.0,
+        batch_size=2,
+        frame_gaps=(1, 3),
+        anchor=0.1,
+        query_warps=None,
+    ),
     losses=dict(
         sup_loss=dict(
             type='FlowSupervision',

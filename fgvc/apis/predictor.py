@@ -345,11 +345,13 @@ class Predictor:
         reader: VideoReader,
         input_hw: Tuple[int, int],
         first_mask: Optional[np.ndarray] = None,
+        queries: Optional[np.ndarray] = None,
     ):
         """The task's model, or a copy adapted to ``reader`` (frames at
-        ``input_hw``, and ``first_mask`` when the config's
-        ``adaptation.annotation`` asks for it) with :meth:`adapt_steps_for`
-        its kind of video."""
+        ``input_hw``, and ``first_mask`` or the query points ``queries``
+        (t, y, x) in the video's pixels when the config's
+        ``adaptation.annotation`` or ``adaptation.points`` asks for them)
+        with :meth:`adapt_steps_for` its kind of video."""
         model = self.model(task)
         steps = self.adapt_steps_for('points' if first_mask is None else 'masks')
         if not steps:
@@ -365,6 +367,7 @@ class Predictor:
             seed=self.adapt_seed,
             progress=self.progress,
             first_mask=first_mask,
+            queries=queries,
         )
         if self.save_adapted:
             save_encoder(adapted, self.save_adapted, cfg.model.backbone)
@@ -406,7 +409,7 @@ class Predictor:
         reader = open_video(video)
         queries = queries_in_video(queries, reader)
         input_hw = self.encoder_size(reader)
-        model = self.model_for(self.point_task, reader, input_hw)
+        model = self.model_for(self.point_task, reader, input_hw, queries=queries[:, [0, 2, 1]])
         # (x, y) scale from the video's pixels to the encoder raster
         scale = np.array([input_hw[1] / reader.width, input_hw[0] / reader.height])
         query_frames = np.round(queries[:, 0])

@@ -23,7 +23,11 @@ A video tracked from a first-frame mask (VOS) is adapted to that mask
 instead, when ``annotation`` is set (:mod:`fgvc.engine.annotation`): the
 mask propagated to random warps of its frame must land where the warp moved
 it. That objective alone, with its own learning rate, replaces the ones
-above for such a video; ``bn_stats`` and ``trainable`` still apply.
+above for such a video; ``bn_stats`` and ``trainable`` still apply. A video
+tracked from query points is adapted to the points' own tracks when
+``points`` is set (:mod:`fgvc.engine.point_tracks`): the unadapted encoder
+follows each point from its query frame, and the adapted one learns those
+tracks between real frames, held near the unadapted affinities by an anchor.
 
 Each step reads only the frames it samples, so memory does not grow with the
 video's length. The caller's model is deep-copied and never modified; the
@@ -32,11 +36,10 @@ same seed gives the same adapted weights.
 
 import copy
 import io
-from typing import Dict, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.model import ModuleDict
 from mmengine.optim import build_optim_wrapper
@@ -48,11 +51,17 @@ from fgvc.fileio import atomic_write
 from fgvc.fileio.video_reader import VideoReader
 from fgvc.models.losses import encode_pairs
 from fgvc.models.losses.builder import build_loss_parts, loss_branches, weighted_losses
-from fgvc.models.losses.flow_labels import off_map_logits, window_inside
-from fgvc.models.ops import local_correlation_fast
 
 from .annotation import ANNOTATION_KEYS, annotation_loss, mask_one_hot
+from .point_tracks import (
+    POINTS_KEYS,
+    QUERY_WARPS_KEYS,
+    query_discs,
+    tracked_cells,
+    tracked_points_loss,
+)
 from .warps import WARP_KINDS, random_warp, warp_with_flow
+from .window import affinity_anchor
 
 __all__ = [
     'BN_STATS',
@@ -161,9 +170,38 @@ def check_adaptation_options(
     _check_scope(cfg, where)
 
 
+def _good_points(points: Mapping) -> bool:
+    if set(points) != set(POINTS_KEYS):
+        return False
+    gaps = tuple(points['frame_gaps'])
+    return (
+        points['lr'] > 0
+        and _is_count(points['radius'], 1)
+        and _is_count(points['batch_size'], 1)
+        and points['temperature'] > 0
+        and points['disc_radius'] >= 0
+        and points['anchor'] >= 0
+        and len(gaps) == 2
+        and all(_is_count(g, 1) for g in gaps)
+        and gaps[0] <= gaps[1]
+        and _good_query_warps(points['query_warps'])
+    )
+
+
+def _good_query_warps(warps: Optional[Mapping]) -> bool:
+    if warps is None:
+        return True
+    return (
+        set(warps) == set(QUERY_WARPS_KEYS)
+        and warps['weight'] >= 0
+        and warps['max_warp'] >= 0
+        and warps['jitter'] >= 0
+    )
+
+
 def _check_scope(cfg: Mapping, where: str) -> None:
-    """Raise an error naming the option when ``bn_stats``, ``trainable`` or
-    ``anchor`` (what adaptation may change, all optional) is malformed."""
+    """Raise an error naming the option when ``bn_stats``, ``trainable``,
+    ``anchor``, ``annotation`` or ``points`` (all optional) is malformed."""
     if cfg.get('bn_stats', 'batch') not in BN_STATS:
         raise ValueError(f'{where}.bn_stats must be one of {BN_STATS}, got {cfg["bn_stats"]!r}')
     trainable = cfg.get('trainable')
@@ -184,6 +222,14 @@ def _check_scope(cfg: Mapping, where: str) -> None:
         raise ValueError(
             f'{where}.annotation must be None (off) or dict({", ".join(ANNOTATION_KEYS)}) with '
             f'lr > 0, radius and batch_size >= 1, got {annotation!r}'
+        )
+    points = cfg.get('points')
+    if points is not None and not _good_points(points):
+        raise ValueError(
+            f'{where}.points must be None (off) or dict({", ".join(POINTS_KEYS)}) with lr > 0, '
+            'radius and batch_size >= 1, temperature > 0, disc_radius and anchor >= 0, '
+            'frame_gaps (min, max) with 1 <= min <= max, query_warps None or '
+            f'dict({", ".join(QUERY_WARPS_KEYS)}) >= 0, got {points!r}'
         )
     anchor = cfg.get('anchor')
     if anchor is not None and (
@@ -261,33 +307,6 @@ def _build_parts(cfg: Mapping, backbone: nn.Module, device: torch.device) -> Mod
     return build_loss_parts(cfg['losses'], cfg['radius'], channels, 'adaptation.losses').to(device)
 
 
-def affinity_anchor(
-    adapted: Tuple[Tensor, Tensor],
-    frozen: Tuple[Tensor, Tensor],
-    radius: int,
-    temperature: float,
-) -> Tensor:
-    """Mean over target cells of KL(frozen || adapted) between window affinities.
-
-    Each encoder's affinity of target cell p to reference cell p + d (d in
-    the radius-``radius`` window, on the map) is the softmax over d of
-    ``<f_tgt(p), f_ref(p + d)> / temperature`` with unit feature vectors, as
-    label propagation reads it. ``adapted`` and ``frozen`` are each
-    ``(reference, target)`` features ``[B, C, h, w]`` of the same frames.
-    """
-    inside = window_inside(adapted[0].shape[-2:], radius, adapted[0].device)
-
-    def log_affinity(ref: Tensor, tgt: Tensor) -> Tensor:
-        ref, tgt = F.normalize(ref, dim=1), F.normalize(tgt, dim=1)
-        logits = local_correlation_fast(tgt, ref, radius) / temperature
-        return off_map_logits(logits, inside, 'mask').log_softmax(dim=1)
-
-    log_q = log_affinity(*adapted)
-    log_p = log_affinity(*frozen)
-    terms = log_p.exp() * (log_p - log_q)
-    return terms.masked_fill(~inside, 0.0).sum(dim=1).mean()
-
-
 def _losses(
     backbone: nn.Module,
     parts: ModuleDict,
@@ -352,6 +371,85 @@ def _prepare(model: nn.Module, video: VideoReader, input_size: Optional[Sequence
     return preprocessor.normalize, preprocessor.input_size or (video.height, video.width)
 
 
+def _points_step(
+    backbone: nn.Module,
+    frozen: nn.Module,
+    sampler: _Sampler,
+    cells: Tensor,
+    pixels: Tensor,
+    cfg: Mapping,
+) -> Callable[[], Tensor]:
+    """One step's loss of adapting to the query points' tracks ``cells``,
+    with the query frame's warps when ``cfg['query_warps']`` asks."""
+    warps = cfg['query_warps']
+    if warps:
+        frame_index, one_hot = query_discs(pixels, sampler.frame(0).shape[-2:], cfg['disc_radius'])
+        frame = sampler.frame(frame_index)
+        one_hot = one_hot.to(frame)
+        warp_cfg = dict(
+            radius=cfg['radius'],
+            temperature=cfg['temperature'],
+            max_warp=warps['max_warp'],
+            jitter=warps['jitter'],
+            batch_size=cfg['batch_size'],
+        )
+
+    def step() -> Tensor:
+        loss = tracked_points_loss(backbone, sampler.frame, cells, cfg, sampler.rng, frozen)
+        if warps:
+            loss = loss + warps['weight'] * annotation_loss(
+                backbone, frame, one_hot, warp_cfg, sampler.rng
+            )
+        return loss
+
+    return step
+
+
+def _objective(
+    model: nn.Module,
+    backbone: nn.Module,
+    sampler: _Sampler,
+    cfg: Mapping,
+    mask: Tuple[Optional[Mapping], Optional[np.ndarray]],
+    points: Tuple[Optional[Mapping], Optional[np.ndarray]],
+) -> Tuple[ModuleDict, dict, Callable[[], Tensor]]:
+    """What adapting ``backbone`` (the copy of ``model``'s) trains besides it,
+    its optimiser config, and a function giving one step's loss: the mask's
+    (``mask`` = (``cfg['annotation']``, first mask), when both are given),
+    the query points' tracks' (``points`` = (``cfg['points']``, queries)),
+    or else the self-supervised losses'."""
+    device = next(backbone.parameters()).device
+    (annotation, first_mask), (points_cfg, queries) = mask, points
+    if annotation is not None:
+        frame = sampler.frame(0)
+        one_hot = mask_one_hot(first_mask, frame.shape[-2:]).to(frame)
+        optimiser = _optim_wrapper_cfg(dict(lr=annotation['lr']))
+        return (
+            ModuleDict(),
+            optimiser,
+            lambda: annotation_loss(backbone, frame, one_hot, annotation, sampler.rng),
+        )
+    if points_cfg is not None:
+        frozen = copy.deepcopy(model.backbone).eval()
+        video, frame_hw = sampler.video, sampler.frame(0).shape[-2:]
+        pixels = torch.as_tensor(np.asarray(queries, dtype=np.float32)).reshape(-1, 3)
+        pixels = pixels * torch.tensor([1.0, frame_hw[0] / video.height, frame_hw[1] / video.width])
+        cells = tracked_cells(frozen, sampler.frame, len(video), pixels, points_cfg)
+        return (
+            ModuleDict(),
+            _optim_wrapper_cfg(dict(lr=points_cfg['lr'])),
+            _points_step(backbone, frozen, sampler, cells, pixels, points_cfg),
+        )
+    parts = _build_parts(cfg, backbone, device)
+    anchor = cfg.get('anchor')
+    frozen = copy.deepcopy(model.backbone).eval() if anchor and anchor['weight'] else None
+    return (
+        parts,
+        _optim_wrapper_cfg(cfg),
+        lambda: sum(_losses(backbone, parts, sampler, cfg, device, frozen).values()),
+    )
+
+
 def adapt_encoder(
     model: nn.Module,
     video: VideoReader,
@@ -361,6 +459,7 @@ def adapt_encoder(
     seed: int = 0,
     progress: bool = False,
     first_mask: Optional[np.ndarray] = None,
+    queries: Optional[np.ndarray] = None,
 ) -> nn.Module:
     """A copy of ``model`` (a tracker with ``backbone`` and ``data_preprocessor``)
     whose encoder is fine-tuned for ``steps`` steps on ``video``.
@@ -393,6 +492,13 @@ def adapt_encoder(
             the encoder is adapted to it alone
             (:func:`fgvc.engine.annotation.annotation_loss`, Adam at the
             annotation's ``lr``) instead of the self-supervised losses.
+        queries: ``[N, 3]`` (t, y, x) query points in the video's pixels,
+            the input of point tracking; with ``cfg['points']``
+            (``dict(lr, radius, temperature, disc_radius, batch_size,
+            frame_gaps, anchor, query_warps)``) and no ``first_mask`` the encoder is
+            adapted to the points' tracks
+            (:func:`fgvc.engine.point_tracks.tracked_points_loss`, Adam at
+            the points' ``lr``) instead of the self-supervised losses.
     """
     check_adaptation_options(steps, cfg)
     adapted = copy.deepcopy(model)
@@ -400,7 +506,9 @@ def adapt_encoder(
         return adapted
     prepare, size = _prepare(model, video, input_size)
     annotation = cfg.get('annotation') if first_mask is not None else None
-    check_video(len(video), size, None if annotation is not None else cfg['crop_size'])
+    points = cfg.get('points') if queries is not None and annotation is None else None
+    crops = annotation is None and points is None
+    check_video(len(video), size, cfg['crop_size'] if crops else None)
     parameter = next(adapted.backbone.parameters(), None)
     if parameter is None:
         raise ValueError(
@@ -411,33 +519,20 @@ def adapt_encoder(
     with torch.random.fork_rng(devices=[device] if device.type == 'cuda' else []):
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        if annotation is not None:
-            parts, frozen = ModuleDict(), None
-            frame = prepare(torch.from_numpy(np.ascontiguousarray(video.read(0, 1)[0])))
-            one_hot = mask_one_hot(first_mask, frame.shape[-2:]).to(frame)
-            optimiser = _optim_wrapper_cfg(dict(lr=annotation['lr']))
-        else:
-            parts = _build_parts(cfg, adapted.backbone, device)
-            anchor = cfg.get('anchor')
-            frozen = copy.deepcopy(model.backbone).eval() if anchor and anchor['weight'] else None
-            optimiser = _optim_wrapper_cfg(cfg)
+        sampler = _Sampler(video, prepare, cfg, rng)
+        parts, optimiser, step_loss = _objective(
+            model, adapted.backbone, sampler, cfg, (annotation, first_mask), (points, queries)
+        )
         grads = [p.requires_grad for p in adapted.backbone.parameters()]
         _freeze_all_but(adapted.backbone, cfg.get('trainable'))
         trained = ModuleDict(dict(backbone=adapted.backbone, parts=parts))
         optim_wrapper = build_optim_wrapper(trained, optimiser)
-        sampler = _Sampler(video, prepare, cfg, rng)
         trained.train()
         if cfg.get('bn_stats', 'batch') == 'frozen':
             _freeze_bn_stats(adapted.backbone)
         with torch.enable_grad():
             for _ in tqdm(range(steps), desc='adapting the encoder', disable=not progress):
-                if annotation is not None:
-                    loss = annotation_loss(adapted.backbone, frame, one_hot, annotation, rng)
-                else:
-                    loss = sum(
-                        _losses(adapted.backbone, parts, sampler, cfg, device, frozen).values()
-                    )
-                optim_wrapper.update_params(loss)
+                optim_wrapper.update_params(step_loss())
         for param, grad in zip(adapted.backbone.parameters(), grads):
             param.requires_grad_(grad)
     adapted.eval()

@@ -4,6 +4,7 @@ import copy
 import time
 from typing import Optional
 
+import numpy as np
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -14,12 +15,24 @@ from fgvc.registry import HOOKS
 from .adaptation import adapt_encoder, check_adaptation_options
 
 
+def _queries_in_video(sample, video: ArrayVideo) -> Optional[np.ndarray]:
+    """The sample's ``query_points`` (t, y, x), from its ``raster_hw`` to the
+    pixels of ``video`` (its model inputs); None without query points."""
+    queries = getattr(sample, 'query_points', None)
+    if queries is None:
+        return None
+    queries = np.array(queries, dtype=np.float64).reshape(-1, 3)
+    raster = getattr(sample, 'raster_hw', None) or (video.height, video.width)
+    queries[:, 1:] *= np.array([video.height / raster[0], video.width / raster[1]])
+    return queries
+
+
 @HOOKS.register_module()
 class TestTimeAdaptationHook(Hook):
     """Before each test video, load into the model's encoder a copy adapted to
     that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`) and,
     with ``annotation`` in ``cfg``, its first-frame mask (the input of
-    semi-supervised VOS); after it, restore the original weights. No later
+    semi-supervised VOS) or, with ``points``, its query points; after it, restore the original weights. No later
     frame's labels are read. mmengine's test loop runs hooks without
     gradients; the adaptation enables them for itself. After the loop, the
     seconds per step are in the message hub's info
@@ -52,9 +65,16 @@ class TestTimeAdaptationHook(Hook):
             raise ValueError(f'Adaptation runs per video: use batch_size=1, got {len(inputs)}')
         video = ArrayVideo(inputs[0].cpu().numpy())
         first_mask = getattr(data_batch['data_samples'][0], 'first_mask', None)
+        queries = _queries_in_video(data_batch['data_samples'][0], video)
         start = time.perf_counter()
         adapted = adapt_encoder(
-            model, video, self.steps, self.cfg, seed=self.seed, first_mask=first_mask
+            model,
+            video,
+            self.steps,
+            self.cfg,
+            seed=self.seed,
+            first_mask=first_mask,
+            queries=queries,
         )
         self._seconds += time.perf_counter() - start
         self._videos += 1

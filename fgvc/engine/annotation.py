@@ -21,11 +21,9 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from fgvc.fileio.images import VOID
-from fgvc.models.losses.flow_labels import off_map_logits, window_inside
-from fgvc.models.losses.reconstruction_loss import reconstruct
-from fgvc.models.ops import local_correlation_fast
 
 from .warps import random_warp, warp_with_flow
+from .window import propagate_in_window
 
 __all__ = ['ANNOTATION_KEYS', 'annotation_loss', 'mask_one_hot']
 
@@ -71,10 +69,7 @@ def annotation_loss(
     radius = cfg['radius']
     source_labels = F.adaptive_avg_pool2d(one_hot[None], cells).expand(count, -1, -1, -1)
     target_labels = F.adaptive_avg_pool2d(torch.stack(warped_labels), cells)
-    inside = window_inside(cells, radius, frame.device)
-    logits = local_correlation_fast(target, source, radius) / cfg['temperature']
-    affinity = off_map_logits(logits, inside, 'mask').softmax(dim=1)
-    propagated = reconstruct(affinity, source_labels, radius)
+    propagated = propagate_in_window(source, target, source_labels, radius, cfg['temperature'])
     cross_entropy = -(target_labels * propagated.clamp_min(1e-6).log()).sum(dim=1)
     # a cell whose labels do not sum to about 1 lies partly outside the warped frame
     kept = target_labels.sum(dim=1) > 0.9

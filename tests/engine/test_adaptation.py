@@ -258,9 +258,15 @@ def test_demo_adapt_bad_inputs_stop_with_one_clear_error_and_no_output(tmp_path)
             ['--adapt', '-1'],
             'needs a step count >= 0, got -1',
         ),
-        (
+        (  # the self-supervised losses crop (query points, adapted to their tracks, do not)
             tmp_path / 'ok',
-            ['--adapt', '2'],
+            [
+                '--adapt',
+                '2',
+                '--cfg-options',
+                'model.backbone.base_channels=8',
+                'adaptation.points=None',
+            ],
             'crops 64x64 (h x w) from the encoder input, but the frames are 48x48',
         ),
     ]
