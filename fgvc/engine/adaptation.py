@@ -506,7 +506,8 @@ def adapt_encoder(
         return adapted
     prepare, size = _prepare(model, video, input_size)
     annotation = cfg.get('annotation') if first_mask is not None else None
-    points = cfg.get('points') if queries is not None and annotation is None else None
+    has_queries = queries is not None and len(queries) > 0
+    points = cfg.get('points') if has_queries and annotation is None else None
     crops = annotation is None and points is None
     check_video(len(video), size, cfg['crop_size'] if crops else None)
     parameter = next(adapted.backbone.parameters(), None)

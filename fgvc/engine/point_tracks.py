@@ -130,7 +130,7 @@ def tracked_cells(
             here = query_frames == t
             if here.any():
                 start = (queries[here, 1:].cpu() * scale).floor().long()
-                current[here] = torch.minimum(start, torch.tensor(size) - 1)
+                current[here] = torch.minimum(start.clamp_min(0), torch.tensor(size) - 1)
             cells[t, moving | here] = current[moving | here]
             previous = features
     return cells

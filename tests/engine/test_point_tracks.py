@@ -105,7 +105,7 @@ def test_points_adaptation_brings_tracks_closer_to_the_known_motion(query_warps)
 def test_without_queries_or_points_config_adaptation_is_self_supervised():
     video, model = ArrayVideo(moving_video()), tracker()
     plain = adapt_encoder(model, video, 2, FROZEN, seed=4).state_dict()
-    for cfg, queries in ((WITH_POINTS, None), (FROZEN, QUERIES)):
+    for cfg, queries in ((WITH_POINTS, None), (WITH_POINTS, QUERIES[:0]), (FROZEN, QUERIES)):
         same = adapt_encoder(model, video, 2, cfg, seed=4, queries=queries).state_dict()
         assert all(torch.equal(v, same[k]) for k, v in plain.items())
     tracked = adapt_encoder(model, video, 2, WITH_POINTS, seed=4, queries=QUERIES).state_dict()
