@@ -9,6 +9,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from release_checkpoint import release_resnet18_state_dict
+from track_tolerance import assert_tracks_close
 
 from fgvc.datasets.tapvid import write_tapvid_npz
 from fgvc.evaluation.tasks import prepare_test_config
@@ -23,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / 'tests/data/fixtures/original/propagation.npz'
 EVAL_CONFIG = str(ROOT / 'configs/eval/res18_d1_eval.py')
 QUERY_SETS = ('first', 'multi')
-#: Track positions agree to this (px, 256x256 raster): float32 sums in another order.
-TRACK_TOLERANCE = 1e-3
 
 register_all_modules()
 
@@ -154,15 +153,15 @@ def test_memory_is_the_query_frame_plus_the_last_five_frames(fixture):
 
 @pytest.mark.parametrize('query_set', QUERY_SETS)
 def test_release_tracks_and_visibility(fixture, release_outputs, query_set):
-    """Tracks to 1e-3 px (frames before a query frame exactly 0) and
-    visibility exactly, in the release's output order."""
+    """Tracks to float rounding (tests/track_tolerance.py; frames before a
+    query frame exactly 0) and visibility exactly, in the release's output order."""
     item, sample = release_outputs[query_set]
     order = fixture[f'{query_set}_out_order']
     queries = sample['query_points'][:, [0, 2, 1]]  # (t, y, x) -> the release's (t, x, y)
     np.testing.assert_array_equal(queries, fixture[f'{query_set}_query_points'])
     tracks = sample['pred_tracks'][order].transpose(1, 0, 2)  # [T, N, 2] as the release's
     expected = fixture[f'{query_set}_out_tracks_pred']
-    np.testing.assert_allclose(tracks, expected, rtol=0, atol=TRACK_TOLERANCE)
+    assert_tracks_close(tracks, expected)
     before_query = np.arange(8)[:, None] < queries[order, 0][None]
     assert before_query.any() == (query_set == 'multi')
     assert (tracks[before_query] == 0).all()
