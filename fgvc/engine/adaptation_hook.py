@@ -32,11 +32,11 @@ class TestTimeAdaptationHook(Hook):
     """Before each test video, load into the model's encoder a copy adapted to
     that video's frames (:func:`fgvc.engine.adaptation.adapt_encoder`) and,
     with ``annotation`` in ``cfg``, its first-frame mask (the input of
-    semi-supervised VOS) or, with ``points``, its query points; after it, restore the original weights. No later
-    frame's labels are read. mmengine's test loop runs hooks without
-    gradients; the adaptation enables them for itself. After the loop, the
-    seconds per step are in the message hub's info
-    ``adaptation_seconds_per_step``.
+    semi-supervised VOS) or, with ``points``, its query points; after it,
+    restore the original weights. No later frame's labels are read.
+    mmengine's test loop runs hooks without gradients; the adaptation enables
+    them for itself. After the loop, the seconds per step are in the message
+    hub's info ``adaptation_seconds_per_step``.
 
     Args:
         steps: Adaptation steps per video.
