@@ -17,6 +17,7 @@ import math
 from collections import OrderedDict
 from typing import Iterable, List, Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -130,3 +131,19 @@ def tensors_sha256(tensors: Iterable[Tensor]) -> str:
     for tensor in tensors:
         digest.update(tensor.contiguous().numpy().tobytes())
     return digest.hexdigest()
+
+
+#: About the largest value of the release features (fixture B's backbone_io).
+FEATURE_REACH = 50.0
+
+
+def assert_release_features(feat: np.ndarray, io) -> None:
+    """``feat`` [2,256,48,64] equals the fixture's to 1e-5 relative and 1e-5
+    of the features' reach (50) absolute: float32 sums in another order differ
+    by 2e-5 on two threads and by up to 9e-5 on another CPU's kernels (AVX2
+    against AVX-512); a wrong layer or key moves them by whole units."""
+    atol = 1e-5 * FEATURE_REACH
+    np.testing.assert_allclose(feat[:, :, ::4, ::4], io['feat_sub4'], rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(
+        feat.mean(axis=(2, 3)), io['feat_channel_mean'], rtol=1e-5, atol=atol
+    )

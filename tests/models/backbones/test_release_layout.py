@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from release_checkpoint import (
+    assert_release_features,
     release_resnet18_state_dict,
     release_resnet_state_dict,
     release_training_state_dict,
@@ -49,22 +50,6 @@ def test_release_keys_map_one_to_one_in_order_and_give_the_release_features() ->
     with torch.no_grad():
         feat = full(torch.from_numpy(io['x']))[0].numpy()
     assert_release_features(feat, io)
-
-
-#: About the largest value of the release features (fixture B's backbone_io).
-FEATURE_REACH = 50.0
-
-
-def assert_release_features(feat: np.ndarray, io) -> None:
-    """``feat`` [2,256,48,64] equals the fixture's to 1e-5 relative and 1e-5
-    of the features' reach (50) absolute: float32 sums in another order differ
-    by 2e-5 on two threads and by up to 9e-5 on another CPU's kernels (AVX2
-    against AVX-512); a wrong layer or key moves them by whole units."""
-    atol = 1e-5 * FEATURE_REACH
-    np.testing.assert_allclose(feat[:, :, ::4, ::4], io['feat_sub4'], rtol=1e-5, atol=atol)
-    np.testing.assert_allclose(
-        feat.mean(axis=(2, 3)), io['feat_channel_mean'], rtol=1e-5, atol=atol
-    )
 
 
 def test_the_converter_is_also_named_with_the_other_converters() -> None:
