@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from fgvc.fileio.images import VOID
 
 from .warps import random_warp, warp_with_flow
-from .window import propagate_in_window
+from .window import label_cross_entropy, propagate_in_window
 
 __all__ = ['ANNOTATION_KEYS', 'annotation_loss', 'mask_one_hot']
 
@@ -70,7 +70,7 @@ def annotation_loss(
     source_labels = F.adaptive_avg_pool2d(one_hot[None], cells).expand(count, -1, -1, -1)
     target_labels = F.adaptive_avg_pool2d(torch.stack(warped_labels), cells)
     propagated = propagate_in_window(source, target, source_labels, radius, cfg['temperature'])
-    cross_entropy = -(target_labels * propagated.clamp_min(1e-6).log()).sum(dim=1)
+    cross_entropy = label_cross_entropy(propagated, target_labels)
     # a cell whose labels do not sum to about 1 lies partly outside the warped frame
     kept = target_labels.sum(dim=1) > 0.9
     if not kept.any():  # a warp this large leaves no whole cell: no signal, not NaN

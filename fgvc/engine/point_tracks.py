@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .window import affinity_anchor, propagate_in_window
+from .window import affinity_anchor, label_cross_entropy, propagate_in_window
 
 __all__ = [
     'POINTS_KEYS',
@@ -167,7 +167,7 @@ def tracked_points_loss(
     propagated = propagate_in_window(
         unit[:count], unit[count:], labels[:count], cfg['radius'], cfg['temperature']
     )
-    loss = -(labels[count:] * propagated.clamp_min(1e-6).log()).sum(dim=1).mean()
+    loss = label_cross_entropy(propagated, labels[count:]).mean()
     if cfg['anchor']:
         with torch.no_grad():
             reference = frozen(inputs)[-1]

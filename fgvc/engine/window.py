@@ -14,7 +14,10 @@ from fgvc.models.losses.flow_labels import off_map_logits, window_inside
 from fgvc.models.losses.reconstruction_loss import reconstruct
 from fgvc.models.ops import local_correlation_fast
 
-__all__ = ['affinity_anchor', 'propagate_in_window', 'window_logits']
+__all__ = ['affinity_anchor', 'label_cross_entropy', 'propagate_in_window', 'window_logits']
+
+#: Floor of a propagated label's share before its log (an empty cell is not -inf).
+LABEL_FLOOR = 1e-6
 
 
 def window_logits(
@@ -36,6 +39,13 @@ def propagate_in_window(
     ``target``."""
     logits, _ = window_logits(reference, target, radius, temperature)
     return reconstruct(logits.softmax(dim=1), labels, radius)
+
+
+def label_cross_entropy(propagated: Tensor, labels: Tensor) -> Tensor:
+    """``[B, h, w]`` cross-entropy of the ``propagated`` labels ``[B, K, h, w]``
+    against the soft ``labels`` of the same cells: -sum_k labels_k log
+    max(propagated_k, LABEL_FLOOR)."""
+    return -(labels * propagated.clamp_min(LABEL_FLOOR).log()).sum(dim=1)
 
 
 def affinity_anchor(
