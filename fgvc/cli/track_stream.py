@@ -15,6 +15,7 @@ first frame's size, is checked before anything is written.
 """
 
 import argparse
+import contextlib
 import itertools
 import os
 import os.path as osp
@@ -152,16 +153,38 @@ def queries_by_frame(spec: str, height: int, width: int) -> Dict[int, Tuple[list
     return out
 
 
-def stop_on_signals() -> None:
-    """Ctrl-C (SIGINT) and SIGTERM both end the loop cleanly. SIGINT is set
-    explicitly: a process started in the background by a non-interactive
-    shell inherits it ignored, and Python then leaves it so."""
+class FrameSignals:
+    """Ctrl-C (SIGINT) and SIGTERM end the loop cleanly, by raising
+    KeyboardInterrupt, but never halfway through writing a frame's outputs:
+    a signal that arrives inside :meth:`whole_frame` is raised when the frame
+    is written, so the CSV and the video always hold the same frames. SIGINT
+    is set explicitly: a process started in the background by a
+    non-interactive shell inherits it ignored, and Python then leaves it so."""
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending = False
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, handler)
+    def install(self) -> None:
+        signal.signal(signal.SIGINT, self.handle)
+        signal.signal(signal.SIGTERM, self.handle)
+
+    def handle(self, signum, frame) -> None:
+        if self.holding:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def whole_frame(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def record(t: int, ids: np.ndarray, xy: np.ndarray, visible: np.ndarray, csv: TextIO) -> None:
@@ -199,7 +222,7 @@ def open_stream(args: argparse.Namespace):
     return capture, alias, itertools.chain([first], frames), pending, predictor
 
 
-def track(args: argparse.Namespace) -> bool:
+def track(args: argparse.Namespace, signals: FrameSignals) -> bool:
     """Track the stream into ``args.out``; returns False if interrupted."""
     csv_path = osp.join(args.out, 'tracks.csv')
     capture, alias, frames, pending, predictor = open_stream(args)
@@ -219,13 +242,17 @@ def track(args: argparse.Namespace) -> bool:
                     ids, xy = pending.pop(t)
                     tracker.add_points(xy, ids)
                 ids, xy, visible = tracker.step(frame)
-                record(t, ids, xy, visible, csv)
+                drawn = None
                 if writer is not None:
                     colour = colours[ids % PALETTE]
-                    writer.write(
-                        draw_track_frame(frame, xy[:, None], ~visible[:, None], 0, colour, RADIUS)
+                    drawn = draw_track_frame(
+                        frame, xy[:, None], ~visible[:, None], 0, colour, RADIUS
                     )
-                count += 1
+                with signals.whole_frame():
+                    record(t, ids, xy, visible, csv)
+                    if drawn is not None:
+                        writer.write(drawn)
+                    count += 1
                 now = time.perf_counter()
                 if now - reported >= REPORT_EVERY_S:
                     print(f'frame {t}: {len(ids)} points, {count / (now - start):.1f} frames/s')
@@ -249,10 +276,11 @@ def track(args: argparse.Namespace) -> bool:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    stop_on_signals()
+    signals = FrameSignals()
+    signals.install()
     with one_line_errors():
         check_args(args)
-        completed = track(args)
+        completed = track(args, signals)
     if not completed:
         sys.exit(INTERRUPTED)
 

@@ -24,6 +24,7 @@ from test_demo import (
     write_video_cv2,
 )
 
+from fgvc.cli.track_stream import FrameSignals
 from fgvc.datasets.synthetic import render
 from fgvc.fileio.video_reader import open_video
 
@@ -120,6 +121,31 @@ def test_ctrl_c_keeps_everything_written_readable(tmp_path):
     seen = int(rows[:, 0].max()) + 1
     assert 3 <= seen < 200 and len(rows) == 9 * seen
     assert len(open_video(str(out / 'tracks.mp4'))) == seen
+
+
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_frame_is_written_waits_for_the_whole_frame(signum):
+    # the CI race this guards: Ctrl-C between a frame's CSV rows and its
+    # video frame left the video one frame short of the CSV
+    signals = FrameSignals()
+    saved = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    written = []
+    try:
+        signals.install()
+        with pytest.raises(KeyboardInterrupt):
+            with signals.whole_frame():
+                os.kill(os.getpid(), signum)
+                written.append('csv rows')
+                written.append('video frame')
+        assert written == ['csv rows', 'video frame']
+        with pytest.raises(KeyboardInterrupt):  # outside a frame it stops at once
+            os.kill(os.getpid(), signum)
+            time.sleep(5)
+            written.append('never')
+        assert written == ['csv rows', 'video frame']
+    finally:
+        signal.signal(signal.SIGINT, saved[0])
+        signal.signal(signal.SIGTERM, saved[1])
 
 
 def test_bad_sources_are_named(tmp_path, capsys):
