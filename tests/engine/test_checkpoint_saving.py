@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,11 @@ def test_sigkill_at_every_checkpoint_event_then_resume_gives_the_uninterrupted_r
 ):
     assert Path(str(straight) + '.events').read_text().splitlines() == EVENTS
     expected = weights(straight)
-    for kill_at, event in enumerate(EVENTS):
-        work = tmp_path / f'killed_{kill_at}'
-        killed = train(tiny_cfg, work, kill_at=kill_at)
+    works = [tmp_path / f'killed_{kill_at}' for kill_at in range(len(EVENTS))]
+    # the killed runs are independent one-thread processes: two at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        kills = list(pool.map(lambda k: train(tiny_cfg, works[k], kill_at=k), range(len(EVENTS))))
+    for kill_at, (event, work, killed) in enumerate(zip(EVENTS, works, kills)):
         assert killed.returncode == -9, (event, killed.stderr[-2000:])
         # at any moment after the first checkpoint, one complete checkpoint is named
         if kill_at > 1:
