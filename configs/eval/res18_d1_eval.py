@@ -269,8 +269,8 @@ tasks = dict(
 # discs of `disc_radius` px around the queries frame to frame, then discs of
 # frames `frame_gaps` apart, propagated one to the other through window
 # affinities of `radius` cells, must match; `anchor` weighs the KL divergence
-# from the unadapted affinities, and `query_warps` (None: off) adds the query
-# frame's discs learnt on its warps as a mask is; Adam at its own `lr`.
+# from the unadapted affinities, and `query_warps` (weight 0: off) adds the
+# query frame's discs learnt on its warps as a mask is; Adam at its own `lr`.
 # `default_steps`: the steps a Predictor (and tools/demo.py) without an
 # explicit count adapts a video for, by kind: a mask video gains 16.6 J&F on
 # the DAVIS dev clips with 40, points gain nothing that holds (0). Evaluation
@@ -298,7 +298,7 @@ adaptation = dict(
         batch_size=2,
         frame_gaps=(1, 3),
         anchor=0.1,
-        query_warps=None,
+        query_warps=dict(weight=0.0, max_warp=16.0, jitter=0.2),
     ),
     losses=dict(
         sup_loss=dict(

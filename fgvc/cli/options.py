@@ -178,6 +178,30 @@ def announce_weights(predictor: Predictor) -> None:
         print(f'WARNING: {untrained_encoder_message(predictor.weights.fallback)}', file=sys.stderr)
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` (``KEY=VALUE`` entries, values read as
+    numbers, booleans, None, strings, [lists] and (tuples)), with an entry it
+    cannot read refused in one line naming it: mmengine recurses without end
+    on a call such as ``dict(a=1, b=2)`` and fails with a traceback on a
+    missing ``=`` or an unbalanced bracket."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        options = dict(getattr(namespace, self.dest, None) or {})
+        for entry in values or ():
+            key, equals, value = entry.partition('=')
+            if not equals or not key:
+                parser.error(f'{option_string} {entry!r}: expected KEY=VALUE')
+            try:
+                options[key] = self._parse_iterable(value)
+            except (RecursionError, AssertionError, ValueError):
+                parser.error(
+                    f'{option_string} {entry!r}: cannot read the value (numbers, true/false, '
+                    'None, strings, [lists] and (tuples) are read; a dict is set one key at '
+                    f'a time, e.g. {key}.NAME=VALUE)'
+                )
+        setattr(namespace, self.dest, options)
+
+
 def add_cfg_options(
     parser: argparse.ArgumentParser, example: str = 'model.propagation.topk=5', help: str = ''
 ) -> None:
@@ -186,7 +210,7 @@ def add_cfg_options(
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         default={},
         help=help
         or f"override config entries, e.g. {example}; setting a part's type, e.g. "

@@ -229,7 +229,7 @@ def _check_scope(cfg: Mapping, where: str) -> None:
             f'{where}.points must be None (off) or dict({", ".join(POINTS_KEYS)}) with lr > 0, '
             'radius and batch_size >= 1, temperature > 0, disc_radius and anchor >= 0, '
             'frame_gaps (min, max) with 1 <= min <= max, query_warps None or '
-            f'dict({", ".join(QUERY_WARPS_KEYS)}) >= 0, got {points!r}'
+            f'dict({", ".join(QUERY_WARPS_KEYS)}) >= 0 (weight 0: off), got {points!r}'
         )
     anchor = cfg.get('anchor')
     if anchor is not None and (
@@ -381,7 +381,7 @@ def _points_step(
 ) -> Callable[[], Tensor]:
     """One step's loss of adapting to the query points' tracks ``cells``,
     with the query frame's warps when ``cfg['query_warps']`` asks."""
-    warps = cfg['query_warps']
+    warps = cfg['query_warps'] if cfg['query_warps'] and cfg['query_warps']['weight'] else None
     if warps:
         frame_index, one_hot = query_discs(pixels, sampler.frame(0).shape[-2:], cfg['disc_radius'])
         frame = sampler.frame(frame_index)

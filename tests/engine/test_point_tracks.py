@@ -102,6 +102,22 @@ def test_points_adaptation_brings_tracks_closer_to_the_known_motion(query_warps)
     assert track_error(adapted, frames) < track_error(model, frames)
 
 
+def test_query_warps_of_weight_0_are_off():
+    """The eval config holds query_warps with weight 0, so that one
+    --cfg-options key turns them on: off, they adapt as None does."""
+    video, model = ArrayVideo(moving_video()), tracker()
+    weights = {}
+    for name, warps in (
+        ('none', None),
+        ('zero', dict(QUERY_WARPS, weight=0.0)),
+        ('on', QUERY_WARPS),
+    ):
+        cfg = dict(FROZEN, points=dict(POINTS, query_warps=warps))
+        weights[name] = adapt_encoder(model, video, 3, cfg, seed=2, queries=QUERIES).state_dict()
+    assert all(torch.equal(v, weights['zero'][k]) for k, v in weights['none'].items())
+    assert any(not torch.equal(v, weights['on'][k]) for k, v in weights['none'].items())
+
+
 def test_without_queries_or_points_config_adaptation_is_self_supervised():
     video, model = ArrayVideo(moving_video()), tracker()
     plain = adapt_encoder(model, video, 2, FROZEN, seed=4).state_dict()

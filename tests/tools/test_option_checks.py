@@ -5,6 +5,7 @@ queries outside the frame; Ctrl-C ends the demo with one line. Also: a
 queries CSV with a byte-order mark keeps its first point, and an untrained
 encoder repeats bit for bit (issues 27 and 29)."""
 
+import argparse
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from tool_runs import (
     QUICKSTART_CONFIG,
     RAW_CONFIG,
@@ -26,8 +28,10 @@ from tool_runs import (
 )
 
 from fgvc.apis import Predictor
+from fgvc.cli.options import add_cfg_options
 from fgvc.engine.adaptation import MAX_ADAPT_STEPS
 from fgvc.fileio import write_grey_png
+from fgvc.utils import check_override_keys
 
 demo = load_tool('demo')
 NO_GPU = dict(CUDA_VISIBLE_DEVICES='')
@@ -130,6 +134,35 @@ def test_test_and_train_tools_refuse_options_they_would_ignore(tmp_path, monkeyp
         load_tool('train').main()
     assert '--port is used only with --launcher slurm' in exit_message(error)
     assert not (tmp_path / 'w').exists()
+
+
+@pytest.mark.parametrize(
+    'entry, reason',
+    [
+        # mmengine's DictAction recursed without end on this, a traceback
+        ('adaptation.points.query_warps=dict(weight=1.0,jitter=0.2)', 'cannot read the value'),
+        ('model.propagation.topk=[1,2', 'cannot read the value'),
+        ('model.propagation.topk', 'expected KEY=VALUE'),
+    ],
+)
+def test_a_cfg_option_that_cannot_be_read_is_one_line_naming_it(entry, reason, capsys):
+    parser = argparse.ArgumentParser(prog='tool')
+    add_cfg_options(parser)
+    with pytest.raises(SystemExit) as error:
+        parser.parse_args(['--cfg-options', 'model.propagation.topk=5', entry])
+    assert error.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f'tool: error: --cfg-options {entry!r}: {reason}'), last
+    read = parser.parse_args(['--cfg-options', 'a.b=5', 'c=(1,2)', 'd=None', 'e=x'])
+    assert read.cfg_options == {'a.b': 5, 'c': (1, 2), 'd': None, 'e': 'x'}
+
+
+def test_query_warps_are_turned_on_by_one_key_of_the_eval_config():
+    """docs/model_zoo.md's query_warps row: its weight is a key of the eval
+    config (0: off), so --cfg-options can set it."""
+    cfg = Config.fromfile(str(ROOT / 'configs/eval/res18_d1_eval.py'))
+    assert cfg.adaptation.points.query_warps.weight == 0
+    check_override_keys(cfg, {'adaptation.points.query_warps.weight': 1.0})
 
 
 def test_a_config_key_the_dataset_does_not_take_is_one_line(tmp_path, monkeypatch):
