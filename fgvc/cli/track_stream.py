@@ -10,8 +10,9 @@ forward from there. Tracks are appended to DIR/tracks.csv
 (``frame,point,x,y,visible``; ``point`` is the query's row) as each frame is
 tracked, and with ``--video`` drawn into DIR/tracks.mp4. Frames per second
 are printed as it goes. Ctrl-C (or SIGTERM) stops it cleanly: everything
-written so far stays readable, the CSV and the video holding the same frames. Every option, and every query against the
-first frame's size, is checked before anything is written.
+written so far stays readable, the CSV and the video holding the same
+frames. Every option, and every query against the first frame's size, is
+checked before anything is written.
 """
 
 import argparse
