@@ -83,10 +83,6 @@ def release_outputs(fixture, tmp_path_factory) -> dict:
     """
     folder = tmp_path_factory.mktemp('fixture_b')
     torch.manual_seed(0)
-    return _release_outputs(fixture, folder)
-
-
-def _release_outputs(fixture: dict, folder: Path) -> dict:
     model = None
     outputs = {}
     for query_set in QUERY_SETS:
