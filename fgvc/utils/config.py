@@ -43,9 +43,13 @@ def _known_keys(node) -> list:
 def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple = ()) -> None:
     """Raise ``KeyError`` naming the first unknown path in dotted ``options``.
 
-    Every component but the last must exist. The last may be new only where
-    its parent is built from a ``type`` (whose constructor then checks it) or
-    is listed in ``allow_new`` (dotted paths).
+    Every component but the last must exist, with one exception: an argument
+    of default None that a part built from a ``type`` takes but the config
+    leaves out may be set key by key (e.g.
+    ``model.backbone.init_cfg.type=Pretrained`` on a backbone without an
+    ``init_cfg``). The last component may be new only
+    where its parent is built from a ``type`` (whose constructor then checks
+    it) or is listed in ``allow_new`` (dotted paths).
     """
     for dotted in options:
         node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
@@ -57,6 +61,10 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                 buildable = isinstance(node, dict) and 'type' in node
                 if depth == len(parts) - 1 and (buildable or parent in allow_new):
                     break
+                if buildable and _takes_unset_argument(node['type'], part):
+                    break
+                if buildable:
+                    known = known + sorted(_arguments_of(node['type']) or ())
                 hint = difflib.get_close_matches(part, known, n=1)
                 where = f"'{parent}'" if parent else 'the config'
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ''
@@ -64,6 +72,32 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                     f"Unknown config key '{dotted}': '{part}' is not in {where}{suggestion}"
                 )
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
+
+
+def _arguments_of(type_name: Any) -> Optional[set]:
+    """The arguments the registered type ``type_name``'s constructor names
+    (:func:`accepted_arguments`); None when unknown."""
+    registry = _registry_of(type_name) if isinstance(type_name, str) else None
+    return accepted_arguments(registry.get(type_name)) if registry else None
+
+
+def _takes_unset_argument(type_name: Any, name: str) -> bool:
+    """Whether the registered type ``type_name``'s constructor takes ``name``
+    with the default None: setting its keys one by one then builds the whole
+    argument, where under another default it would replace that default
+    with a part of it."""
+    registry = _registry_of(type_name) if isinstance(type_name, str) else None
+    if registry is None:
+        return False
+    for klass in registry.get(type_name).__mro__:
+        if '__init__' not in vars(klass):
+            continue
+        params = inspect.signature(klass.__init__).parameters
+        if name in params:
+            return params[name].default is None
+        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return False
+    return False
 
 
 def _registry_of(type_name: str):
@@ -91,11 +125,17 @@ def _switch_types(cfg: Config, options: Dict[str, Any]) -> None:
         parts = dotted.split('.')
         if parts[-1] != 'type' or len(parts) < 2 or not isinstance(new_type, str):
             continue
-        parent = cfg
-        for part in parts[:-2]:
-            parent = parent[int(part)] if isinstance(parent, (list, tuple)) else parent[part]
+        node = parent = cfg._cfg_dict if isinstance(cfg, Config) else cfg
+        for part in parts[:-1]:
+            parent = node
+            if isinstance(node, (list, tuple)):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:  # a part the override adds (under a built part): nothing to switch
+                node = None
+                break
         key = parts[-2]
-        node = parent[int(key)] if isinstance(parent, (list, tuple)) else parent[key]
         old_type = node.get('type') if isinstance(node, dict) else None
         if not isinstance(old_type, str) or old_type == new_type:
             continue

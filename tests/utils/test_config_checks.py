@@ -9,6 +9,7 @@ from mmengine.config import Config
 from train_utils import QUICKSTART_CONFIG, REPO_ROOT
 
 from fgvc.utils import check_config, register_all_modules
+from fgvc.utils.config import apply_overrides
 
 
 @pytest.fixture(scope='module')
@@ -61,3 +62,47 @@ def test_train_tool_stops_before_training(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0 and "'max_keep_ckpt'" in result.stderr
     assert not work.exists()
+
+
+ZOO_SECOND_STAGE = REPO_ROOT / 'configs' / 'zoo' / 'fgvc_r18_real_davisonly.py'
+FIRST_STAGE = 'fgvc/weights/fgvc_r18_real.safetensors'
+
+
+def test_an_unset_argument_is_set_key_by_key():
+    # docs/model_zoo.md's seed runs start the second stage from the shipped
+    # first-stage encoder this way; its backbone has no init_cfg to extend
+    register_all_modules()
+    cfg = Config.fromfile(str(ZOO_SECOND_STAGE))
+    assert 'init_cfg' not in cfg.model.backbone
+    apply_overrides(
+        cfg,
+        {
+            'load_from': None,
+            'model.backbone.init_cfg.type': 'Pretrained',
+            'model.backbone.init_cfg.checkpoint': FIRST_STAGE,
+        },
+    )
+    assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=FIRST_STAGE)
+    assert cfg.model.backbone.type == 'ResNet' and cfg.load_from is None
+
+
+@pytest.mark.parametrize(
+    'option, message',
+    [
+        # a typo of the argument: the constructor's names are suggested
+        (
+            'model.backbone.init_cgf.type',
+            "'init_cgf' is not in 'model.backbone' (did you mean 'init_cfg'?)",
+        ),
+        # a typo of the part on the way: still refused
+        ('model.backbne.init_cfg.type', "'backbne' is not in 'model' (did you mean 'backbone'?)"),
+        # an argument with a default of its own is not replaced by a part of it
+        ('model.backbone.in_channels.x', "'in_channels' is not in 'model.backbone'"),
+    ],
+)
+def test_a_new_key_path_is_refused_unless_it_sets_an_unset_argument(option, message):
+    register_all_modules()
+    cfg = Config.fromfile(str(ZOO_SECOND_STAGE))
+    with pytest.raises(KeyError) as error:
+        apply_overrides(cfg, {option: 'Pretrained'})
+    assert message in str(error.value)
