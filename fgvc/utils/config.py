@@ -47,9 +47,9 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
     of default None that a part built from a ``type`` takes but the config
     leaves out may be set key by key (e.g.
     ``model.backbone.init_cfg.type=Pretrained`` on a backbone without an
-    ``init_cfg``). The last component may be new only
-    where its parent is built from a ``type`` (whose constructor then checks
-    it) or is listed in ``allow_new`` (dotted paths).
+    ``init_cfg``). The last component may be new only where its parent is
+    built from a ``type`` (whose constructor then checks it) or is listed in
+    ``allow_new`` (dotted paths).
     """
     for dotted in options:
         node = cfg._cfg_dict if isinstance(cfg, Config) else cfg
@@ -61,9 +61,9 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                 buildable = isinstance(node, dict) and 'type' in node
                 if depth == len(parts) - 1 and (buildable or parent in allow_new):
                     break
-                if buildable and _takes_unset_argument(node['type'], part):
-                    break
                 if buildable:
+                    if _takes_unset_argument(node['type'], part):
+                        break
                     known = known + sorted(_arguments_of(node['type']) or ())
                 hint = difflib.get_close_matches(part, known, n=1)
                 where = f"'{parent}'" if parent else 'the config'
