@@ -64,7 +64,7 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                 if buildable:
                     if _takes_unset_argument(node['type'], part):
                         break
-                    known = known + sorted(_arguments_of(node['type']) or ())
+                    known = known + sorted(_argument_defaults_of(node['type']) or ())
                 hint = difflib.get_close_matches(part, known, n=1)
                 where = f"'{parent}'" if parent else 'the config'
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ''
@@ -74,11 +74,11 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
             node = node[int(part)] if isinstance(node, (list, tuple)) else node[part]
 
 
-def _arguments_of(type_name: Any) -> Optional[set]:
-    """The arguments the registered type ``type_name``'s constructor names
-    (:func:`accepted_arguments`); None when unknown."""
+def _argument_defaults_of(type_name: Any) -> Optional[Dict[str, Any]]:
+    """:func:`argument_defaults` of the registered type ``type_name``; None
+    when it is not registered or unknown."""
     registry = _registry_of(type_name) if isinstance(type_name, str) else None
-    return accepted_arguments(registry.get(type_name)) if registry else None
+    return argument_defaults(registry.get(type_name)) if registry else None
 
 
 def _takes_unset_argument(type_name: Any, name: str) -> bool:
@@ -86,18 +86,8 @@ def _takes_unset_argument(type_name: Any, name: str) -> bool:
     with the default None: setting its keys one by one then builds the whole
     argument, where under another default it would replace that default
     with a part of it."""
-    registry = _registry_of(type_name) if isinstance(type_name, str) else None
-    if registry is None:
-        return False
-    for klass in registry.get(type_name).__mro__:
-        if '__init__' not in vars(klass):
-            continue
-        params = inspect.signature(klass.__init__).parameters
-        if name in params:
-            return params[name].default is None
-        if not any(p.kind == p.VAR_KEYWORD for p in params.values()):
-            return False
-    return False
+    defaults = _argument_defaults_of(type_name) or {}
+    return name in defaults and defaults[name] is None
 
 
 def _registry_of(type_name: str):
@@ -195,26 +185,40 @@ def _runner_keys() -> List[str]:
     return [name for name in params if name not in ('self', 'cfg')] + list(TOOL_KEYS)
 
 
-def accepted_arguments(cls: type) -> Optional[set]:
-    """Keyword arguments ``cls(...)`` accepts, following ``**kwargs`` passed up
-    to base classes; None when some ``**kwargs`` goes elsewhere (unknown)."""
-    names = set()
+def argument_defaults(cls: type) -> Optional[Dict[str, Any]]:
+    """Keyword arguments ``cls(...)`` accepts, each with the default the
+    nearest constructor gives it (``inspect.Parameter.empty`` for none),
+    following ``**kwargs`` passed up to base classes; None when some
+    ``**kwargs`` goes elsewhere (unknown)."""
+    defaults: Dict[str, Any] = {}
     for klass in cls.__mro__:
         if klass is object:  # takes no arguments
-            return names
+            return defaults
         if '__init__' not in vars(klass):
             continue
         params = inspect.signature(klass.__init__).parameters.values()
-        names |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        for param in params:
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                defaults.setdefault(param.name, param.default)
+        defaults.pop('self', None)
         if not any(p.kind == p.VAR_KEYWORD for p in params):
-            return names - {'self'}
+            return defaults
         if klass is CheckpointHook:
             # CheckpointHook hands its extra keywords to Runner.save_checkpoint.
             from mmengine.runner import Runner
 
-            saver = inspect.signature(Runner.save_checkpoint).parameters
-            return (names | set(saver)) - {'self', 'out_dir', 'filename', 'meta'}
+            for param in inspect.signature(Runner.save_checkpoint).parameters.values():
+                defaults.setdefault(param.name, param.default)
+            for name in ('self', 'out_dir', 'filename', 'meta'):
+                defaults.pop(name, None)
+            return defaults
     return None
+
+
+def accepted_arguments(cls: type) -> Optional[set]:
+    """The names of :func:`argument_defaults`; None when unknown."""
+    defaults = argument_defaults(cls)
+    return None if defaults is None else set(defaults)
 
 
 def _check_hook(hook: Any, where: str) -> None:
