@@ -62,9 +62,12 @@ def check_override_keys(cfg: Config, options: Dict[str, Any], allow_new: tuple =
                 if depth == len(parts) - 1 and (buildable or parent in allow_new):
                     break
                 if buildable:
-                    if _takes_unset_argument(node['type'], part):
+                    # An unset argument of default None is built from its
+                    # keys; under another default a part would replace it.
+                    defaults = _argument_defaults_of(node['type']) or {}
+                    if part in defaults and defaults[part] is None:
                         break
-                    known = known + sorted(_argument_defaults_of(node['type']) or ())
+                    known = known + sorted(defaults)
                 hint = difflib.get_close_matches(part, known, n=1)
                 where = f"'{parent}'" if parent else 'the config'
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ''
@@ -79,15 +82,6 @@ def _argument_defaults_of(type_name: Any) -> Optional[Dict[str, Any]]:
     when it is not registered or unknown."""
     registry = _registry_of(type_name) if isinstance(type_name, str) else None
     return argument_defaults(registry.get(type_name)) if registry else None
-
-
-def _takes_unset_argument(type_name: Any, name: str) -> bool:
-    """Whether the registered type ``type_name``'s constructor takes ``name``
-    with the default None: setting its keys one by one then builds the whole
-    argument, where under another default it would replace that default
-    with a part of it."""
-    defaults = _argument_defaults_of(type_name) or {}
-    return name in defaults and defaults[name] is None
 
 
 def _registry_of(type_name: str):
