@@ -3,16 +3,11 @@
 # ./fgvc_r18_real_small.py's labelled pairs (the quickstart's small-motion
 # generated set), the two data choices of the real-data recipe that scored
 # highest on JHMDB. It starts from the shipped first-stage encoder
-# (fgvc/weights/fgvc_r18_real.safetensors, the zoo's `fgvc_r18_real`), so it
-# runs from a clone without the first stage's three hours; the domain
-# discriminator of corr_da_loss starts afresh. See docs/model_zoo.md.
-_base_ = ['./fgvc_r18_real_davisonly.py']
+# (./fgvc_r18_real_davisonly_from_shipped.py). See docs/model_zoo.md.
+_base_ = ['./fgvc_r18_real_davisonly_from_shipped.py']
 
 small_repeats = 4
-first_stage_encoder = 'fgvc/weights/fgvc_r18_real.safetensors'
 
-load_from = None
-model = dict(backbone=dict(init_cfg=dict(type='Pretrained', checkpoint=first_stage_encoder)))
 train_dataloader = dict(
     dataset=dict(
         labelled=dict(

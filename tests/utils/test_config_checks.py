@@ -69,8 +69,8 @@ FIRST_STAGE = 'fgvc/weights/fgvc_r18_real.safetensors'
 
 
 def test_an_unset_argument_is_set_key_by_key():
-    # docs/model_zoo.md's seed runs start the second stage from the shipped
-    # first-stage encoder this way; its backbone has no init_cfg to extend
+    # docs/model_zoo.md's seed runs were started from the shipped first-stage
+    # encoder this way; the default's backbone has no init_cfg to extend
     register_all_modules()
     cfg = Config.fromfile(str(ZOO_SECOND_STAGE))
     assert 'init_cfg' not in cfg.model.backbone
@@ -84,6 +84,13 @@ def test_an_unset_argument_is_set_key_by_key():
     )
     assert cfg.model.backbone.init_cfg == dict(type='Pretrained', checkpoint=FIRST_STAGE)
     assert cfg.model.backbone.type == 'ResNet' and cfg.load_from is None
+    # the config that holds those keys resolves to the same config
+    shipped = Config.fromfile(
+        str(ZOO_SECOND_STAGE.with_name('fgvc_r18_real_davisonly_from_shipped.py'))
+    )
+    resolved = shipped.to_dict()
+    assert resolved.pop('first_stage_encoder') == FIRST_STAGE
+    assert resolved == cfg.to_dict()
 
 
 @pytest.mark.parametrize(
